@@ -1,0 +1,62 @@
+# Hookbridge — `make help` lists the targets.
+SHELL := /bin/bash
+export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
+export HOOKBRIDGE_CACHE ?= $(HOME)/.cache/hookbridge
+NODE_TEST := node --test --test-concurrency=1 --test-timeout=600000
+
+UNIT := 'shared/**/*.test.ts' 'cli/**/*.test.ts' 'receiver/**/*.test.ts' 'connector/**/*.test.ts' 'operator/**/*.test.ts'
+
+.PHONY: help
+help: ## Show this help
+	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN{FS=":.*?## "}{printf "  \033[36m%-18s\033[0m %s\n", $$1, $$2}'
+
+node_modules/.package-lock.json: package-lock.json
+	npm ci --no-audit --no-fund
+	@touch $@
+
+.PHONY: deps
+deps: node_modules/.package-lock.json ## Install npm dependencies (Node 24 comes with them)
+
+.PHONY: run
+run: deps ## Run the relay on the embedded buffer with examples/ (hookbridge dev)
+	node cli/main.ts dev -f examples/
+
+.PHONY: test-deps
+test-deps: deps ## Install and build what the tests need (RabbitMQ, Prometheus, kube-apiserver, etcd, helm)
+	test/harness/setup.sh
+
+.PHONY: test
+test: test-deps typecheck lint ## Run every test: types, lint, unit, integration (RabbitMQ, kube-apiserver), e2e
+	$(NODE_TEST) $(UNIT) 'test/**/*.test.ts'
+
+.PHONY: test-unit
+test-unit: deps ## Unit tests only (no external services)
+	$(NODE_TEST) $(UNIT)
+
+.PHONY: test-integration
+test-integration: test-deps ## Integration tests against real RabbitMQ and kube-apiserver
+	$(NODE_TEST) 'test/harness/*.test.ts' 'test/integration/**/*.test.ts'
+
+.PHONY: test-e2e
+test-e2e: test-deps ## End-to-end tests (operator + receiver + connector on real RabbitMQ and apiserver)
+	$(NODE_TEST) 'test/e2e/**/*.test.ts'
+
+.PHONY: typecheck
+typecheck: deps ## Type-check with tsc --noEmit
+	tsc --noEmit -p .
+
+.PHONY: lint
+lint: deps ## Lint with eslint
+	eslint --max-warnings=0 .
+
+.PHONY: manifests
+manifests: deps ## Regenerate CRDs (crds/ and chart copy) from the zod schemas
+	node operator/api/generate-crds.ts
+
+.PHONY: bench
+bench: test-deps ## Benchmarks: ingest and end-to-end vs. BullMQ+Redis baseline and raw RabbitMQ ceiling
+	node bench/run.ts
+
+.PHONY: helm-lint
+helm-lint: test-deps ## helm lint + helm template of charts/hookbridge
+	"$$(test/harness/k8s-bin.sh)/helm" lint charts/hookbridge

@@ -1,0 +1,121 @@
+// The buffer: where a message lives between ingest and the connector's ack. Two backends implement
+// this interface — rabbitmq/ (production) and memory/ (dev, tests, demos) — and one conformance suite
+// (conformance.ts) runs against both.
+import type { ChannelConfig, ObjectKey } from '../../shared/config.ts';
+import type { AttemptResult } from '../../shared/protocol.ts';
+
+/** A message as accepted at ingest; the same bytes go to every routed subscription. */
+export interface StoredMessage {
+  id: string;
+  channel: ObjectKey;
+  receivedAt: number; // epoch ms
+  eventType?: string;
+  contentType?: string;
+  headers: Record<string, string>; // provider headers, lower-case names, hop-by-hop/credentials removed
+  traceparent?: string;
+  body: Buffer;
+}
+
+/** Identifies one subscription queue on one channel. */
+export interface QueueRef { channel: ObjectKey; subscription: ObjectKey }
+
+/** A message handed to a consumer. Exactly one of ack/retry/dead/release settles it. */
+export interface Delivery {
+  readonly message: StoredMessage;
+  readonly queue: QueueRef;
+  /** 1 on the first attempt; +1 each time a retry came back from a delay queue. */
+  readonly attempt: number;
+  /** Times this copy was handed out before without being settled (lost acks); survives restarts. */
+  readonly deliveryCount: number;
+  /** Delivered: remove from the queue. */
+  ack(result?: AttemptResult): Promise<void>;
+  /** Retryable failure: park in a durable delay queue for at least delayMs, then back with attempt+1. */
+  retry(delayMs: number, result?: AttemptResult): Promise<void>;
+  /** Permanent failure: move to the dead-letter queue with the reason. */
+  dead(reason: string, result?: AttemptResult): Promise<void>;
+  /** Not settled (ack timeout, disconnect): back to its queue, deliveryCount+1; past deliveryLimit → dead letter. */
+  release(): Promise<void>;
+}
+
+export interface Consumer { cancel(): Promise<void> }
+
+export interface QueueStats {
+  messagesQueued: number; // ready + unacked in the main queue, plus messages waiting in delay queues
+  messagesInFlight: number; // handed to a consumer, not settled
+  deadLettered: number;
+  oldestMessageAgeSeconds: number; // 0 when empty or unknown
+}
+
+export interface DeadLetter {
+  id: string;
+  queue: QueueRef;
+  reason: string; // e.g. "delivery_limit", "max_attempts: 503 Service Unavailable", "expired"
+  deadLetteredAt: number; // epoch ms
+  attempts: number;
+  lastResult?: AttemptResult;
+  message: StoredMessage;
+}
+
+export interface DeadLetterFilter {
+  ids?: string[];
+  since?: number; // epoch ms, inclusive, on deadLetteredAt
+  until?: number; // epoch ms, exclusive
+  reason?: string; // substring match
+  eventType?: string;
+}
+
+export type MessageState = 'pending' | 'in_flight' | 'retrying' | 'delivered' | 'dead_lettered' | 'expired';
+
+/** One line of a message's life, appended durably (SPEC §4 /admin/webhook-connect/messages/{id}). */
+export interface MessageEvent {
+  id: string;
+  at: number; // epoch ms
+  kind: 'received' | 'attempt' | 'state';
+  channel?: string; // ns/name, on received
+  subscriptions?: string[]; // routed subscriptions, on received
+  subscription?: string; // on attempt/state
+  attempt?: number;
+  result?: AttemptResult;
+  state?: MessageState;
+  reason?: string;
+}
+
+export interface MessageHistory {
+  id: string;
+  channel: string;
+  receivedAt: number;
+  subscriptions: Record<string, { state: MessageState; attempts: { at: number; attempt: number; result?: AttemptResult }[]; reason?: string }>;
+}
+
+export type BufferErrorCode = 'queue_full' | 'buffer_error';
+export class BufferError extends Error {
+  readonly code: BufferErrorCode;
+  constructor(code: BufferErrorCode, message: string) {
+    super(message);
+    this.code = code;
+    this.name = 'BufferError';
+  }
+}
+
+export interface MessageBuffer {
+  readonly kind: 'memory' | 'rabbitmq';
+  connect(): Promise<void>;
+  close(): Promise<void>;
+  isConnected(): boolean;
+  /** Declare (idempotently) the channel's exchange, per-subscription queues, delay and dead-letter queues. Re-declared on reconnect. */
+  declareChannel(channel: ChannelConfig): Promise<void>;
+  /** Forget a channel; with deleteQueues the broker queues go too (deletionPolicy Delete). */
+  removeChannel(channel: ObjectKey, opts: { deleteQueues: boolean }): Promise<void>;
+  /** Resolves only once the message is durably stored in every routed queue. Rejects with BufferError. */
+  publish(message: StoredMessage, routes: ObjectKey[]): Promise<void>;
+  /** Consume one subscription queue with at most `prefetch` unsettled deliveries. */
+  consume(queue: QueueRef, prefetch: number, onDelivery: (d: Delivery) => void): Promise<Consumer>;
+  stats(queue: QueueRef): Promise<QueueStats>;
+  listDeadLetters(queue: QueueRef, opts: { limit: number; filter?: DeadLetterFilter }): Promise<DeadLetter[]>;
+  /** Move matching dead letters back to the subscription queue (attempt reset to 1). Returns how many. */
+  redriveDeadLetters(queue: QueueRef, filter: DeadLetterFilter): Promise<number>;
+  purgeDeadLetters(queue: QueueRef, filter: DeadLetterFilter): Promise<number>;
+  /** Durable message history, kept for the retention window. */
+  recordEvent(event: MessageEvent): void;
+  messageHistory(id: string): Promise<MessageHistory | undefined>;
+}

@@ -1,0 +1,247 @@
+// A real Kubernetes control plane for tests (like controller-runtime's envtest): etcd, kube-apiserver
+// and optionally kube-controller-manager on free loopback ports in a temp dir. No kubelet: no pod runs.
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import https from 'node:https';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+
+export interface KubectlResult { stdout: string; stderr: string; code: number }
+
+export interface Kube {
+  kubeconfigPath: string;
+  server: string;
+  /** Directory holding etcd, kube-apiserver, kube-controller-manager and helm. */
+  binDir: string;
+  env: { KUBECONFIG: string; KUBECACHEDIR: string };
+  kubectl(args: string[], input?: string): Promise<KubectlResult>;
+  /** `kubectl apply -f dir`, then waits until every CRD in it is Established. */
+  applyCrds(dir: string): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export interface KubeOptions {
+  controllerManager?: boolean;
+  /** kube-controller-manager --controllers; defaults to DEFAULT_CONTROLLERS. */
+  controllers?: string[];
+}
+
+export const DEFAULT_CONTROLLERS = ['garbagecollector', 'namespace', 'serviceaccount', 'serviceaccount-token'];
+const SCRIPT = path.join(import.meta.dirname, 'k8s-bin.sh');
+const KUBECTL = process.env.KUBECTL ?? 'kubectl';
+const START_TIMEOUT_MS = 60_000;
+
+/** The versions pinned at the top of k8s-bin.sh (one source of truth). */
+export function pinnedVersions(): { k8s: string; etcd: string; helm: string } {
+  const text = fs.readFileSync(SCRIPT, 'utf8');
+  const pin = (name: string): string => {
+    const m = new RegExp(`^${name}=(\\S+)`, 'm').exec(text);
+    if (!m?.[1]) throw new Error(`${name} not pinned in ${SCRIPT}`);
+    return m[1];
+  };
+  return { k8s: pin('K8S_VERSION'), etcd: pin('ETCD_VERSION'), helm: pin('HELM_VERSION') };
+}
+
+interface Proc { name: string; child: ChildProcess; log: string; exited: Promise<void> }
+const live = new Set<Proc>();
+const tempDirs = new Set<string>();
+
+function killAllSync(): void {
+  for (const p of live) killGroup(p, 'SIGKILL');
+  for (const dir of tempDirs) fs.rmSync(dir, { recursive: true, force: true });
+}
+process.once('exit', killAllSync);
+for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(sig, () => { killAllSync(); process.exit(sig === 'SIGINT' ? 130 : 143); });
+}
+
+function killGroup(p: Proc, signal: NodeJS.Signals): void {
+  if (p.child.pid === undefined || p.child.exitCode !== null || p.child.signalCode !== null) return;
+  try { process.kill(-p.child.pid, signal); } catch { /* already gone */ }
+}
+
+async function stopProc(p: Proc): Promise<void> {
+  killGroup(p, 'SIGTERM');
+  const timer = setTimeout(() => killGroup(p, 'SIGKILL'), 5_000);
+  await p.exited;
+  clearTimeout(timer);
+  live.delete(p);
+}
+
+function startProc(name: string, bin: string, args: string[], dir: string): Proc {
+  const log = path.join(dir, `${name}.log`);
+  const fd = fs.openSync(log, 'a');
+  const child = spawn(bin, args, { cwd: dir, detached: true, stdio: ['ignore', fd, fd] });
+  fs.closeSync(fd);
+  const exited = new Promise<void>((resolve) => {
+    child.once('exit', () => resolve());
+    child.once('error', (err) => { fs.appendFileSync(log, `spawn error: ${err.message}\n`); resolve(); });
+  });
+  const p: Proc = { name, child, log, exited };
+  live.add(p);
+  return p;
+}
+
+function tail(file: string, lines = 40): string {
+  try { return fs.readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n'); }
+  catch { return '(no log)'; }
+}
+
+/** Polls `ready` until it is true; throws with the log's tail if the process dies or time runs out. */
+async function waitReady(p: Proc, ready: () => Promise<boolean>): Promise<void> {
+  const deadline = Date.now() + START_TIMEOUT_MS;
+  while (Date.now() < deadline) {
+    if (p.child.exitCode !== null || p.child.signalCode !== null) {
+      throw new Error(`${p.name} exited (${p.child.exitCode ?? p.child.signalCode}):\n${tail(p.log)}`);
+    }
+    if (await ready().catch(() => false)) return;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`${p.name} not ready after ${START_TIMEOUT_MS} ms:\n${tail(p.log)}`);
+}
+
+function httpsOk(url: string, tls: https.RequestOptions): Promise<boolean> {
+  return new Promise((resolve) => {
+    const req = https.get(url, { ...tls, timeout: 2_000 }, (res) => {
+      res.resume();
+      resolve(res.statusCode === 200);
+    });
+    req.on('error', () => resolve(false));
+    req.on('timeout', () => req.destroy());
+  });
+}
+
+async function freePort(): Promise<number> {
+  const srv = net.createServer();
+  await new Promise<void>((resolve, reject) => srv.listen(0, '127.0.0.1', resolve).once('error', reject));
+  const addr = srv.address();
+  await new Promise((r) => srv.close(r));
+  if (addr === null || typeof addr === 'string') throw new Error('no port');
+  return addr.port;
+}
+
+function run(cmd: string, args: string[], opts: { input?: string; env?: NodeJS.ProcessEnv } = {}): Promise<KubectlResult> {
+  return new Promise((resolve, reject) => {
+    const child = execFile(cmd, args, { env: opts.env, maxBuffer: 64 << 20 }, (err, stdout, stderr) => {
+      if (err && typeof err.code !== 'number') return reject(err);
+      resolve({ stdout, stderr, code: err ? Number(err.code) : 0 });
+    });
+    child.stdin?.end(opts.input ?? '');
+  });
+}
+
+async function must(cmd: string, args: string[], env?: NodeJS.ProcessEnv): Promise<string> {
+  const r = await run(cmd, args, { env });
+  if (r.code !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (${r.code}):\n${r.stderr}`);
+  return r.stdout;
+}
+
+/** Runs k8s-bin.sh (builds on first use; its progress goes to our stderr) and returns the bin dir. */
+function ensureBinaries(): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('bash', [SCRIPT], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => { out += d.toString(); });
+    child.once('error', reject);
+    child.once('exit', (code) => code === 0 ? resolve(out.trim()) : reject(new Error(`k8s-bin.sh exited ${code}`)));
+  });
+}
+
+const EC = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '2'];
+
+/** CA, apiserver serving cert, service-account key pair, and client certs in system:masters. */
+async function makeCerts(dir: string): Promise<void> {
+  const f = (n: string): string => path.join(dir, n);
+  await must('openssl', ['req', '-x509', ...EC, '-keyout', f('ca.key'), '-out', f('ca.crt'), '-subj', '/CN=hookbridge-test-ca']);
+  const leaf = (name: string, subj: string, ext: string[]): Promise<string> => must('openssl', [
+    'req', '-x509', '-CA', f('ca.crt'), '-CAkey', f('ca.key'), ...EC, '-keyout', f(`${name}.key`),
+    '-out', f(`${name}.crt`), '-subj', subj, '-addext', 'basicConstraints=critical,CA:FALSE', ...ext]);
+  await leaf('apiserver', '/CN=kube-apiserver', ['-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost',
+    '-addext', 'extendedKeyUsage=serverAuth']);
+  await leaf('admin', '/O=system:masters/CN=hookbridge-admin', ['-addext', 'extendedKeyUsage=clientAuth']);
+  await leaf('kcm', '/O=system:masters/CN=system:kube-controller-manager', ['-addext', 'extendedKeyUsage=clientAuth']);
+  await must('openssl', ['genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-out', f('sa.key')]);
+  await must('openssl', ['pkey', '-in', f('sa.key'), '-pubout', '-out', f('sa.pub')]);
+}
+
+function kubeconfig(server: string, dir: string, user: string): string {
+  return `apiVersion: v1
+kind: Config
+clusters: [{name: test, cluster: {server: "${server}", certificate-authority: "${path.join(dir, 'ca.crt')}"}}]
+users: [{name: ${user}, user: {client-certificate: "${path.join(dir, `${user}.crt`)}", client-key: "${path.join(dir, `${user}.key`)}"}}]
+contexts: [{name: test, context: {cluster: test, user: ${user}, namespace: default}}]
+current-context: test
+`;
+}
+
+export async function startKube(opts: KubeOptions = {}): Promise<Kube> {
+  const binDir = await ensureBinaries();
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hookbridge-kube-'));
+  tempDirs.add(dir);
+  const procs: Proc[] = [];
+  const f = (n: string): string => path.join(dir, n);
+  const stop = async (): Promise<void> => {
+    for (const p of procs.reverse()) await stopProc(p);
+    fs.rmSync(dir, { recursive: true, force: true });
+    tempDirs.delete(dir);
+  };
+  try {
+    await makeCerts(dir);
+    const [etcdPort, peerPort, apiPort, kcmPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
+    const etcdUrl = `http://127.0.0.1:${etcdPort}`;
+    const etcd = startProc('etcd', path.join(binDir, 'etcd'), [
+      `--data-dir=${f('etcd')}`, `--listen-client-urls=${etcdUrl}`, `--advertise-client-urls=${etcdUrl}`,
+      `--listen-peer-urls=http://127.0.0.1:${peerPort}`, `--initial-advertise-peer-urls=http://127.0.0.1:${peerPort}`,
+      `--initial-cluster=default=http://127.0.0.1:${peerPort}`, '--unsafe-no-fsync', '--log-level=warn',
+    ], dir);
+    procs.push(etcd);
+    await waitReady(etcd, async () => (await fetch(`${etcdUrl}/health`)).ok);
+
+    const server = `https://127.0.0.1:${apiPort}`;
+    const api = startProc('kube-apiserver', path.join(binDir, 'kube-apiserver'), [
+      `--etcd-servers=${etcdUrl}`, '--bind-address=127.0.0.1', '--advertise-address=127.0.0.1',
+      `--secure-port=${apiPort}`, `--cert-dir=${f('apiserver-certs')}`,
+      `--tls-cert-file=${f('apiserver.crt')}`, `--tls-private-key-file=${f('apiserver.key')}`,
+      `--client-ca-file=${f('ca.crt')}`, '--service-account-issuer=https://kubernetes.default.svc',
+      `--service-account-key-file=${f('sa.pub')}`, `--service-account-signing-key-file=${f('sa.key')}`,
+      '--authorization-mode=RBAC', '--service-cluster-ip-range=10.0.0.0/24',
+      '--disable-admission-plugins=ServiceAccount', '--allow-privileged=true',
+    ], dir);
+    procs.push(api);
+    const tls = { ca: fs.readFileSync(f('ca.crt')), cert: fs.readFileSync(f('admin.crt')), key: fs.readFileSync(f('admin.key')) };
+    await waitReady(api, () => httpsOk(`${server}/readyz`, tls));
+    const kubeconfigPath = f('admin.kubeconfig');
+    fs.writeFileSync(kubeconfigPath, kubeconfig(server, dir, 'admin'));
+
+    if (opts.controllerManager) {
+      const kcmConfig = f('kcm.kubeconfig');
+      fs.writeFileSync(kcmConfig, kubeconfig(server, dir, 'kcm'));
+      const kcm = startProc('kube-controller-manager', path.join(binDir, 'kube-controller-manager'), [
+        `--kubeconfig=${kcmConfig}`, `--authentication-kubeconfig=${kcmConfig}`, `--authorization-kubeconfig=${kcmConfig}`,
+        `--controllers=${(opts.controllers ?? DEFAULT_CONTROLLERS).join(',')}`, '--leader-elect=false',
+        '--use-service-account-credentials=false', `--service-account-private-key-file=${f('sa.key')}`,
+        `--root-ca-file=${f('ca.crt')}`, '--bind-address=127.0.0.1', `--secure-port=${kcmPort}`,
+        `--cert-dir=${f('kcm-certs')}`,
+      ], dir);
+      procs.push(kcm);
+      await waitReady(kcm, () => httpsOk(`https://127.0.0.1:${kcmPort}/healthz`, { rejectUnauthorized: false }));
+    }
+
+    const env = { KUBECONFIG: kubeconfigPath, KUBECACHEDIR: f('kube-cache') };
+    const kubectl = (args: string[], input?: string): Promise<KubectlResult> =>
+      run(KUBECTL, args, { input, env: { ...process.env, ...env } });
+    const applyCrds = async (crdDir: string): Promise<void> => {
+      const applied = await kubectl(['apply', '-f', crdDir, '-o', 'name']);
+      if (applied.code !== 0) throw new Error(`kubectl apply -f ${crdDir} failed:\n${applied.stderr}`);
+      const crds = applied.stdout.split('\n').filter((n) => n.startsWith('customresourcedefinition'));
+      if (crds.length === 0) return;
+      const waited = await kubectl(['wait', '--for=condition=Established', '--timeout=60s', ...crds]);
+      if (waited.code !== 0) throw new Error(`CRDs not established:\n${waited.stderr}`);
+    };
+    return { kubeconfigPath, server, binDir, env, kubectl, applyCrds, stop };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
