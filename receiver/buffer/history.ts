@@ -1,0 +1,72 @@
+// Message history: a bounded, time-limited index of MessageEvents folded into MessageHistory on read.
+// Both backends keep one; RabbitMQ also appends every event to a durable stream and rebuilds the index
+// from it on connect, so history survives restarts for the retention window.
+import type { MessageEvent, MessageHistory } from './types.ts';
+
+export const DEFAULT_HISTORY_RETENTION_MS = 7 * 24 * 3600_000;
+export const DEFAULT_HISTORY_MAX_MESSAGES = 100_000;
+
+export interface HistoryOptions { retentionMs?: number; maxMessages?: number; clock?: () => number }
+
+export class HistoryIndex {
+  readonly #events = new Map<string, MessageEvent[]>(); // insertion order = first seen
+  readonly #retentionMs: number;
+  readonly #maxMessages: number;
+  readonly #clock: () => number;
+
+  constructor(opts: HistoryOptions = {}) {
+    this.#retentionMs = opts.retentionMs ?? DEFAULT_HISTORY_RETENTION_MS;
+    this.#maxMessages = opts.maxMessages ?? DEFAULT_HISTORY_MAX_MESSAGES;
+    this.#clock = opts.clock ?? Date.now;
+  }
+
+  get size(): number { return this.#events.size; }
+
+  add(event: MessageEvent): void {
+    const list = this.#events.get(event.id);
+    if (list) list.push(event);
+    else this.#events.set(event.id, [event]);
+    if (this.#events.size > this.#maxMessages) this.prune();
+  }
+
+  /** Drops messages first seen before the retention window, then the oldest beyond maxMessages. */
+  prune(): void {
+    const horizon = this.#clock() - this.#retentionMs;
+    let excess = this.#events.size - this.#maxMessages;
+    for (const [id, list] of this.#events) {
+      if (excess <= 0 && list[0].at >= horizon) break;
+      this.#events.delete(id);
+      excess--;
+    }
+  }
+
+  get(id: string): MessageHistory | undefined {
+    const list = this.#events.get(id);
+    if (!list || list[0].at < this.#clock() - this.#retentionMs) return undefined;
+    return foldHistory(id, list);
+  }
+}
+
+/** Folds a message's events (any order of arrival; applied by time) into its history. */
+export function foldHistory(id: string, events: readonly MessageEvent[]): MessageHistory {
+  const h: MessageHistory = { id, channel: '', receivedAt: 0, subscriptions: {} };
+  const sub = (name: string): MessageHistory['subscriptions'][string] =>
+    (h.subscriptions[name] ??= { state: 'pending', attempts: [] });
+  for (const e of [...events].sort((a, b) => a.at - b.at)) {
+    if (e.kind === 'received') {
+      h.channel = e.channel ?? h.channel;
+      h.receivedAt = e.at;
+      for (const s of e.subscriptions ?? []) sub(s);
+      continue;
+    }
+    if (!e.subscription) continue;
+    const s = sub(e.subscription);
+    if (e.kind === 'attempt') s.attempts.push({ at: e.at, attempt: e.attempt ?? s.attempts.length + 1, ...(e.result && { result: e.result }) });
+    if (e.state) {
+      s.state = e.state;
+      if (e.reason !== undefined) s.reason = e.reason;
+      else delete s.reason;
+    }
+  }
+  return h;
+}

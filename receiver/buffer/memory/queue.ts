@@ -1,0 +1,145 @@
+// One subscription's queue in memory, with RabbitMQ quorum-queue semantics: FIFO ready list (returned
+// messages go to the front), per-consumer prefetch, TTL expiry of ready messages, delivery limit on
+// release, delay tiers for retries and a dead-letter list.
+import type { AttemptResult } from '../../../shared/protocol.ts';
+import { pickTier } from '../filter.ts';
+import type { DeadLetter, Delivery, MessageEvent, QueueRef, StoredMessage } from '../types.ts';
+
+export interface Entry { message: StoredMessage; attempt: number; deliveryCount: number; enqueuedAt: number }
+
+export interface QueueLimits { maxQueueSize: number; ttlMs: number; deliveryLimit: number; tiers: number[] }
+
+interface ConsumerState { prefetch: number; inflight: Set<Entry>; onDelivery: (d: Delivery) => void; cancelled: boolean }
+
+export interface QueueHost { clock(): number; record(e: MessageEvent): void; schedule(): void }
+
+export class MemoryQueue {
+  readonly ref: QueueRef;
+  readonly subKey: string;
+  limits: QueueLimits;
+  ready: Entry[] = [];
+  delayed: { entry: Entry; dueAt: number }[] = [];
+  dead: DeadLetter[] = [];
+  readonly consumers = new Set<ConsumerState>();
+  readonly #host: QueueHost;
+
+  constructor(ref: QueueRef, limits: QueueLimits, host: QueueHost) {
+    this.ref = ref;
+    this.subKey = `${ref.subscription.namespace}/${ref.subscription.name}`;
+    this.limits = limits;
+    this.#host = host;
+  }
+
+  get inflightCount(): number {
+    let n = 0;
+    for (const c of this.consumers) n += c.inflight.size;
+    return n;
+  }
+
+  isFull(): boolean { return this.ready.length >= this.limits.maxQueueSize; }
+
+  enqueue(message: StoredMessage, attempt = 1): void {
+    this.ready.push({ message, attempt, deliveryCount: 0, enqueuedAt: this.#host.clock() });
+  }
+
+  /** Expires ready messages past their TTL and moves due retries back; true if anything moved. */
+  sweep(now: number): boolean {
+    const before = this.ready.length + this.delayed.length;
+    this.ready = this.ready.filter((e) => {
+      if (now < e.enqueuedAt + this.limits.ttlMs) return true;
+      this.#deadLetter(e, 'expired', undefined, e.attempt - 1, 'expired');
+      return false;
+    });
+    const due = this.delayed.filter((d) => d.dueAt <= now);
+    if (due.length > 0) {
+      this.delayed = this.delayed.filter((d) => d.dueAt > now);
+      for (const d of due) this.ready.push({ ...d.entry, enqueuedAt: now });
+    }
+    return due.length > 0 || this.ready.length + this.delayed.length !== before;
+  }
+
+  addConsumer(prefetch: number, onDelivery: (d: Delivery) => void): ConsumerState {
+    const c: ConsumerState = { prefetch: Math.max(1, prefetch), inflight: new Set(), onDelivery, cancelled: false };
+    this.consumers.add(c);
+    return c;
+  }
+
+  /** Stops deliveries to the consumer and returns what it still holds (as a disconnect would). */
+  cancelConsumer(c: ConsumerState): void {
+    if (c.cancelled) return;
+    c.cancelled = true;
+    this.consumers.delete(c);
+    for (const e of [...c.inflight].reverse()) this.#release(c, e);
+  }
+
+  /** Hands ready messages to consumers with room in their prefetch window, round robin. */
+  dispatch(): void {
+    let progressed = true;
+    while (progressed && this.ready.length > 0) {
+      progressed = false;
+      for (const c of this.consumers) {
+        if (c.inflight.size >= c.prefetch || this.ready.length === 0) continue;
+        const entry = this.ready.shift() as Entry;
+        c.inflight.add(entry);
+        progressed = true;
+        c.onDelivery(this.#delivery(c, entry));
+      }
+    }
+  }
+
+  #delivery(c: ConsumerState, entry: Entry): Delivery {
+    const settle = (fn: () => void): Promise<void> => {
+      if (c.inflight.delete(entry)) { fn(); this.#host.schedule(); }
+      return Promise.resolve();
+    };
+    const attemptEvent = (state: MessageEvent['state'], result?: AttemptResult, reason?: string): void =>
+      this.#host.record({ id: entry.message.id, at: this.#host.clock(), kind: 'attempt', subscription: this.subKey,
+        attempt: entry.attempt, state, ...(result && { result }), ...(reason !== undefined && { reason }) });
+    return {
+      message: entry.message,
+      queue: this.ref,
+      attempt: entry.attempt,
+      deliveryCount: entry.deliveryCount,
+      ack: (result) => settle(() => attemptEvent('delivered', result)),
+      retry: (delayMs, result) => settle(() => {
+        const tier = pickTier(this.limits.tiers, delayMs);
+        this.delayed.push({ entry: { ...entry, attempt: entry.attempt + 1, deliveryCount: 0 }, dueAt: this.#host.clock() + tier });
+        attemptEvent('retrying', result);
+      }),
+      dead: (reason, result) => settle(() => {
+        this.#deadLetter(entry, reason, result, entry.attempt);
+        attemptEvent('dead_lettered', result, reason);
+      }),
+      release: () => {
+        if (c.inflight.has(entry)) this.#release(c, entry);
+        this.#host.schedule();
+        return Promise.resolve();
+      },
+    };
+  }
+
+  #release(c: ConsumerState, entry: Entry): void {
+    c.inflight.delete(entry);
+    const returned = { ...entry, deliveryCount: entry.deliveryCount + 1 };
+    if (returned.deliveryCount > this.limits.deliveryLimit) {
+      this.#deadLetter(returned, 'delivery_limit', undefined, entry.attempt, 'dead_lettered');
+    } else {
+      this.ready.unshift(returned);
+    }
+  }
+
+  #deadLetter(e: Entry, reason: string, lastResult: AttemptResult | undefined, attempts: number, state?: 'expired' | 'dead_lettered'): void {
+    const at = this.#host.clock();
+    this.dead.push({ id: e.message.id, queue: this.ref, reason, deadLetteredAt: at, attempts, ...(lastResult && { lastResult }), message: e.message });
+    if (state) this.#host.record({ id: e.message.id, at, kind: 'state', subscription: this.subKey, state, reason });
+  }
+
+  oldestReceivedAt(): number | undefined {
+    let oldest: number | undefined;
+    const see = (e: Entry): void => { if (oldest === undefined || e.message.receivedAt < oldest) oldest = e.message.receivedAt; };
+    this.ready.forEach(see);
+    this.delayed.forEach((d) => see(d.entry));
+    for (const c of this.consumers) c.inflight.forEach(see);
+    return oldest;
+  }
+}
