@@ -18,7 +18,8 @@ node_modules/.package-lock.json: package-lock.json
 deps: node_modules/.package-lock.json ## Install npm dependencies (Node 24 comes with them)
 
 .PHONY: run
-run: deps ## Run the relay on the embedded buffer with examples/ (hookbridge dev)
+run: deps ## Run the relay on the embedded buffer with examples/ (hookbridge dev) plus an echo destination on :9000
+	node cli/main.ts echo --port 9000 & echo_pid=$$!; trap 'kill $$echo_pid 2>/dev/null' EXIT INT TERM; \
 	node cli/main.ts dev -f examples/
 
 .PHONY: test-deps
