@@ -1,0 +1,66 @@
+// Condition types and reasons (constant CamelCase), and event reasons: the one list the controllers,
+// the tests and the docs share. Reasons a person can act on; never free text.
+import { BindReason } from '../../shared/api/compile.ts';
+
+export const ConditionType = {
+  Ready: 'Ready',
+  // WebhookChannel
+  ReceiverConfigured: 'ReceiverConfigured',
+  TokensReady: 'TokensReady',
+  BufferReady: 'BufferReady',
+  // Subscription
+  ChannelBound: 'ChannelBound',
+  SecretsReady: 'SecretsReady',
+  ConnectorReady: 'ConnectorReady',
+} as const;
+export type ConditionType = (typeof ConditionType)[keyof typeof ConditionType];
+
+export const Reason = {
+  ...BindReason,
+  Ready: 'Ready',
+  Deleting: 'Deleting',
+  // ReceiverConfigured
+  Configured: 'Configured',
+  VerifySecretNotFound: 'VerifySecretNotFound',
+  // TokensReady
+  TokensIssued: 'TokensIssued',
+  TokensPending: 'TokensPending',
+  NoSubscriptions: 'NoSubscriptions',
+  // BufferReady
+  QueuesReady: 'QueuesReady',
+  ChannelNotLoaded: 'ChannelNotLoaded',
+  ReceiverUnreachable: 'ReceiverUnreachable',
+  StatsDisabled: 'StatsDisabled',
+  // ChannelBound
+  Bound: 'Bound',
+  // SecretsReady
+  SecretsIssued: 'SecretsIssued',
+  SigningSecretNotFound: 'SigningSecretNotFound',
+  TokenPending: 'TokenPending',
+  // ConnectorReady
+  ConnectorDeployed: 'ConnectorDeployed',
+  ConnectorAvailable: 'ConnectorAvailable',
+  ConnectorUnavailable: 'ConnectorUnavailable',
+  ConnectorPending: 'ConnectorPending',
+  NotBound: 'NotBound',
+} as const;
+export type Reason = (typeof Reason)[keyof typeof Reason];
+
+export const EventReason = {
+  TokenIssued: 'TokenIssued',
+  TokenRotated: 'TokenRotated',
+  TokenRevoked: 'TokenRevoked',
+  SigningSecretIssued: 'SigningSecretIssued',
+  ReceiverConfigured: 'ReceiverConfigured',
+  ReceiverConfigRemoved: 'ReceiverConfigRemoved',
+  ConnectorUpdated: 'ConnectorUpdated',
+  ConnectorRemoved: 'ConnectorRemoved',
+  Bound: 'Bound',
+  NotBound: 'NotBound',
+  VerifySecretNotFound: 'VerifySecretNotFound',
+  CleanedUp: 'CleanedUp',
+} as const;
+export type EventReason = (typeof EventReason)[keyof typeof EventReason];
+
+export const FINALIZER = 'hookbridge.io/cleanup';
+export const FIELD_MANAGER = 'hookbridge-operator';
