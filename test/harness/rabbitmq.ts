@@ -1,0 +1,176 @@
+// A real RabbitMQ for tests: Debian's rabbitmq-server as an isolated node (own node name, ports, epmd,
+// data, logs and Erlang cookie in a temp dir, listening on 127.0.0.1 only). `RABBITMQ_URL` overrides
+// it with an existing broker, on which stop/start/kill throw: tests that need them fail, loudly.
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { connect } from 'amqplib';
+
+export interface Rabbit {
+  url: string;
+  /** Graceful stop; data dir and ports are kept for start(). */
+  stop(): Promise<void>;
+  /** Starts the node again after stop()/kill(): same node name, data dir and ports. */
+  start(): Promise<void>;
+  /** SIGKILL the node, like a crash; restart with start(). */
+  kill(): Promise<void>;
+  /** Stops the node for good and removes its temp dir. */
+  dispose(): Promise<void>;
+  /** Milliseconds the last start took until an AMQP connection succeeded. */
+  startupMs: number;
+  managementUrl?: string;
+  dir?: string;
+}
+
+const SERVER = ['/usr/lib/rabbitmq/bin/rabbitmq-server', '/usr/sbin/rabbitmq-server'].find((p) => fs.existsSync(p));
+const START_TIMEOUT_MS = 90_000;
+
+interface Node { dir: string; env: NodeJS.ProcessEnv; child?: ChildProcess; exited?: Promise<void> }
+const nodes = new Set<Node>();
+
+function killEpmd(node: Node): void {
+  try { execFileSync('epmd', ['-kill'], { env: node.env, stdio: 'ignore', timeout: 5_000 }); } catch { /* not running */ }
+}
+
+function killAllSync(): void {
+  for (const n of nodes) {
+    if (n.child?.pid !== undefined && n.child.exitCode === null && n.child.signalCode === null) {
+      try { process.kill(-n.child.pid, 'SIGKILL'); } catch { /* gone */ }
+    }
+    killEpmd(n);
+    fs.rmSync(n.dir, { recursive: true, force: true });
+  }
+}
+process.once('exit', killAllSync);
+for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(sig, () => { killAllSync(); process.exit(sig === 'SIGINT' ? 130 : 143); });
+}
+
+async function freePort(): Promise<number> {
+  const srv = net.createServer();
+  await new Promise<void>((resolve, reject) => srv.listen(0, '127.0.0.1', resolve).once('error', reject));
+  const addr = srv.address();
+  await new Promise((r) => srv.close(r));
+  if (addr === null || typeof addr === 'string') throw new Error('no port');
+  return addr.port;
+}
+
+async function amqpOk(url: string): Promise<boolean> {
+  try {
+    const conn = await connect(url);
+    conn.on('error', () => {});
+    await conn.close();
+    return true;
+  } catch { return false; }
+}
+
+function tail(file: string, lines = 40): string {
+  try { return fs.readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n'); } catch { return '(no log)'; }
+}
+
+function external(url: string): Rabbit {
+  const unsupported = (what: string) => (): Promise<void> =>
+    Promise.reject(new Error(`RABBITMQ_URL is set: the harness cannot ${what} an external broker; unset it to let tests start their own`));
+  return { url, startupMs: 0, stop: unsupported('stop'), start: unsupported('start'), kill: unsupported('kill'), dispose: async () => {} };
+}
+
+export async function startRabbit(): Promise<Rabbit> {
+  if (process.env.RABBITMQ_URL) return external(process.env.RABBITMQ_URL);
+  if (!SERVER) throw new Error('rabbitmq-server not installed (run test/harness/setup.sh)');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hookbridge-rabbit-'));
+  const [amqpPort, distPort, epmdPort] = [await freePort(), await freePort(), await freePort()];
+  fs.writeFileSync(path.join(dir, 'rabbitmq.conf'), [
+    `listeners.tcp.1 = 127.0.0.1:${amqpPort}`,
+    'distribution.listener.interface = 127.0.0.1',
+    'loopback_users = none',
+    'disk_free_limit.absolute = 50MB',
+    'log.console = false',
+    'log.file.level = info',
+    '',
+  ].join('\n'));
+  fs.writeFileSync(path.join(dir, 'enabled_plugins'), '[].\n');
+  const node: Node = {
+    dir,
+    env: {
+      PATH: process.env.PATH,
+      HOME: dir, // the Erlang cookie lives here
+      LANG: 'C.UTF-8',
+      RABBITMQ_NODENAME: `rabbit-${randomBytes(4).toString('hex')}@localhost`,
+      RABBITMQ_NODE_IP_ADDRESS: '127.0.0.1',
+      RABBITMQ_NODE_PORT: String(amqpPort),
+      RABBITMQ_DIST_PORT: String(distPort),
+      ERL_EPMD_PORT: String(epmdPort),
+      ERL_EPMD_ADDRESS: '127.0.0.1',
+      RABBITMQ_MNESIA_BASE: path.join(dir, 'mnesia'),
+      RABBITMQ_LOG_BASE: path.join(dir, 'log'),
+      RABBITMQ_CONFIG_FILE: path.join(dir, 'rabbitmq.conf'),
+      RABBITMQ_ADVANCED_CONFIG_FILE: path.join(dir, 'advanced.config'),
+      RABBITMQ_CONF_ENV_FILE: path.join(dir, 'rabbitmq-env.conf'),
+      RABBITMQ_ENABLED_PLUGINS_FILE: path.join(dir, 'enabled_plugins'),
+      RABBITMQ_PLUGINS_EXPAND_DIR: path.join(dir, 'plugins-expand'),
+      // Two shared cores: one scheduler each kind and no busy-waiting.
+      RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS: '+S 1:1 +SDio 2 +sbwt none +sbwtdcpu none +sbwtdio none',
+    },
+  };
+  nodes.add(node);
+  const url = `amqp://guest:guest@127.0.0.1:${amqpPort}`;
+  const log = path.join(dir, 'server.log');
+
+  const start = async (): Promise<void> => {
+    if (node.child && node.child.exitCode === null && node.child.signalCode === null) return;
+    const began = Date.now();
+    const fd = fs.openSync(log, 'a');
+    const child = spawn(SERVER, [], { cwd: dir, env: node.env, detached: true, stdio: ['ignore', fd, fd] });
+    fs.closeSync(fd);
+    node.child = child;
+    node.exited = new Promise<void>((resolve) => {
+      child.once('exit', () => resolve());
+      child.once('error', (err) => { fs.appendFileSync(log, `spawn error: ${err.message}\n`); resolve(); });
+    });
+    while (Date.now() - began < START_TIMEOUT_MS) {
+      if (child.exitCode !== null || child.signalCode !== null) {
+        throw new Error(`rabbitmq-server exited (${child.exitCode ?? child.signalCode}):\n${tail(log)}\n${tail(path.join(dir, 'log', `${node.env.RABBITMQ_NODENAME}.log`))}`);
+      }
+      if (await amqpOk(url)) { rabbit.startupMs = Date.now() - began; return; }
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    throw new Error(`rabbitmq-server not accepting AMQP after ${START_TIMEOUT_MS} ms:\n${tail(log)}`);
+  };
+
+  const halt = async (signal: NodeJS.Signals): Promise<void> => {
+    const child = node.child;
+    if (!child?.pid || child.exitCode !== null || child.signalCode !== null) return;
+    try { process.kill(-child.pid, signal); } catch { /* gone */ }
+    const force = setTimeout(() => { try { process.kill(-(child.pid as number), 'SIGKILL'); } catch { /* gone */ } }, 20_000);
+    await node.exited;
+    clearTimeout(force);
+  };
+
+  const rabbit: Rabbit = {
+    url,
+    dir,
+    startupMs: 0,
+    start,
+    stop: () => halt('SIGTERM'),
+    kill: () => halt('SIGKILL'),
+    dispose: async () => {
+      await halt('SIGTERM');
+      killEpmd(node);
+      fs.rmSync(dir, { recursive: true, force: true });
+      nodes.delete(node);
+    },
+  };
+  try {
+    await start();
+  } catch (err) {
+    await rabbit.kill();
+    killEpmd(node);
+    nodes.delete(node);
+    fs.rmSync(dir, { recursive: true, force: true });
+    throw err;
+  }
+  return rabbit;
+}
