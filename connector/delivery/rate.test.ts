@@ -1,0 +1,32 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { FakeClock } from '../clock.ts';
+import { TokenBucket } from './rate.ts';
+
+test('a burst of one second, then exactly the rate', () => {
+  const clock = new FakeClock();
+  const b = new TokenBucket(10, clock);
+  const waits = Array.from({ length: 13 }, () => b.reserve());
+  assert.deepEqual(waits.slice(0, 10), Array(10).fill(0));
+  assert.deepEqual(waits.slice(10), [100, 200, 300], 'queued callers are spaced 1/rate apart');
+  clock.advance(1000);
+  assert.equal(b.reserve(), 0, 'after a second the bucket has refilled past the debt');
+});
+
+test('fractional rates', () => {
+  const clock = new FakeClock();
+  const b = new TokenBucket(0.5, clock);
+  assert.equal(b.reserve(), 0);
+  assert.equal(b.reserve(), 2000);
+  clock.advance(4000);
+  assert.equal(b.reserve(), 0);
+});
+
+test('refund returns an unused token', () => {
+  const clock = new FakeClock();
+  const b = new TokenBucket(1, clock);
+  assert.equal(b.reserve(), 0);
+  assert.equal(b.reserve(), 1000);
+  b.refund();
+  assert.equal(b.reserve(), 1000);
+});

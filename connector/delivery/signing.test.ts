@@ -1,0 +1,66 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import { signatureHeaders, verifyStandard } from './signing.ts';
+
+// An independent Standard Webhooks verifier, written from the spec (standardwebhooks.com):
+// signed content = "<webhook-id>.<webhook-timestamp>.<body>", key = base64 part of "whsec_<base64>",
+// header = space-separated "v1,<base64 sig>" entries; any one matching is valid.
+function specVerify(secret: string, headers: Record<string, string>, body: Buffer): boolean {
+  const key = Buffer.from(secret.split('_')[1], 'base64');
+  const content = Buffer.concat([Buffer.from(`${headers['webhook-id']}.${headers['webhook-timestamp']}.`), body]);
+  const expected = createHmac('sha256', key).update(content).digest();
+  return headers['webhook-signature'].split(' ').some((entry) => {
+    const [version, sig] = entry.split(',');
+    const got = Buffer.from(sig ?? '', 'base64');
+    return version === 'v1' && got.length === expected.length && timingSafeEqual(got, expected);
+  });
+}
+
+test('matches the Standard Webhooks reference test vector', () => {
+  const h = signatureHeaders('standard-webhooks', ['whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw'], 'msg_p5jXN8AQM9LWM0D4loKWxJek', 1614265330, Buffer.from('{"test": 2432232314}'));
+  assert.equal(h['webhook-signature'], 'v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=');
+  assert.equal(h['webhook-id'], 'msg_p5jXN8AQM9LWM0D4loKWxJek');
+  assert.equal(h['webhook-timestamp'], '1614265330');
+});
+
+test('binary, non-UTF-8 bodies sign over the exact bytes', () => {
+  const secret = 'whsec_' + Buffer.from('0123456789abcdef0123456789abcdef').toString('base64');
+  const body = Buffer.from([0xff, 0xfe, 0x00, 0x80, 0xc3, 0x28, 0x0a]);
+  const h = signatureHeaders('standard-webhooks', [secret], 'msg_1', 1700000000, body);
+  assert.ok(specVerify(secret, h, body));
+  assert.ok(!specVerify(secret, h, Buffer.from(body.toString('utf8'))), 'a UTF-8 round trip would change the signature');
+});
+
+test('during rotation every secret signs; a verifier holding either secret accepts', () => {
+  const oldS = 'whsec_' + Buffer.from('old-secret-bytes-old-secret-byte').toString('base64');
+  const newS = 'whsec_' + Buffer.from('new-secret-bytes-new-secret-byte').toString('base64');
+  const body = Buffer.from('{"a":1}');
+  const h = signatureHeaders('standard-webhooks', [oldS, newS], 'msg_2', 1700000000, body);
+  assert.equal(h['webhook-signature'].split(' ').length, 2);
+  assert.ok(specVerify(oldS, h, body));
+  assert.ok(specVerify(newS, h, body));
+  assert.ok(!specVerify('whsec_' + Buffer.from('someone-else').toString('base64'), h, body));
+});
+
+test('hmac-sha256 scheme: X-Signature: sha256=<hex of HMAC over the raw body>', () => {
+  const body = Buffer.from('{"event":"invoice.paid"}');
+  const h = signatureHeaders('hmac-sha256', ['my-shared-secret'], 'msg_3', 1700000000, body);
+  const expected = createHmac('sha256', 'my-shared-secret').update(body).digest('hex');
+  assert.equal(h['x-signature'], `sha256=${expected}`);
+  assert.equal(h['webhook-signature'], undefined);
+});
+
+test('no secrets → no signature header, but id and timestamp still sent', () => {
+  const h = signatureHeaders('standard-webhooks', ['', '  '], 'msg_4', 1, Buffer.alloc(0));
+  assert.deepEqual(h, { 'webhook-id': 'msg_4', 'webhook-timestamp': '1' });
+});
+
+test('verifyStandard (used by hookbridge echo) accepts the reference vector and rejects tampering', () => {
+  const secret = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
+  const headers = { 'webhook-id': 'msg_p5jXN8AQM9LWM0D4loKWxJek', 'webhook-timestamp': '1614265330', 'webhook-signature': 'v1,bogus v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=' };
+  const now = 1614265330_000;
+  assert.equal(verifyStandard([secret], headers, Buffer.from('{"test": 2432232314}'), now).ok, true);
+  assert.equal(verifyStandard([secret], headers, Buffer.from('{"test": 2432232315}'), now).ok, false);
+  assert.equal(verifyStandard([secret], headers, Buffer.from('{"test": 2432232314}'), now + 3600_000).ok, false, 'stale timestamp');
+});
