@@ -1,0 +1,124 @@
+// A watch that survives. @kubernetes/client-node's ListWatch re-lists on 410 Gone but *stops* on any
+// other error; this wraps one ListWatch per watched namespace (or one for all), restarts it with
+// exponential backoff, re-lists periodically (a fresh ListWatch, diffed against the old cache so
+// deletions missed meanwhile are still seen) and reports health for /readyz. Handlers only get the
+// object: they enqueue keys, they never branch on what happened.
+import { makeInformer, type Informer as ClientInformer, type ObjectCache } from '@kubernetes/client-node';
+import type { Logger } from '../../shared/logger.ts';
+import { resourcePath, type KubeClient, type KubeObject, type ResourceType } from './kube-client.ts';
+
+export type Handler<T> = (obj: T) => void;
+type ListWatch<T extends KubeObject> = ClientInformer<T> & ObjectCache<T>;
+
+export interface InformerOptions {
+  /** Namespaces to watch; undefined = all (or the resource is cluster-scoped). */
+  namespaces?: string[];
+  labelSelector?: string;
+  relistMs?: number;
+  minBackoffMs?: number;
+  maxBackoffMs?: number;
+  logger: Logger;
+}
+
+/** One ListWatch. `active` = its events reach the handlers (a relisting source is active before it serves reads). */
+interface Source<T extends KubeObject> { namespace?: string; lw: ListWatch<T>; active: boolean; healthy: boolean; synced: boolean; backoff: number; timer?: NodeJS.Timeout }
+
+export class Informer<T extends KubeObject> {
+  readonly type: ResourceType;
+  private readonly client: KubeClient;
+  private readonly opts: Required<Omit<InformerOptions, 'namespaces' | 'labelSelector'>> & Pick<InformerOptions, 'namespaces' | 'labelSelector'>;
+  private readonly handlers: Handler<T>[] = [];
+  private readonly sources: Source<T>[] = [];
+  private relistTimer?: NodeJS.Timeout;
+  private stopped = false;
+
+  constructor(client: KubeClient, type: ResourceType, opts: InformerOptions) {
+    this.client = client;
+    this.type = type;
+    this.opts = { relistMs: 10 * 60_000, minBackoffMs: 500, maxBackoffMs: 30_000, ...opts };
+  }
+
+  onChange(handler: Handler<T>): void { this.handlers.push(handler); }
+
+  get(namespace: string | undefined, name: string): T | undefined {
+    for (const s of this.sources) {
+      if (s.namespace !== undefined && namespace !== undefined && s.namespace !== namespace) continue;
+      const o = s.lw.get(name, this.type.namespaced ? namespace : undefined);
+      if (o) return o;
+    }
+    return undefined;
+  }
+
+  list(namespace?: string): T[] {
+    return this.sources.flatMap((s) => (s.namespace === undefined || namespace === undefined || s.namespace === namespace ? s.lw.list(namespace) : []));
+  }
+
+  /** Every source has listed once and none is in an error state. */
+  healthy(): boolean { return this.sources.length > 0 && this.sources.every((s) => s.healthy && s.synced); }
+  synced(): boolean { return this.sources.length > 0 && this.sources.every((s) => s.synced); }
+
+  /** Starts watching; resolves once every source has listed (retrying with backoff until then). */
+  async start(): Promise<void> {
+    const namespaces = this.type.namespaced && this.opts.namespaces?.length ? this.opts.namespaces : [undefined];
+    for (const namespace of namespaces) this.sources.push(this.newSource(namespace));
+    await Promise.all(this.sources.map((s) => this.run(s)));
+    while (!this.stopped && !this.synced()) await new Promise((r) => setTimeout(r, 50));
+    this.relistTimer = setInterval(() => { void this.relist(); }, this.opts.relistMs);
+    this.relistTimer.unref();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.relistTimer) clearInterval(this.relistTimer);
+    for (const s of this.sources) await this.retire(s);
+  }
+
+  private newSource(namespace: string | undefined): Source<T> {
+    const path = resourcePath(this.type, namespace);
+    const listFn = () => this.client.list<T>(this.type, namespace, this.opts.labelSelector);
+    const lw = makeInformer<T>(this.client.config, path, listFn as never, this.opts.labelSelector);
+    const s: Source<T> = { namespace, lw, active: true, healthy: false, synced: false, backoff: this.opts.minBackoffMs };
+    const emit = (obj: T) => { if (s.active) for (const h of this.handlers) h(obj); };
+    lw.on('add', emit);
+    lw.on('update', emit);
+    lw.on('delete', emit);
+    lw.on('error', (err: unknown) => this.failed(s, err));
+    return s;
+  }
+
+  private async run(s: Source<T>): Promise<void> {
+    s.healthy = true;
+    await s.lw.start().catch((err: unknown) => this.failed(s, err));
+    if (s.healthy) { s.synced = true; s.backoff = this.opts.minBackoffMs; }
+  }
+
+  private failed(s: Source<T>, err: unknown): void {
+    s.healthy = false;
+    if (this.stopped || !s.active || s.timer) return;
+    this.opts.logger.warn({ resource: this.type.plural, namespace: s.namespace, err: String(err), retryInMs: s.backoff }, 'watch failed; restarting');
+    s.timer = setTimeout(() => { s.timer = undefined; void this.run(s); }, s.backoff);
+    s.timer.unref();
+    s.backoff = Math.min(s.backoff * 2, this.opts.maxBackoffMs);
+  }
+
+  /** A fresh list+watch per source, serving reads only once listed; objects gone from it are reported deleted. */
+  async relist(): Promise<void> {
+    for (const old of [...this.sources]) {
+      if (this.stopped) return;
+      const fresh = this.newSource(old.namespace);
+      await this.run(fresh);
+      if (!fresh.synced || this.stopped) { await this.retire(fresh); continue; }
+      this.sources[this.sources.indexOf(old)] = fresh;
+      await this.retire(old);
+      for (const o of old.lw.list()) {
+        if (!fresh.lw.get(o.metadata.name, this.type.namespaced ? o.metadata.namespace : undefined)) for (const h of this.handlers) h(o);
+      }
+    }
+  }
+
+  private async retire(s: Source<T>): Promise<void> {
+    s.active = false;
+    if (s.timer) clearTimeout(s.timer);
+    await s.lw.stop();
+  }
+}

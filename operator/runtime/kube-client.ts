@@ -1,0 +1,154 @@
+// A small Kubernetes REST client over node:https, authenticated by @kubernetes/client-node's
+// KubeConfig (kubeconfig file or in-cluster). Thin on purpose: the operator needs get/list/create/
+// delete, server-side apply (which the generated client makes awkward) and a request count per verb.
+import https from 'node:https';
+import http from 'node:http';
+import { KubeConfig } from '@kubernetes/client-node';
+import { FIELD_MANAGER } from '../api/conditions.ts';
+
+export interface ObjectMeta {
+  name: string;
+  namespace?: string;
+  uid?: string;
+  resourceVersion?: string;
+  generation?: number;
+  creationTimestamp?: string;
+  deletionTimestamp?: string;
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+  finalizers?: string[];
+  ownerReferences?: OwnerReference[];
+}
+export interface OwnerReference { apiVersion: string; kind: string; name: string; uid: string; controller?: boolean; blockOwnerDeletion?: boolean }
+export interface KubeObject { apiVersion?: string; kind?: string; metadata: ObjectMeta; [key: string]: unknown }
+export interface KubeList<T> { metadata: { resourceVersion?: string }; items: T[] }
+
+/** A resource type: where it lives in the API. */
+export interface ResourceType { group: string; version: string; plural: string; kind: string; namespaced: boolean }
+export const apiVersionOf = (r: ResourceType): string => (r.group ? `${r.group}/${r.version}` : r.version);
+
+export class ApiError extends Error {
+  readonly status: number;
+  readonly reason: string;
+  constructor(status: number, reason: string, message: string) {
+    super(message);
+    this.name = 'ApiError';
+    this.status = status;
+    this.reason = reason;
+  }
+}
+export const isNotFound = (e: unknown): boolean => e instanceof ApiError && e.status === 404;
+export const isConflict = (e: unknown): boolean => e instanceof ApiError && e.status === 409;
+
+export function resourcePath(r: ResourceType, namespace?: string, name?: string, subresource?: string): string {
+  const base = r.group ? `/apis/${r.group}/${r.version}` : `/api/${r.version}`;
+  const ns = r.namespaced && namespace ? `/namespaces/${encodeURIComponent(namespace)}` : '';
+  const n = name ? `/${encodeURIComponent(name)}` : '';
+  return `${base}${ns}/${r.plural}${n}${subresource && name ? `/${subresource}` : ''}`;
+}
+
+export interface RequestCounter { (verb: string, resource: string): void }
+
+export class KubeClient {
+  readonly config: KubeConfig;
+  private readonly onRequest: RequestCounter;
+  private opts?: { at: number; value: https.RequestOptions };
+
+  constructor(config: KubeConfig, onRequest: RequestCounter = () => {}) {
+    this.config = config;
+    this.onRequest = onRequest;
+  }
+
+  /** Loads a kubeconfig file, or the in-cluster service account when `file` is empty. */
+  static load(file?: string, onRequest?: RequestCounter): KubeClient {
+    const kc = new KubeConfig();
+    if (file) kc.loadFromFile(file);
+    else if (process.env.KUBERNETES_SERVICE_HOST) kc.loadFromCluster();
+    else kc.loadFromDefault();
+    return new KubeClient(kc, onRequest);
+  }
+
+  private async requestOptions(): Promise<https.RequestOptions> {
+    // Re-read credentials now and then (in-cluster tokens are rotated by the kubelet).
+    if (!this.opts || Date.now() - this.opts.at > 60_000) {
+      const value: https.RequestOptions = {};
+      await this.config.applyToHTTPSOptions(value);
+      this.opts = { at: Date.now(), value };
+    }
+    return this.opts.value;
+  }
+
+  async request<T>(method: string, path: string, body?: unknown, contentType = 'application/json', verb = method): Promise<T> {
+    const server = this.config.getCurrentCluster()?.server;
+    if (!server) throw new Error('kubeconfig has no current cluster');
+    const url = new URL(path, server);
+    const base = await this.requestOptions();
+    const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
+    this.onRequest(verb, path.replace(/\?.*$/, ''));
+    const lib = url.protocol === 'http:' ? http : https;
+    return new Promise<T>((resolve, reject) => {
+      const req = lib.request(url, {
+        ...base,
+        method,
+        headers: { ...(base.headers ?? {}), accept: 'application/json', ...(payload ? { 'content-type': contentType, 'content-length': payload.length } : {}) },
+        timeout: 30_000,
+      }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('error', reject);
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          let json: unknown;
+          try { json = text ? JSON.parse(text) : undefined; } catch { json = undefined; }
+          const status = res.statusCode ?? 0;
+          if (status >= 200 && status < 300) return resolve(json as T);
+          const s = (json ?? {}) as { reason?: string; message?: string };
+          reject(new ApiError(status, s.reason ?? String(status), `${method} ${url.pathname}: ${status} ${s.message ?? text.slice(0, 200)}`));
+        });
+      });
+      req.on('timeout', () => req.destroy(new Error(`${method} ${url.pathname}: timeout`)));
+      req.on('error', reject);
+      req.end(payload);
+    });
+  }
+
+  get<T extends KubeObject>(r: ResourceType, namespace: string | undefined, name: string): Promise<T> {
+    return this.request<T>('GET', resourcePath(r, namespace, name));
+  }
+
+  /** undefined when the object does not exist. */
+  async tryGet<T extends KubeObject>(r: ResourceType, namespace: string | undefined, name: string): Promise<T | undefined> {
+    try { return await this.get<T>(r, namespace, name); } catch (e) { if (isNotFound(e)) return undefined; throw e; }
+  }
+
+  list<T extends KubeObject>(r: ResourceType, namespace?: string, labelSelector?: string): Promise<KubeList<T>> {
+    const q = labelSelector ? `?labelSelector=${encodeURIComponent(labelSelector)}` : '';
+    return this.request<KubeList<T>>('GET', resourcePath(r, namespace) + q, undefined, undefined, 'LIST');
+  }
+
+  create<T extends KubeObject>(r: ResourceType, obj: KubeObject): Promise<T> {
+    return this.request<T>('POST', resourcePath(r, obj.metadata.namespace), { apiVersion: apiVersionOf(r), kind: r.kind, ...obj });
+  }
+
+  replace<T extends KubeObject>(r: ResourceType, obj: KubeObject, subresource?: string): Promise<T> {
+    return this.request<T>('PUT', resourcePath(r, obj.metadata.namespace, obj.metadata.name, subresource), { apiVersion: apiVersionOf(r), kind: r.kind, ...obj });
+  }
+
+  /** Server-side apply under our one field manager (force: we are the only writer of these fields). */
+  apply<T extends KubeObject>(r: ResourceType, obj: KubeObject, subresource?: string): Promise<T> {
+    const q = `?fieldManager=${FIELD_MANAGER}&force=true`;
+    const path = resourcePath(r, obj.metadata.namespace, obj.metadata.name, subresource) + q;
+    return this.request<T>('PATCH', path, { apiVersion: apiVersionOf(r), kind: r.kind, ...obj }, 'application/apply-patch+yaml', 'APPLY');
+  }
+
+  /** JSON patch (RFC 6902), e.g. a finalizer removal guarded by a `test` op. */
+  jsonPatch<T extends KubeObject>(r: ResourceType, namespace: string | undefined, name: string, ops: unknown[]): Promise<T> {
+    return this.request<T>('PATCH', resourcePath(r, namespace, name), ops, 'application/json-patch+json');
+  }
+
+  /** Deletes; a missing object counts as deleted. */
+  async delete(r: ResourceType, namespace: string | undefined, name: string, opts: { uid?: string; propagation?: 'Background' | 'Foreground' } = {}): Promise<void> {
+    const body = { kind: 'DeleteOptions', apiVersion: 'v1', propagationPolicy: opts.propagation ?? 'Background', ...(opts.uid ? { preconditions: { uid: opts.uid } } : {}) };
+    try { await this.request('DELETE', resourcePath(r, namespace, name), body); } catch (e) { if (!isNotFound(e)) throw e; }
+  }
+}

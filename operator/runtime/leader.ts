@@ -1,0 +1,122 @@
+// Leader election on a coordination.k8s.io/v1 Lease, as client-go does it: a candidate takes the
+// lease when it is free or its holder has not renewed it for leaseDuration (measured on our own clock
+// from when we last saw it change, so clock skew does not matter); the leader renews every
+// retryPeriod and steps down if it cannot renew within renewDeadline; on shutdown it releases the
+// lease so a standby takes over at once. Writes use resourceVersion, so two candidates cannot both win.
+import type { Logger } from '../../shared/logger.ts';
+import { ApiError, isConflict, isNotFound, type KubeClient, type KubeObject } from './kube-client.ts';
+import { Leases } from './resource-types.ts';
+import { realTimers, type Timers } from './workqueue.ts';
+
+interface LeaseSpec { holderIdentity?: string | null; leaseDurationSeconds?: number; acquireTime?: string; renewTime?: string; leaseTransitions?: number }
+interface Lease extends KubeObject { spec?: LeaseSpec }
+
+export interface LeaderOptions {
+  namespace: string;
+  name: string;
+  identity: string;
+  leaseDurationMs?: number;
+  renewDeadlineMs?: number;
+  retryPeriodMs?: number;
+  logger: Logger;
+  timers?: Timers;
+  onStartedLeading: () => void;
+  onStoppedLeading: () => void;
+}
+
+const micro = (ms: number): string => new Date(ms).toISOString().replace('Z', '000Z');
+
+export class LeaderElector {
+  private readonly client: KubeClient;
+  private readonly o: Required<Omit<LeaderOptions, 'timers'>> & { timers: Timers };
+  private observed?: { record: string; at: number };
+  private lastRenew = 0;
+  private leading = false;
+  private stopped = false;
+  private timer?: unknown;
+  private loop?: Promise<void>;
+
+  constructor(client: KubeClient, opts: LeaderOptions) {
+    this.client = client;
+    this.o = { leaseDurationMs: 15_000, renewDeadlineMs: 10_000, retryPeriodMs: 2_000, timers: realTimers, ...opts };
+  }
+
+  get isLeader(): boolean { return this.leading; }
+
+  start(): void { this.loop = this.tick(); }
+
+  /** Stops campaigning; a leader releases the lease (holder cleared) so a standby can take it now. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer !== undefined) this.o.timers.clearTimeout(this.timer);
+    await this.loop;
+    if (!this.leading) return;
+    this.leading = false;
+    try {
+      const lease = await this.client.get<Lease>(Leases, this.o.namespace, this.o.name);
+      if (lease.spec?.holderIdentity === this.o.identity) {
+        await this.client.replace(Leases, { ...lease, spec: { ...lease.spec, holderIdentity: null, leaseDurationSeconds: 1, renewTime: micro(this.o.timers.now()) } });
+      }
+    } catch (err) {
+      this.o.logger.warn({ err: String(err) }, 'could not release the leader lease');
+    }
+    this.o.onStoppedLeading();
+  }
+
+  private async tick(): Promise<void> {
+    if (this.stopped) return;
+    let ok = false;
+    try { ok = await this.tryAcquireOrRenew(); } catch (err) {
+      if (!isConflict(err)) this.o.logger.warn({ err: String(err) }, 'leader lease request failed');
+    }
+    const now = this.o.timers.now();
+    if (ok) {
+      this.lastRenew = now;
+      if (!this.leading) {
+        this.leading = true;
+        this.o.logger.info({ identity: this.o.identity, lease: `${this.o.namespace}/${this.o.name}` }, 'became leader');
+        this.o.onStartedLeading();
+      }
+    } else if (this.leading && now - this.lastRenew > this.o.renewDeadlineMs) {
+      this.leading = false;
+      this.o.logger.error({ identity: this.o.identity }, 'lost the leader lease');
+      this.o.onStoppedLeading();
+    }
+    if (this.stopped) return;
+    this.timer = this.o.timers.setTimeout(() => { this.timer = undefined; this.loop = this.tick(); }, this.o.retryPeriodMs);
+  }
+
+  /** One round: true when we hold the lease afterwards. */
+  private async tryAcquireOrRenew(): Promise<boolean> {
+    const now = this.o.timers.now();
+    const mine: LeaseSpec = {
+      holderIdentity: this.o.identity,
+      leaseDurationSeconds: Math.max(1, Math.round(this.o.leaseDurationMs / 1000)),
+      renewTime: micro(now),
+    };
+    let lease: Lease;
+    try {
+      lease = await this.client.get<Lease>(Leases, this.o.namespace, this.o.name);
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
+      await this.client.create(Leases, { metadata: { name: this.o.name, namespace: this.o.namespace }, spec: { ...mine, acquireTime: micro(now), leaseTransitions: 0 } });
+      return true;
+    }
+    const spec = lease.spec ?? {};
+    const record = JSON.stringify([spec.holderIdentity, spec.renewTime, spec.leaseDurationSeconds]);
+    if (this.observed?.record !== record) this.observed = { record, at: now };
+    const holder = spec.holderIdentity ?? '';
+    const durationMs = (spec.leaseDurationSeconds ?? 0) * 1000;
+    const held = holder !== '' && holder !== this.o.identity && this.observed.at + durationMs > now;
+    if (held) return false;
+    const transitions = (spec.leaseTransitions ?? 0) + (holder === this.o.identity ? 0 : 1);
+    const acquireTime = holder === this.o.identity ? spec.acquireTime : micro(now);
+    try {
+      await this.client.replace(Leases, { ...lease, spec: { ...mine, acquireTime, leaseTransitions: transitions } });
+    } catch (err) {
+      if (err instanceof ApiError && isConflict(err)) return false;
+      throw err;
+    }
+    return true;
+  }
+}

@@ -1,0 +1,25 @@
+// The operator rows of docs/metrics.md, on the process's one registry.
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+
+export interface OperatorMetrics {
+  reconcileTotal: Counter<'controller' | 'result'>;
+  reconcileErrors: Counter<'controller'>;
+  reconcileDuration: Histogram<'controller'>;
+  queueDepth: Gauge<'controller'>;
+  leader: Gauge;
+  tokenAge: Gauge<'namespace' | 'subscription'>;
+  tokenNextRotation: Gauge<'namespace' | 'subscription'>;
+}
+
+export function createOperatorMetrics(registry: Registry): OperatorMetrics {
+  const registers = [registry];
+  return {
+    reconcileTotal: new Counter({ name: 'hookbridge_reconcile_total', help: 'Reconciles by controller and result (success, error, requeue).', labelNames: ['controller', 'result'] as const, registers }),
+    reconcileErrors: new Counter({ name: 'hookbridge_reconcile_errors_total', help: 'Failed reconciles.', labelNames: ['controller'] as const, registers }),
+    reconcileDuration: new Histogram({ name: 'hookbridge_reconcile_duration_seconds', help: 'Duration of one reconcile.', labelNames: ['controller'] as const, buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10], registers }),
+    queueDepth: new Gauge({ name: 'hookbridge_workqueue_depth', help: 'Keys waiting in the work queue.', labelNames: ['controller'] as const, registers }),
+    leader: new Gauge({ name: 'hookbridge_leader', help: '1 on the instance holding the leader lease.', registers }),
+    tokenAge: new Gauge({ name: 'hookbridge_token_age_seconds', help: 'Age of the subscription\'s current token.', labelNames: ['namespace', 'subscription'] as const, registers }),
+    tokenNextRotation: new Gauge({ name: 'hookbridge_token_next_rotation_timestamp_seconds', help: 'When the subscription\'s next token rotation is due (unix seconds).', labelNames: ['namespace', 'subscription'] as const, registers }),
+  };
+}
