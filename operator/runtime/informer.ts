@@ -3,12 +3,13 @@
 // exponential backoff, re-lists periodically (a fresh ListWatch, diffed against the old cache so
 // deletions missed meanwhile are still seen) and reports health for /readyz. Handlers only get the
 // object: they enqueue keys, they never branch on what happened.
-import { makeInformer, type Informer as ClientInformer, type ObjectCache } from '@kubernetes/client-node';
+import { makeInformer, type Informer as ClientInformer, type KubernetesObject, type ObjectCache } from '@kubernetes/client-node';
 import type { Logger } from '../../shared/logger.ts';
 import { resourcePath, type KubeClient, type KubeObject, type ResourceType } from './kube-client.ts';
 
 export type Handler<T> = (obj: T) => void;
-type ListWatch<T extends KubeObject> = ClientInformer<T> & ObjectCache<T>;
+/** The client's cache holds our objects; its KubernetesObject type is looser than KubeObject, hence the casts. */
+type ListWatch<T extends KubeObject> = ClientInformer<KubernetesObject> & ObjectCache<T>;
 
 export interface InformerOptions {
   /** Namespaces to watch; undefined = all (or the resource is cluster-scoped). */
@@ -76,9 +77,9 @@ export class Informer<T extends KubeObject> {
   private newSource(namespace: string | undefined): Source<T> {
     const path = resourcePath(this.type, namespace);
     const listFn = () => this.client.list<T>(this.type, namespace, this.opts.labelSelector);
-    const lw = makeInformer<T>(this.client.config, path, listFn as never, this.opts.labelSelector);
+    const lw = makeInformer<KubernetesObject>(this.client.config, path, listFn as never, this.opts.labelSelector) as unknown as ListWatch<T>;
     const s: Source<T> = { namespace, lw, active: true, healthy: false, synced: false, backoff: this.opts.minBackoffMs };
-    const emit = (obj: T) => { if (s.active) for (const h of this.handlers) h(obj); };
+    const emit = (obj: KubernetesObject) => { if (s.active) for (const h of this.handlers) h(obj as T); };
     lw.on('add', emit);
     lw.on('update', emit);
     lw.on('delete', emit);
