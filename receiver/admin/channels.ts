@@ -1,0 +1,68 @@
+// GET /admin/webhook-connect/channels[/{ns}/{name}] (SPEC §4): configured channels with live stats per
+// subscription and summed per channel — what the operator copies into WebhookChannel/Subscription status.
+import type { Request, Response } from 'express';
+import type { MessageBuffer } from '../buffer/types.ts';
+import type { ChannelSnapshot, RuntimeChannel } from '../channels.ts';
+import { sendError } from '../errors.ts';
+import type { SessionRegistry } from '../stream/registry.ts';
+
+export interface AdminDeps { snapshot(): ChannelSnapshot; buffer: MessageBuffer; sessions: SessionRegistry }
+
+export interface Stats { messages_queued: number; messages_in_flight: number; connected_clients: number; dead_lettered: number }
+
+const zero = (): Stats => ({ messages_queued: 0, messages_in_flight: 0, connected_clients: 0, dead_lettered: 0 });
+
+export async function describeChannel(deps: AdminDeps, ch: RuntimeChannel, detail: boolean): Promise<Record<string, unknown>> {
+  const total = zero();
+  const subscriptions = await Promise.all(ch.subscriptions.map(async (sub) => {
+    const q = await deps.buffer.stats(sub.queue);
+    const stats: Stats = {
+      messages_queued: q.messagesQueued,
+      messages_in_flight: q.messagesInFlight,
+      connected_clients: deps.sessions.count(sub.key),
+      dead_lettered: q.deadLettered,
+    };
+    for (const k of Object.keys(total) as (keyof Stats)[]) total[k] += stats[k];
+    return { namespace: sub.ref.namespace, name: sub.ref.name, eventTypes: sub.route.eventTypes, oldest_message_age_seconds: q.oldestMessageAgeSeconds, stats };
+  }));
+  const c = ch.config;
+  return {
+    namespace: ch.ref.namespace,
+    name: ch.ref.name,
+    path: `/webhook/${encodeURIComponent(ch.ref.namespace)}/${encodeURIComponent(ch.ref.name)}`,
+    stats: total,
+    ...(detail && {
+      config: {
+        maxQueueSize: c.maxQueueSize, ttlSeconds: c.ttlSeconds, ackTimeoutSeconds: c.ackTimeoutSeconds,
+        maxConnections: c.maxConnections, maxPayloadBytes: c.maxPayloadBytes, deliveryLimit: c.deliveryLimit,
+        ...(c.eventType && { eventType: c.eventType }),
+        ...(c.verify && { verify: { provider: c.verify.provider, toleranceSeconds: c.verify.toleranceSeconds } }),
+        deletionPolicy: c.deletionPolicy,
+      },
+    }),
+    subscriptions,
+  };
+}
+
+export function listChannels(deps: AdminDeps): (req: Request, res: Response) => Promise<void> {
+  return async (_req, res) => {
+    try {
+      const channels = await Promise.all([...deps.snapshot().channels.values()].map((ch) => describeChannel(deps, ch, false)));
+      res.json({ channels });
+    } catch (err) {
+      sendError(res, 'buffer_error', `Reading queue stats failed: ${(err as Error).message}`);
+    }
+  };
+}
+
+export function getChannel(deps: AdminDeps): (req: Request, res: Response) => Promise<void> {
+  return async (req, res) => {
+    const ch = deps.snapshot().get(req.params.ns as string, req.params.name as string);
+    if (!ch) { sendError(res, 'channel_not_found'); return; }
+    try {
+      res.json(await describeChannel(deps, ch, true));
+    } catch (err) {
+      sendError(res, 'buffer_error', `Reading queue stats failed: ${(err as Error).message}`);
+    }
+  };
+}

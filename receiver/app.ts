@@ -1,0 +1,111 @@
+// createApp(deps): the receiver as an express app plus a WebSocket upgrade handler, built from injected
+// collaborators (buffer, config store, clock, logger, metrics registry). No listen here: server.ts does that.
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import express, { type Express, type NextFunction, type Request, type Response } from 'express';
+import type { Registry } from 'prom-client';
+import type { Logger } from '../shared/logger.ts';
+import { DEFAULT_HEARTBEAT_MS } from '../shared/protocol.ts';
+import { ADMIN_PREFIX, adminRouter } from './admin/index.ts';
+import type { MessageBuffer } from './buffer/types.ts';
+import type { ConfigStore } from './config/store.ts';
+import { sendError } from './errors.ts';
+import { healthRoutes } from './health.ts';
+import { ingestHandler } from './ingest/handler.ts';
+import { createReceiverMetrics, type QueueSample } from './metrics.ts';
+import { FailureLimiter, type FailureLimiterOptions } from './ratelimit.ts';
+import { ackHandler } from './stream/ack.ts';
+import { SessionRegistry } from './stream/registry.ts';
+import { sseHandler } from './stream/sse.ts';
+import { createUpgradeHandler, type WebSocketDeps } from './stream/websocket.ts';
+
+export interface AppDeps {
+  buffer: MessageBuffer;
+  config: ConfigStore;
+  logger: Logger;
+  registry: Registry;
+  /** Epoch-ms clock for timestamps, token expiry and signature tolerance (a fake one in tests). */
+  clock?: () => number;
+  /** Bearer token for /admin; without one the admin API answers 404. */
+  adminToken?: string;
+  heartbeatMs?: number;
+  /** Take the client address from X-Forwarded-For (behind an ingress). */
+  trustProxy?: boolean;
+  limiter?: FailureLimiterOptions;
+  /** Extra /readyz checks, e.g. the Kubernetes config watch. */
+  readinessChecks?: () => string[];
+}
+
+export interface ReceiverApp {
+  /** The HTTP request listener. */
+  app: Express;
+  /** Hand `upgrade` events of the HTTP server here. */
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void;
+  sessions: SessionRegistry;
+  /** Close every stream (1001), releasing what they hold. */
+  closeStreams(): void;
+}
+
+export function createApp(deps: AppDeps): ReceiverApp {
+  const clock = deps.clock ?? Date.now;
+  const trustProxy = deps.trustProxy ?? false;
+  const snapshot = () => deps.config.snapshot;
+  const sessions = new SessionRegistry();
+  const limiter = new FailureLimiter({ ...deps.limiter, clock: deps.limiter?.clock ?? clock });
+  const metrics = createReceiverMetrics(deps.registry, {
+    bufferConnected: () => deps.buffer.isConnected(),
+    sampleQueues: () => sampleQueues(deps, sessions),
+  });
+  deps.config.onChange((s) => sessions.revalidate(s, clock()));
+
+  const streamDeps: WebSocketDeps = {
+    buffer: deps.buffer, snapshot, clock, logger: deps.logger, metrics, limiter, registry: sessions, trustProxy,
+    heartbeatMs: deps.heartbeatMs ?? DEFAULT_HEARTBEAT_MS,
+  };
+  const upgrade = createUpgradeHandler(streamDeps);
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.disable('etag');
+  app.set('trust proxy', trustProxy);
+  app.post('/webhook/:ns/:channel', ingestHandler({ snapshot, buffer: deps.buffer, clock, logger: deps.logger, metrics, limiter, trustProxy }));
+  app.get('/connect/stream/:ns/:channel/sse', sseHandler(streamDeps));
+  app.post('/connect/ack/:ns/:channel', ackHandler(streamDeps));
+  for (const [path, handler] of Object.entries(healthRoutes({ buffer: deps.buffer, config: deps.config, registry: deps.registry, readinessChecks: deps.readinessChecks ?? (() => []) }))) {
+    app.get(path, handler);
+  }
+  app.use(ADMIN_PREFIX, adminRouter({ snapshot, buffer: deps.buffer, sessions, adminToken: deps.adminToken, limiter, trustProxy }));
+  app.use((_req: Request, res: Response) => { sendError(res, 'not_found'); });
+  app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
+    const status = (err as { status?: number }).status;
+    if (status === 413) sendError(res, 'payload_too_large');
+    else if (status !== undefined && status >= 400 && status < 500) sendError(res, 'bad_request');
+    else {
+      deps.logger.error({ err: (err as Error).message }, 'unhandled request error');
+      sendError(res, 'internal_error');
+    }
+  });
+
+  return {
+    app,
+    handleUpgrade: (req, socket, head) => upgrade.handle(req, socket, head),
+    sessions,
+    closeStreams: () => { sessions.closeAll(1001, 'receiver shutting down'); upgrade.close(); },
+  };
+}
+
+async function sampleQueues(deps: AppDeps, sessions: SessionRegistry): Promise<QueueSample[]> {
+  const out: QueueSample[] = [];
+  const jobs: Promise<void>[] = [];
+  for (const ch of deps.config.snapshot.channels.values()) {
+    for (const sub of ch.subscriptions) {
+      const sample: QueueSample = { namespace: ch.ref.namespace, channel: ch.ref.name, subscription: sub.label, maxQueueSize: ch.config.maxQueueSize, connected: sessions.count(sub.key) };
+      out.push(sample);
+      if (deps.buffer.isConnected()) {
+        jobs.push(deps.buffer.stats(sub.queue).then((s) => { sample.stats = s; }, () => {}));
+      }
+    }
+  }
+  await Promise.all(jobs);
+  return out;
+}

@@ -1,0 +1,46 @@
+// Probes and scrape endpoint (SPEC §4): /health for people and scripts, /healthz (the process answers),
+// /readyz (buffer connected, configuration loaded and declared, config source healthy), /metrics.
+import type { Request, Response } from 'express';
+import type { Registry } from 'prom-client';
+import type { MessageBuffer } from './buffer/types.ts';
+import type { ConfigStore } from './config/store.ts';
+
+export interface HealthDeps {
+  buffer: MessageBuffer;
+  config: ConfigStore;
+  registry: Registry;
+  /** Extra readiness checks (e.g. the Kubernetes watch); a string is the reason it is not ready. */
+  readinessChecks(): string[];
+}
+
+export function readiness(deps: HealthDeps): string[] {
+  const reasons: string[] = [];
+  if (!deps.buffer.isConnected()) reasons.push('buffer disconnected');
+  if (!deps.config.loaded) reasons.push('configuration not loaded');
+  const pending = deps.config.pendingDeclarations;
+  if (pending.length > 0) reasons.push(`topology not declared for ${pending.join(', ')}`);
+  return [...reasons, ...deps.readinessChecks()];
+}
+
+export function healthRoutes(deps: HealthDeps): Record<string, (req: Request, res: Response) => void | Promise<void>> {
+  return {
+    '/health': (_req, res) => {
+      const connected = deps.buffer.isConnected();
+      res.status(connected ? 200 : 503).json({
+        status: connected ? 'healthy' : 'degraded',
+        buffer: connected ? 'connected' : 'disconnected',
+        channels: deps.config.snapshot.channels.size,
+      });
+    },
+    '/healthz': (_req, res) => { res.json({ status: 'ok' }); },
+    '/readyz': (_req, res) => {
+      const reasons = readiness(deps);
+      res.status(reasons.length === 0 ? 200 : 503).json(reasons.length === 0 ? { status: 'ready' } : { status: 'not_ready', reasons });
+    },
+    '/metrics': async (_req, res) => {
+      const text = await deps.registry.metrics();
+      res.setHeader('content-type', deps.registry.contentType);
+      res.end(text);
+    },
+  };
+}

@@ -1,0 +1,71 @@
+// startReceiver: createApp on a real HTTP server (WebSocket upgrades on the same port). `hookbridge receiver`
+// and `hookbridge dev` both call this. The caller owns the buffer: it is connected here if it is not yet,
+// and left open by close() so the caller decides when it goes.
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Registry } from 'prom-client';
+import type { ReceiverConfig } from '../shared/config.ts';
+import type { Logger } from '../shared/logger.ts';
+import { createApp } from './app.ts';
+import type { MessageBuffer } from './buffer/types.ts';
+import { ConfigStore } from './config/store.ts';
+import type { FailureLimiterOptions } from './ratelimit.ts';
+
+export interface ReceiverOptions {
+  buffer: MessageBuffer;
+  port: number;
+  host?: string;
+  adminToken?: string;
+  logger: Logger;
+  registry: Registry;
+  heartbeatMs?: number;
+  trustProxy?: boolean;
+  clock?: () => number;
+  limiter?: FailureLimiterOptions;
+  readinessChecks?: () => string[];
+  /** How long close() waits for in-flight requests before cutting connections (default 10 s). */
+  shutdownGraceMs?: number;
+}
+
+export interface RunningReceiver {
+  url: string;
+  port: number;
+  applyConfig(cfg: ReceiverConfig): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function startReceiver(opts: ReceiverOptions): Promise<RunningReceiver> {
+  if (!opts.buffer.isConnected()) await opts.buffer.connect();
+  const config = new ConfigStore({ buffer: opts.buffer, logger: opts.logger });
+  const r = createApp({ ...opts, config });
+  const server = http.createServer({ headersTimeout: 30_000, requestTimeout: 120_000 }, r.app);
+  server.keepAliveTimeout = 65_000; // longer than common load balancer idle timeouts
+  server.on('upgrade', r.handleUpgrade);
+  server.on('clientError', (_err, socket) => { if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n'); else socket.destroy(); });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port, opts.host, () => { server.off('error', reject); resolve(); });
+  });
+  const port = (server.address() as AddressInfo).port;
+  const url = `http://${urlHost(opts.host)}:${port}`;
+  opts.logger.info({ url, buffer: opts.buffer.kind }, 'receiver listening');
+
+  let closing: Promise<void> | undefined;
+  const close = (): Promise<void> => (closing ??= (async () => {
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    r.closeStreams();
+    config.close();
+    server.closeIdleConnections();
+    const timer = setTimeout(() => server.closeAllConnections(), opts.shutdownGraceMs ?? 10_000);
+    await closed;
+    clearTimeout(timer);
+    opts.logger.info('receiver stopped');
+  })());
+
+  return { url, port, applyConfig: (cfg) => config.apply(cfg), close };
+}
+
+function urlHost(host: string | undefined): string {
+  if (!host || host === '0.0.0.0' || host === '::') return '127.0.0.1';
+  return host.includes(':') ? `[${host}]` : host;
+}

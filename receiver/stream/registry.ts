@@ -1,0 +1,44 @@
+// Every open stream, by subscription: enforces maxConnections, finds the session holding a delivery for the
+// SSE ack endpoint, re-checks sessions after a config change and closes them all on shutdown.
+import type { ChannelSnapshot } from '../channels.ts';
+import type { StreamSession } from './session.ts';
+
+export class SessionRegistry {
+  readonly #bySub = new Map<string, Set<StreamSession>>();
+
+  count(subscriptionKey: string): number { return this.#bySub.get(subscriptionKey)?.size ?? 0; }
+
+  sessions(subscriptionKey: string): ReadonlySet<StreamSession> { return this.#bySub.get(subscriptionKey) ?? new Set(); }
+
+  get size(): number {
+    let n = 0;
+    for (const s of this.#bySub.values()) n += s.size;
+    return n;
+  }
+
+  add(s: StreamSession): void {
+    const key = s.subscription.key;
+    let set = this.#bySub.get(key);
+    if (!set) { set = new Set(); this.#bySub.set(key, set); }
+    set.add(s);
+    s.onEnd = () => {
+      set.delete(s);
+      if (set.size === 0 && this.#bySub.get(key) === set) this.#bySub.delete(key);
+    };
+  }
+
+  /** After applyConfig: close streams whose channel, binding or token is gone; rebind the rest. */
+  revalidate(snapshot: ChannelSnapshot, now: number): void {
+    for (const s of this.#all()) s.revalidate(snapshot, now);
+  }
+
+  closeAll(code: number, reason: string): void {
+    for (const s of this.#all()) s.close(code, reason);
+  }
+
+  #all(): StreamSession[] {
+    const out: StreamSession[] = [];
+    for (const set of this.#bySub.values()) out.push(...set);
+    return out;
+  }
+}

@@ -1,0 +1,216 @@
+// One connector stream for one subscription, whatever the transport (WebSocket or SSE): a buffer consumer
+// with prefetch = window, the deliveries it holds until ack/nack, one timer for every ack deadline, and the
+// heartbeat that drops a silent peer. Settling goes straight to the Delivery; the buffer records attempts.
+import { randomUUID } from 'node:crypto';
+import { CloseCode, MISSED_HEARTBEATS, type ClientFrame, type HelloFrame, type MessageFrame } from '../../shared/protocol.ts';
+import type { Logger } from '../../shared/logger.ts';
+import type { Consumer, Delivery, MessageBuffer } from '../buffer/types.ts';
+import { tokenStillValid, type ChannelSnapshot, type RuntimeChannel, type RuntimeSubscription } from '../channels.ts';
+import { deadReasonLabel, type ReceiverMetrics } from '../metrics.ts';
+
+export interface StreamTransport {
+  readonly kind: 'websocket' | 'sse';
+  /** Sends one server frame; `type` is the frame's type (SSE event name), `json` its serialisation. */
+  send(type: string, json: string): void;
+  /** Ends the stream from our side with a close code (4001… or 1001). */
+  close(code: number, reason: string): void;
+  /** Transport-level liveness probe (WebSocket ping); optional. */
+  probe?(): void;
+}
+
+export interface SessionDeps {
+  buffer: MessageBuffer;
+  snapshot(): ChannelSnapshot;
+  clock(): number;
+  logger: Logger;
+  metrics: ReceiverMetrics;
+  heartbeatMs: number;
+}
+
+interface Held { d: Delivery; deadline: number }
+
+export class StreamSession {
+  readonly id = randomUUID();
+  readonly tokenHash: string;
+  readonly window: number;
+  readonly transport: StreamTransport;
+  channel: RuntimeChannel;
+  subscription: RuntimeSubscription;
+  /** Called once when the session ends (the registry forgets it). */
+  onEnd: (s: StreamSession) => void = () => {};
+  readonly #deps: SessionDeps;
+  readonly #held = new Map<string, Held>();
+  #consumer: Consumer | undefined;
+  #lastSeen = performance.now();
+  #heartbeat: NodeJS.Timeout | undefined;
+  #ackTimer: NodeJS.Timeout | undefined;
+  #ackTimerAt = Infinity;
+  #closed = false;
+  readonly #labels: { namespace: string; channel: string; subscription: string };
+  readonly #e2e: { observe(v: number): void };
+
+  constructor(init: { channel: RuntimeChannel; subscription: RuntimeSubscription; tokenHash: string; window: number; transport: StreamTransport }, deps: SessionDeps) {
+    this.channel = init.channel;
+    this.subscription = init.subscription;
+    this.tokenHash = init.tokenHash;
+    this.window = init.window;
+    this.transport = init.transport;
+    this.#deps = deps;
+    this.#labels = { namespace: init.channel.ref.namespace, channel: init.channel.ref.name, subscription: init.subscription.label };
+    this.#e2e = deps.metrics.endToEndDuration.labels(this.#labels);
+  }
+
+  get closed(): boolean { return this.#closed; }
+  get heldCount(): number { return this.#held.size; }
+  holds(id: string): boolean { return this.#held.has(id); }
+
+  async start(): Promise<void> {
+    const hello: HelloFrame = {
+      type: 'hello', session: this.id, channel: this.channel.key, subscription: this.subscription.key,
+      window: this.window, heartbeatMs: this.#deps.heartbeatMs, ackTimeoutMs: this.#ackTimeoutMs(),
+    };
+    this.transport.send('hello', JSON.stringify(hello));
+    this.#heartbeat = setInterval(() => this.#beat(), this.#deps.heartbeatMs);
+    this.#heartbeat.unref();
+    try {
+      const consumer = await this.#deps.buffer.consume(this.subscription.queue, this.window, (d) => this.#deliver(d));
+      if (this.#closed) await consumer.cancel();
+      else this.#consumer = consumer;
+    } catch (err) {
+      this.#deps.logger.warn({ subscription: this.subscription.key, err: (err as Error).message }, 'stream could not consume');
+      this.close(1011, 'buffer unavailable');
+    }
+  }
+
+  /** Any sign of life from the peer. */
+  touch(): void { this.#lastSeen = performance.now(); }
+
+  /** Handles one client frame; false when it names a delivery this session does not hold. */
+  handle(frame: ClientFrame): boolean {
+    this.touch();
+    switch (frame.type) {
+      case 'ping': this.transport.send('pong', `{"type":"pong","t":${frame.t}}`); return true;
+      case 'pong': return true;
+      case 'ack': {
+        const h = this.#take(frame.id);
+        if (!h) return false;
+        this.#settled(h.d.ack(frame.result));
+        this.#e2e.observe(Math.max(0, this.#deps.clock() - h.d.message.receivedAt) / 1000);
+        return true;
+      }
+      case 'nack': {
+        const h = this.#take(frame.id);
+        if (!h) return false;
+        if (frame.action === 'retry') {
+          const delay = Number.isFinite(frame.delayMs) && (frame.delayMs as number) > 0 ? (frame.delayMs as number) : 0;
+          this.#settled(h.d.retry(delay, frame.result));
+        } else {
+          const reason = typeof frame.reason === 'string' && frame.reason ? frame.reason.slice(0, 1024) : 'rejected by connector';
+          this.#settled(h.d.dead(reason, frame.result));
+          this.#deps.metrics.deadLetteredTotal.inc({ ...this.#labels, reason: deadReasonLabel(reason) });
+        }
+        return true;
+      }
+    }
+  }
+
+  /** Re-check after a config change or on each heartbeat: closes when the channel, binding or token went away. */
+  revalidate(snapshot: ChannelSnapshot, now: number): void {
+    if (this.#closed) return;
+    const ch = snapshot.channels.get(this.channel.key);
+    if (!ch) { this.close(CloseCode.ChannelNotFound, 'channel removed'); return; }
+    const sub = ch.byKey.get(this.subscription.key);
+    if (!sub) { this.close(CloseCode.NotBound, 'subscription unbound'); return; }
+    if (!tokenStillValid(sub.route.tokens, this.tokenHash, now)) { this.close(CloseCode.InvalidToken, 'token revoked'); return; }
+    this.channel = ch;
+    this.subscription = sub;
+  }
+
+  /** Ends the stream: every held delivery goes back to its queue, the consumer is cancelled. */
+  close(code: number, reason: string, opts: { transportClosed?: boolean } = {}): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    clearInterval(this.#heartbeat);
+    clearTimeout(this.#ackTimer);
+    for (const [id, h] of this.#held) { this.#held.delete(id); this.#release(h.d, 'disconnect'); }
+    const consumer = this.#consumer;
+    this.#consumer = undefined;
+    consumer?.cancel().catch((err: Error) => this.#deps.logger.debug({ err: err.message }, 'consumer cancel failed'));
+    if (!opts.transportClosed) this.transport.close(code, reason);
+    this.#deps.metrics.streamDisconnects.inc(this.#labels);
+    this.#deps.logger.info({ session: this.id, channel: this.channel.key, subscription: this.subscription.key, code, reason }, 'stream closed');
+    this.onEnd(this);
+  }
+
+  #deliver(d: Delivery): void {
+    if (this.#closed) { this.#release(d, 'disconnect'); return; }
+    const m = d.message;
+    const deadline = performance.now() + this.#ackTimeoutMs();
+    this.#held.set(m.id, { d, deadline });
+    if (deadline < this.#ackTimerAt) this.#armAckTimer(deadline);
+    const frame: MessageFrame = {
+      type: 'message', id: m.id, subscription: this.subscription.key, attempt: d.attempt, deliveryCount: d.deliveryCount,
+      ...(m.eventType !== undefined && { eventType: m.eventType }),
+      receivedAt: new Date(m.receivedAt).toISOString(),
+      ...(m.contentType !== undefined && { contentType: m.contentType }),
+      headers: m.headers,
+      ...(m.traceparent !== undefined && { traceparent: m.traceparent }),
+      body: m.body.toString('base64'),
+    };
+    this.transport.send('message', JSON.stringify(frame));
+    this.#deps.buffer.recordEvent({ id: m.id, at: this.#deps.clock(), kind: 'state', subscription: this.subscription.key, attempt: d.attempt, state: 'in_flight' });
+  }
+
+  #take(id: string): Held | undefined {
+    const h = this.#held.get(id);
+    if (h) this.#held.delete(id);
+    return h;
+  }
+
+  #settled(p: Promise<void>): void {
+    p.catch((err: Error) => this.#deps.logger.warn({ subscription: this.subscription.key, err: err.message }, 'settling a delivery failed'));
+  }
+
+  /** Back to the queue (deliveryCount+1); past the channel's deliveryLimit the buffer dead-letters it. */
+  #release(d: Delivery, reason: 'ack_timeout' | 'disconnect'): void {
+    this.#settled(d.release());
+    this.#deps.metrics.redeliveries.inc({ ...this.#labels, reason });
+    if (d.deliveryCount + 1 > this.channel.config.deliveryLimit) {
+      this.#deps.metrics.deadLetteredTotal.inc({ ...this.#labels, reason: 'delivery_limit' });
+    } else {
+      this.#deps.buffer.recordEvent({ id: d.message.id, at: this.#deps.clock(), kind: 'state', subscription: this.subscription.key, attempt: d.attempt, state: 'pending', reason });
+    }
+  }
+
+  #ackTimeoutMs(): number { return this.channel.config.ackTimeoutSeconds * 1000; }
+
+  #armAckTimer(at: number): void {
+    clearTimeout(this.#ackTimer);
+    this.#ackTimerAt = at;
+    this.#ackTimer = setTimeout(() => this.#expire(), Math.max(0, at - performance.now()));
+    this.#ackTimer.unref();
+  }
+
+  #expire(): void {
+    this.#ackTimerAt = Infinity;
+    if (this.#closed) return;
+    const now = performance.now();
+    let next = Infinity;
+    for (const [id, h] of this.#held) {
+      if (h.deadline <= now) { this.#held.delete(id); this.#release(h.d, 'ack_timeout'); }
+      else if (h.deadline < next) next = h.deadline;
+    }
+    if (next !== Infinity) this.#armAckTimer(next);
+  }
+
+  #beat(): void {
+    if (performance.now() - this.#lastSeen > MISSED_HEARTBEATS * this.#deps.heartbeatMs) {
+      this.close(CloseCode.HeartbeatTimeout, 'heartbeat timeout');
+      return;
+    }
+    this.revalidate(this.#deps.snapshot(), this.#deps.clock());
+    if (this.#closed) return;
+    this.transport.send('ping', `{"type":"ping","t":${this.#deps.clock()}}`);
+    this.transport.probe?.();
+  }
+}

@@ -1,0 +1,78 @@
+// GET /connect/stream/{ns}/{channel} as a WebSocket (SPEC §5), upgraded on the receiver's own HTTP server.
+// Refusals after authentication happen inside the WebSocket (close 4001–4004) so connectors see the
+// contract's close codes; an address that is rate limited is refused with HTTP 429 before the handshake.
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { CloseCode, parseClientFrame } from '../../shared/protocol.ts';
+import { ERRORS, rawHttpError } from '../errors.ts';
+import { clientAddress } from '../ratelimit.ts';
+import { authorizeStream, windowFrom, type StreamAuthDeps } from './auth.ts';
+import { StreamSession, type SessionDeps, type StreamTransport } from './session.ts';
+
+export interface WebSocketDeps extends StreamAuthDeps, SessionDeps { trustProxy: boolean }
+
+const MAX_CLIENT_FRAME_BYTES = 256 * 1024;
+
+/** Parses `/connect/stream/{ns}/{channel}`; undefined for any other path. */
+export function streamPath(pathname: string): { ns: string; channel: string } | undefined {
+  const m = /^\/connect\/stream\/([^/]+)\/([^/]+)\/?$/.exec(pathname);
+  if (!m) return undefined;
+  try { return { ns: decodeURIComponent(m[1]), channel: decodeURIComponent(m[2]) }; } catch { return undefined; }
+}
+
+export interface UpgradeHandler {
+  handle(req: IncomingMessage, socket: Duplex, head: Buffer): void;
+  close(): void;
+}
+
+export function createUpgradeHandler(deps: WebSocketDeps): UpgradeHandler {
+  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_CLIENT_FRAME_BYTES, perMessageDeflate: false, clientTracking: false });
+
+  const refuse = (socket: Duplex, code: 'not_found' | 'rate_limited'): void => {
+    socket.end(rawHttpError(code));
+    socket.on('error', () => {});
+  };
+
+  function handle(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    socket.on('error', () => {}); // a reset during the handshake must not crash the process
+    const url = new URL(req.url ?? '/', 'http://receiver');
+    const path = streamPath(url.pathname);
+    if (!path) { refuse(socket, 'not_found'); return; }
+    const auth = authorizeStream(deps, req.headers, path.ns, path.channel, clientAddress(req, deps.trustProxy));
+    if (!auth.ok && auth.error === 'rate_limited') { refuse(socket, 'rate_limited'); return; }
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      if (!auth.ok) {
+        const spec: { closeCode?: number; message: string } = ERRORS[auth.error];
+        ws.close(spec.closeCode ?? CloseCode.InvalidToken, auth.error);
+        return;
+      }
+      const session = new StreamSession(
+        { channel: auth.channel, subscription: auth.subscription, tokenHash: auth.tokenHash, window: windowFrom(url), transport: wsTransport(ws) },
+        deps,
+      );
+      deps.registry.add(session);
+      ws.on('message', (data, isBinary) => {
+        const frame = isBinary ? undefined : parseClientFrame(data.toString());
+        if (frame) session.handle(frame);
+        else session.touch();
+      });
+      ws.on('pong', () => session.touch());
+      ws.on('close', (code) => session.close(code, 'peer closed', { transportClosed: true }));
+      ws.on('error', (err) => deps.logger.debug({ err: err.message }, 'websocket error'));
+      deps.logger.info({ session: session.id, channel: auth.channel.key, subscription: auth.subscription.key, window: session.window }, 'stream opened');
+      void session.start();
+    });
+  }
+
+  return { handle, close: () => wss.close() };
+}
+
+function wsTransport(ws: WebSocket): StreamTransport {
+  return {
+    kind: 'websocket',
+    send: (_type, json) => { if (ws.readyState === ws.OPEN) ws.send(json); },
+    close: (code, reason) => { if (ws.readyState === ws.OPEN || ws.readyState === ws.CONNECTING) ws.close(code, reason); },
+    probe: () => { if (ws.readyState === ws.OPEN) ws.ping(); },
+  };
+}
