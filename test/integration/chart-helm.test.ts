@@ -1,0 +1,222 @@
+// The chart under the real helm (built by test/harness/k8s-bin.sh): lint and template are clean with
+// every toggle off and on, and what renders is what the contract asks for — the operator and receiver
+// command lines, least-privilege RBAC, hardened pods, the alert rules and dashboard byte-for-byte from
+// their files, an Ingress that exposes only the public paths, and a schema that refuses bad values.
+// chart-install.test.ts installs it into a real kube-apiserver.
+import assert from 'node:assert/strict';
+import { execFile, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { before, test } from 'node:test';
+import { parse, parseAllDocuments } from 'yaml';
+
+const ROOT = path.resolve(import.meta.dirname, '../..');
+const CHART = path.join(ROOT, 'charts/hookbridge');
+const TOGGLES = [
+  'metrics.serviceMonitor.enabled=true', 'prometheusRule.enabled=true', 'dashboard.enabled=true',
+  'ingress.enabled=true', 'receiver.autoscaling.enabled=true',
+].flatMap((s) => ['--set', s]);
+
+type Obj = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string; labels?: Record<string, string> }; [k: string]: unknown };
+// Loose views of rendered objects; the assertions below are what checks their shape.
+/* eslint-disable @typescript-eslint/no-explicit-any */
+type Any = any;
+
+let helmBin: string;
+before(() => {
+  const r = spawnSync('bash', [path.join(ROOT, 'test/harness/k8s-bin.sh')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  assert.equal(r.status, 0, 'k8s-bin.sh failed');
+  helmBin = path.join(r.stdout.trim(), 'helm');
+});
+
+function helm(args: string[]): Promise<{ code: number; out: string; err: string }> {
+  return new Promise((resolve, reject) => {
+    execFile(helmBin, args, { cwd: ROOT, maxBuffer: 32 << 20 }, (err, stdout, stderr) => {
+      if (err && typeof err.code !== 'number') return reject(err);
+      resolve({ code: err ? Number(err.code) : 0, out: stdout, err: stderr });
+    });
+  });
+}
+
+async function render(...args: string[]): Promise<Obj[]> {
+  const r = await helm(['template', 'hookbridge', CHART, '--namespace', 'hb', ...args]);
+  assert.equal(r.code, 0, r.err);
+  return parseAllDocuments(r.out).map((d) => d.toJS() as Obj).filter(Boolean);
+}
+
+const one = (objs: Obj[], kind: string, name: string): Any => {
+  const found = objs.find((o) => o.kind === kind && o.metadata.name === name);
+  assert.ok(found, `no ${kind} ${name}; have ${objs.map((o) => `${o.kind}/${o.metadata.name}`).join(', ')}`);
+  return found;
+};
+
+test('helm lint is clean, toggles off and on', async () => {
+  for (const args of [[], TOGGLES]) {
+    const r = await helm(['lint', '--strict', CHART, ...args]);
+    assert.equal(r.code, 0, r.out + r.err);
+    assert.match(r.out, /1 chart\(s\) linted, 0 chart\(s\) failed/);
+    assert.doesNotMatch(r.out, /\[(WARNING|ERROR)\]/);
+  }
+});
+
+test('defaults render the operator, receiver, RBAC, admin token and helm test, and nothing optional', async () => {
+  const objs = await render();
+  const kinds = objs.map((o) => `${o.kind}/${o.metadata.name}`).sort();
+  assert.deepEqual(kinds, [
+    'ClusterRole/hookbridge-operator', 'ClusterRoleBinding/hookbridge-operator',
+    'Deployment/hookbridge-operator', 'Deployment/hookbridge-receiver',
+    'Pod/hookbridge-test-webhook', 'PodDisruptionBudget/hookbridge-receiver',
+    'Role/hookbridge-operator-leader-election', 'Role/hookbridge-receiver',
+    'RoleBinding/hookbridge-operator-leader-election', 'RoleBinding/hookbridge-receiver',
+    'Secret/hookbridge-admin',
+    'Service/hookbridge-operator-metrics', 'Service/hookbridge-receiver',
+    'ServiceAccount/hookbridge-operator', 'ServiceAccount/hookbridge-receiver',
+    'WebhookChannel/hookbridge-smoke',
+  ]);
+  for (const o of objs.filter((x) => x.kind !== 'ClusterRole' && x.kind !== 'ClusterRoleBinding')) assert.equal(o.metadata.namespace, 'hb', `${o.kind}/${o.metadata.name}`);
+  const token = Buffer.from(one(objs, 'Secret', 'hookbridge-admin').data.token, 'base64').toString();
+  assert.match(token, /^[A-Za-z0-9]{48}$/);
+});
+
+test('the operator runs with the flags the contract names', async () => {
+  const objs = await render('--set', 'publicUrl=https://hooks.example.com/', '--set', 'image.tag=1.2.3');
+  const c = one(objs, 'Deployment', 'hookbridge-operator').spec.template.spec.containers[0];
+  assert.equal(c.image, 'hookbridge/hookbridge:1.2.3');
+  assert.deepEqual(c.args, [
+    'operator', '--receiver-namespace=hb', '--public-url=https://hooks.example.com',
+    '--receiver-url=http://hookbridge-receiver.hb.svc:8080',
+    '--receiver-admin-token-file=/var/run/hookbridge/admin/token',
+    '--connector-image=hookbridge/hookbridge:1.2.3', '--metrics-port=8081', '--leader-elect',
+  ]);
+  assert.deepEqual(c.volumeMounts.find((m: Any) => m.name === 'admin-token'), { name: 'admin-token', mountPath: '/var/run/hookbridge/admin', readOnly: true });
+});
+
+test('the receiver gets RabbitMQ from the existing Secret, never on its command line', async () => {
+  const objs = await render('--set', 'rabbitmq.existingSecret=mq', '--set', 'rabbitmq.urlKey=amqp-url');
+  const c = one(objs, 'Deployment', 'hookbridge-receiver').spec.template.spec.containers[0];
+  assert.deepEqual(c.args, ['receiver', '--port=8080', '--kube-namespace=hb', '--admin-token-file=/var/run/hookbridge/admin/token']);
+  const env = c.env.find((e: Any) => e.name === 'HOOKBRIDGE_RABBITMQ_URL');
+  assert.deepEqual(env.valueFrom, { secretKeyRef: { name: 'mq', key: 'amqp-url' } });
+});
+
+test('every pod is hardened: non-root, read-only root, no capabilities, seccomp, probes, resources', async () => {
+  const objs = await render(...TOGGLES);
+  const pods = objs.filter((o) => o.kind === 'Deployment').map((d) => [d.metadata.name, (d as Any).spec.template.spec] as const);
+  assert.equal(pods.length, 2);
+  for (const [name, spec] of pods) {
+    assert.equal(spec.securityContext.runAsNonRoot, true, name);
+    assert.equal(spec.securityContext.seccompProfile.type, 'RuntimeDefault', name);
+    for (const c of spec.containers) {
+      assert.equal(c.securityContext.readOnlyRootFilesystem, true, name);
+      assert.equal(c.securityContext.allowPrivilegeEscalation, false, name);
+      assert.deepEqual(c.securityContext.capabilities.drop, ['ALL'], name);
+      assert.equal(c.livenessProbe.httpGet.path, '/healthz', name);
+      assert.equal(c.readinessProbe.httpGet.path, '/readyz', name);
+      assert.ok(c.resources.requests.memory && c.resources.limits.memory, name);
+    }
+  }
+  assert.equal(one(objs, 'Deployment', 'hookbridge-receiver').spec.replicas, undefined, 'the HPA owns replicas');
+});
+
+test('RBAC is least privilege', async () => {
+  const objs = await render();
+  for (const o of objs.filter((x) => /Role$/.test(x.kind))) {
+    for (const r of (o as Any).rules) for (const field of ['apiGroups', 'resources', 'verbs']) {
+      assert.ok(!r[field].includes('*'), `${o.kind}/${o.metadata.name} has a wildcard ${field}`);
+    }
+  }
+  const cluster = one(objs, 'ClusterRole', 'hookbridge-operator').rules as { apiGroups: string[]; resources: string[]; verbs: string[] }[];
+  const verbs = (group: string, resource: string): string[] =>
+    cluster.filter((r) => r.apiGroups.includes(group) && r.resources.includes(resource)).flatMap((r) => r.verbs).sort();
+  assert.deepEqual(verbs('hookbridge.io', 'webhookchannels'), ['get', 'list', 'patch', 'watch']);
+  assert.deepEqual(verbs('hookbridge.io', 'subscriptions/status'), ['get', 'patch', 'update']);
+  assert.deepEqual(verbs('hookbridge.io', 'subscriptions/finalizers'), ['update']);
+  for (const res of ['secrets', 'configmaps', 'serviceaccounts']) assert.deepEqual(verbs('', res), ['create', 'delete', 'get', 'list', 'patch', 'watch']);
+  assert.deepEqual(verbs('apps', 'deployments'), ['create', 'delete', 'get', 'list', 'patch', 'watch']);
+  assert.deepEqual(verbs('', 'namespaces'), ['get', 'list', 'watch']);
+  assert.deepEqual(verbs('', 'events'), ['create', 'patch']);
+  assert.deepEqual(verbs('coordination.k8s.io', 'leases'), [], 'leases are namespaced, not cluster-wide');
+  const lease = one(objs, 'Role', 'hookbridge-operator-leader-election');
+  assert.deepEqual(lease.rules, [{ apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['get', 'list', 'watch', 'create', 'update', 'patch'] }]);
+  assert.deepEqual(one(objs, 'Role', 'hookbridge-receiver').rules, [{ apiGroups: [''], resources: ['secrets'], verbs: ['get', 'list', 'watch'] }]);
+});
+
+test('the PrometheusRule is files/alerts.yaml, with runbook links on the configured base', async () => {
+  const base = 'https://runbooks.example.com/hookbridge';
+  const objs = await render(...TOGGLES, '--set', `prometheusRule.runbookBaseUrl=${base}/`, '--set', 'prometheusRule.additionalLabels.release=prom');
+  const rule = one(objs, 'PrometheusRule', 'hookbridge');
+  assert.equal(rule.metadata.labels.release, 'prom');
+  const file = fs.readFileSync(path.join(CHART, 'files/alerts.yaml'), 'utf8')
+    .replaceAll('https://github.com/hookbridge/hookbridge/blob/main/docs/runbook.md', base);
+  assert.deepEqual(rule.spec, parse(file));
+  assert.ok(rule.spec.groups.flatMap((g: Any) => g.rules).every((r: Any) => r.annotations.runbook_url.startsWith(`${base}#`)));
+});
+
+test('the dashboard ConfigMap carries the dashboard JSON for the Grafana sidecar', async () => {
+  const objs = await render(...TOGGLES, '--set', 'dashboard.namespace=monitoring');
+  const cm = one(objs, 'ConfigMap', 'hookbridge-dashboard');
+  assert.equal(cm.metadata.namespace, 'monitoring');
+  assert.equal(cm.metadata.labels.grafana_dashboard, '1');
+  assert.deepEqual(JSON.parse(cm.data['hookbridge.json']), JSON.parse(fs.readFileSync(path.join(CHART, 'dashboards/hookbridge.json'), 'utf8')));
+});
+
+test('scrape config: receiver and operator ServiceMonitors, connector PodMonitor, fixed job names', async () => {
+  const objs = await render(...TOGGLES);
+  for (const [name, port] of [['hookbridge-receiver', 'http'], ['hookbridge-operator', 'metrics']]) {
+    const sm = one(objs, 'ServiceMonitor', name);
+    assert.equal(sm.spec.endpoints[0].port, port);
+    assert.equal(sm.spec.endpoints[0].honorLabels, true, 'metric namespace labels must win over the pod namespace');
+    assert.equal(sm.spec.jobLabel, 'hookbridge.io/scrape-job');
+  }
+  assert.equal(one(objs, 'Service', 'hookbridge-receiver').metadata.labels['hookbridge.io/scrape-job'], 'hookbridge-receiver');
+  assert.equal(one(objs, 'Service', 'hookbridge-operator-metrics').metadata.labels['hookbridge.io/scrape-job'], 'hookbridge-operator');
+  const pm = one(objs, 'PodMonitor', 'hookbridge-connectors');
+  assert.deepEqual(pm.spec.namespaceSelector, { any: true });
+  assert.deepEqual(pm.spec.podMetricsEndpoints[0].relabelings, [{ targetLabel: 'job', replacement: 'hookbridge-connector' }]);
+});
+
+test('the Ingress exposes only the public paths and sets the public URL', async () => {
+  const objs = await render(...TOGGLES, '--set', 'ingress.hosts[0].host=hooks.example.com',
+    '--set', 'ingress.tls[0].secretName=hooks-tls', '--set', 'ingress.tls[0].hosts[0]=hooks.example.com');
+  const ing = one(objs, 'Ingress', 'hookbridge-receiver');
+  const paths = ing.spec.rules[0].http.paths.map((p: Any) => p.path).sort();
+  assert.deepEqual(paths, ['/connect', '/health', '/webhook']);
+  const args = one(objs, 'Deployment', 'hookbridge-operator').spec.template.spec.containers[0].args as string[];
+  assert.ok(args.includes('--public-url=https://hooks.example.com'), args.join(' '));
+});
+
+test('helm test posts to a smoke channel through the receiver Service', async () => {
+  const objs = await render('--show-only', 'templates/tests/webhook-roundtrip.yaml');
+  const ch = one(objs, 'WebhookChannel', 'hookbridge-smoke');
+  assert.equal((ch.metadata as Any).annotations['helm.sh/hook'], 'test');
+  const pod = one(objs, 'Pod', 'hookbridge-test-webhook');
+  assert.equal(pod.metadata.annotations['helm.sh/hook'], 'test');
+  assert.match(pod.spec.containers[0].args[0], /http:\/\/hookbridge-receiver\.hb\.svc:8080\/webhook\/hb\/hookbridge-smoke/);
+  assert.match(pod.spec.containers[0].args[0], /"\$code" = 202/);
+});
+
+test('values.schema.json refuses typos and bad values', async () => {
+  for (const bad of [['--set', 'recevier.replicas=3'], ['--set', 'receiver.replicas=-1'], ['--set', 'image.pullPolicy=Sometimes'], ['--set', 'publicUrl=hooks.example.com']]) {
+    const r = await helm(['template', 'hookbridge', CHART, ...bad]);
+    assert.notEqual(r.code, 0, `accepted ${bad.join(' ')}`);
+    assert.match(r.err, /schema/i);
+  }
+});
+
+test('helm package ships the CRDs, alerts, dashboard and helm test, not the promtool tests', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hookbridge-package-'));
+  try {
+    const r = await helm(['package', CHART, '-d', dir]);
+    assert.equal(r.code, 0, r.err);
+    const tgz = path.join(dir, fs.readdirSync(dir)[0]);
+    const files = spawnSync('tar', ['tzf', tgz], { encoding: 'utf8' }).stdout.split('\n');
+    for (const f of ['files/alerts.yaml', 'dashboards/hookbridge.json', 'values.schema.json', 'templates/tests/webhook-roundtrip.yaml',
+      'crds/webhookchannels.hookbridge.io.yaml', 'crds/subscriptions.hookbridge.io.yaml']) {
+      assert.ok(files.includes(`hookbridge/${f}`), `package lacks ${f}`);
+    }
+    assert.ok(!files.some((f) => f.startsWith('hookbridge/tests/')), 'package ships the promtool tests');
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
