@@ -1,0 +1,27 @@
+// `<subscription>-hookbridge-signing`: the generated Standard Webhooks secret (whsec_ + 24 random
+// bytes, base64) when the Subscription names no secretRef. Minted once; never regenerated.
+import { randomBytes } from 'node:crypto';
+import { signingSecretName } from '../../../../shared/api/compile.ts';
+import type { Subscription } from '../../../../shared/api/v1alpha1.ts';
+import { Component, managedLabels } from '../../../api/labels.ts';
+import type { KubeObject } from '../../../runtime/kube-client.ts';
+import { b64, ownerRef } from '../../../runtime/owner.ts';
+import { Subscriptions } from '../../../runtime/resource-types.ts';
+
+export const SIGNING_KEY = 'secret';
+export const mintSigningSecret = (): string => `whsec_${randomBytes(24).toString('base64')}`;
+
+export function buildSigningSecret(sub: Subscription, secret: string): KubeObject {
+  return {
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: {
+      name: signingSecretName(sub.metadata.name),
+      namespace: sub.metadata.namespace,
+      labels: managedLabels(Component.Signing),
+      ...(sub.metadata.uid ? { ownerReferences: [ownerRef(Subscriptions, sub)] } : {}),
+    },
+    type: 'Opaque',
+    data: { [SIGNING_KEY]: b64(secret) },
+  };
+}
