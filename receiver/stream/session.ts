@@ -2,7 +2,7 @@
 // with prefetch = window, the deliveries it holds until ack/nack, one timer for every ack deadline, and the
 // heartbeat that drops a silent peer. Settling goes straight to the Delivery; the buffer records attempts.
 import { randomUUID } from 'node:crypto';
-import { CloseCode, MISSED_HEARTBEATS, type ClientFrame, type HelloFrame, type MessageFrame } from '../../shared/protocol.ts';
+import { CloseCode, MISSED_HEARTBEATS, type AttemptResult, type ClientFrame, type HelloFrame, type MessageFrame } from '../../shared/protocol.ts';
 import type { Logger } from '../../shared/logger.ts';
 import type { Consumer, Delivery, MessageBuffer } from '../buffer/types.ts';
 import { tokenStillValid, type ChannelSnapshot, type RuntimeChannel, type RuntimeSubscription } from '../channels.ts';
@@ -94,7 +94,7 @@ export class StreamSession {
       case 'ack': {
         const h = this.#take(frame.id);
         if (!h) return false;
-        this.#settled(h.d.ack(frame.result));
+        this.#settled(h.d.ack(cleanResult(frame.result)));
         this.#e2e.observe(Math.max(0, this.#deps.clock() - h.d.message.receivedAt) / 1000);
         return true;
       }
@@ -103,10 +103,10 @@ export class StreamSession {
         if (!h) return false;
         if (frame.action === 'retry') {
           const delay = Number.isFinite(frame.delayMs) && (frame.delayMs as number) > 0 ? (frame.delayMs as number) : 0;
-          this.#settled(h.d.retry(delay, frame.result));
+          this.#settled(h.d.retry(delay, cleanResult(frame.result)));
         } else {
           const reason = typeof frame.reason === 'string' && frame.reason ? frame.reason.slice(0, 1024) : 'rejected by connector';
-          this.#settled(h.d.dead(reason, frame.result));
+          this.#settled(h.d.dead(reason, cleanResult(frame.result)));
           this.#deps.metrics.deadLetteredTotal.inc({ ...this.#labels, reason: deadReasonLabel(reason) });
         }
         return true;
@@ -213,4 +213,14 @@ export class StreamSession {
     this.transport.send('ping', `{"type":"ping","t":${this.#deps.clock()}}`);
     this.transport.probe?.();
   }
+}
+
+/** A connector's attempt result, kept to the documented fields and sizes before it goes into history. */
+function cleanResult(r: unknown): AttemptResult | undefined {
+  if (typeof r !== 'object' || r === null) return undefined;
+  const v = r as Record<string, unknown>;
+  const out: AttemptResult = { latencyMs: typeof v.latencyMs === 'number' && Number.isFinite(v.latencyMs) ? Math.max(0, v.latencyMs) : 0 };
+  if (typeof v.statusCode === 'number' && Number.isInteger(v.statusCode)) out.statusCode = v.statusCode;
+  if (typeof v.error === 'string' && v.error) out.error = v.error.slice(0, 1024);
+  return out;
 }
