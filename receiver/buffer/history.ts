@@ -61,7 +61,13 @@ export function foldHistory(id: string, events: readonly MessageEvent[]): Messag
     }
     if (!e.subscription) continue;
     const s = sub(e.subscription);
-    if (e.kind === 'attempt') s.attempts.push({ at: e.at, attempt: e.attempt ?? s.attempts.length + 1, ...(e.result && { result: e.result }) });
+    if (e.kind === 'attempt') {
+      // One entry per attempt number, so an attempt recorded twice (buffer and caller) shows once.
+      const attempt = { at: e.at, attempt: e.attempt ?? s.attempts.length + 1, ...(e.result && { result: e.result }) };
+      const i = s.attempts.findIndex((a) => a.attempt === attempt.attempt);
+      if (i >= 0) s.attempts[i] = attempt.result || !s.attempts[i].result ? attempt : s.attempts[i];
+      else s.attempts.push(attempt);
+    }
     if (e.state) {
       s.state = e.state;
       if (e.reason !== undefined) s.reason = e.reason;

@@ -115,7 +115,12 @@ export interface MessageBuffer {
   /** Move matching dead letters back to the subscription queue (attempt reset to 1). Returns how many. */
   redriveDeadLetters(queue: QueueRef, filter: DeadLetterFilter): Promise<number>;
   purgeDeadLetters(queue: QueueRef, filter: DeadLetterFilter): Promise<number>;
-  /** Durable message history, kept for the retention window. */
+  /**
+   * Durable message history, kept for the retention window. Callers record `received` and `in_flight`;
+   * the buffer records each settled attempt with its state and result (ack/retry/dead), broker-side
+   * outcomes (`expired`, `dead_lettered` by delivery_limit) and redrives (`pending`). An attempt number
+   * recorded twice shows once.
+   */
   recordEvent(event: MessageEvent): void;
   messageHistory(id: string): Promise<MessageHistory | undefined>;
 }

@@ -36,7 +36,8 @@ export class MemoryQueue {
     return n;
   }
 
-  isFull(): boolean { return this.ready.length >= this.limits.maxQueueSize; }
+  /** Like a quorum queue, unacknowledged messages count towards the limit. */
+  isFull(): boolean { return this.ready.length + this.inflightCount >= this.limits.maxQueueSize; }
 
   enqueue(message: StoredMessage, attempt = 1): void {
     this.ready.push({ message, attempt, deliveryCount: 0, enqueuedAt: this.#host.clock() });
