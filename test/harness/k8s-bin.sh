@@ -22,13 +22,14 @@ flock 9
 
 export GOFLAGS=-mod=mod
 export CGO_ENABLED=0
-export GOTOOLCHAIN=local
+require_go() { command -v go >/dev/null || { log "go is needed to build the test binaries"; exit 1; }; }
 
 # stamp_ok NAME VALUE: true when bin/NAME exists and was built for VALUE.
 stamp_ok() { [[ -x "$BIN/$1" && -f "$BIN/.$1.stamp" && "$(cat "$BIN/.$1.stamp")" == "$2" ]]; }
 stamp_write() { printf '%s' "$2" >"$BIN/.$1.stamp"; }
 
 build_k8s() {
+  require_go
   local dir="$WORK/k8s-$K8S_VERSION" staging="v0.${K8S_VERSION#v1.}"
   local major="${K8S_VERSION#v}"; major="${major%%.*}"
   local minor="${K8S_VERSION#v*.}"; minor="${minor%%.*}"
@@ -65,6 +66,7 @@ build_k8s() {
 }
 
 build_etcd() {
+  require_go
   local dir="$WORK/etcd-$ETCD_VERSION"
   mkdir -p "$dir"
   printf 'module hookbridge.test/etcdbin\n\ngo 1.24.0\n\nrequire go.etcd.io/etcd/server/v3 %s\n' \
@@ -77,6 +79,7 @@ build_etcd() {
 }
 
 build_helm() {
+  require_go
   log "building helm $HELM_VERSION"
   local gobin="$WORK/helm-$HELM_VERSION"
   local v=helm.sh/helm/v3/internal/version

@@ -53,7 +53,7 @@ function killAllSync(): void {
 }
 process.once('exit', killAllSync);
 for (const sig of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(sig, () => { killAllSync(); process.exit(sig === 'SIGINT' ? 130 : 143); });
+  process.once(sig, () => process.exit(sig === 'SIGINT' ? 130 : 143)); // 'exit' then cleans up
 }
 
 function killGroup(p: Proc, signal: NodeJS.Signals): void {
@@ -69,11 +69,19 @@ async function stopProc(p: Proc): Promise<void> {
   live.delete(p);
 }
 
+/** If this node process dies without its exit handlers (SIGKILL), kills the child's group and removes dir. */
+function watchdog(pid: number, dir: string): void {
+  const script = 'while kill -0 "$1" && kill -0 "$2"; do sleep 1; done 2>/dev/null; kill -0 "$1" 2>/dev/null ||' +
+    ' { kill -KILL -- "-$2" 2>/dev/null; rm -rf "$3"; }';
+  spawn('bash', ['-c', script, 'watchdog', String(process.pid), String(pid), dir], { detached: true, stdio: 'ignore' }).unref();
+}
+
 function startProc(name: string, bin: string, args: string[], dir: string): Proc {
   const log = path.join(dir, `${name}.log`);
   const fd = fs.openSync(log, 'a');
   const child = spawn(bin, args, { cwd: dir, detached: true, stdio: ['ignore', fd, fd] });
   fs.closeSync(fd);
+  if (child.pid !== undefined) watchdog(child.pid, dir);
   const exited = new Promise<void>((resolve) => {
     child.once('exit', () => resolve());
     child.once('error', (err) => { fs.appendFileSync(log, `spawn error: ${err.message}\n`); resolve(); });
@@ -84,8 +92,7 @@ function startProc(name: string, bin: string, args: string[], dir: string): Proc
 }
 
 function tail(file: string, lines = 40): string {
-  try { return fs.readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n'); }
-  catch { return '(no log)'; }
+  return fs.existsSync(file) ? fs.readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n') : '(no log)';
 }
 
 /** Polls `ready` until it is true; throws with the log's tail if the process dies or time runs out. */
@@ -103,22 +110,17 @@ async function waitReady(p: Proc, ready: () => Promise<boolean>): Promise<void> 
 
 function httpsOk(url: string, tls: https.RequestOptions): Promise<boolean> {
   return new Promise((resolve) => {
-    const req = https.get(url, { ...tls, timeout: 2_000 }, (res) => {
-      res.resume();
-      resolve(res.statusCode === 200);
-    });
-    req.on('error', () => resolve(false));
-    req.on('timeout', () => req.destroy());
+    const req = https.get(url, { ...tls, timeout: 2_000 }, (res) => { res.resume(); resolve(res.statusCode === 200); });
+    req.on('error', () => resolve(false)).on('timeout', () => req.destroy());
   });
 }
 
 async function freePort(): Promise<number> {
   const srv = net.createServer();
   await new Promise<void>((resolve, reject) => srv.listen(0, '127.0.0.1', resolve).once('error', reject));
-  const addr = srv.address();
+  const port = (srv.address() as net.AddressInfo).port;
   await new Promise((r) => srv.close(r));
-  if (addr === null || typeof addr === 'string') throw new Error('no port');
-  return addr.port;
+  return port;
 }
 
 function run(cmd: string, args: string[], opts: { input?: string; env?: NodeJS.ProcessEnv } = {}): Promise<KubectlResult> {
@@ -127,12 +129,13 @@ function run(cmd: string, args: string[], opts: { input?: string; env?: NodeJS.P
       if (err && typeof err.code !== 'number') return reject(err);
       resolve({ stdout, stderr, code: err ? Number(err.code) : 0 });
     });
-    child.stdin?.end(opts.input ?? '');
+    child.stdin?.on('error', () => { /* the command may exit without reading its input */ });
+    child.stdin?.end(opts.input);
   });
 }
 
-async function must(cmd: string, args: string[], env?: NodeJS.ProcessEnv): Promise<string> {
-  const r = await run(cmd, args, { env });
+async function must(cmd: string, args: string[]): Promise<string> {
+  const r = await run(cmd, args);
   if (r.code !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (${r.code}):\n${r.stderr}`);
   return r.stdout;
 }
@@ -181,8 +184,12 @@ export async function startKube(opts: KubeOptions = {}): Promise<Kube> {
   tempDirs.add(dir);
   const procs: Proc[] = [];
   const f = (n: string): string => path.join(dir, n);
+  const launch = (name: string, args: string[]): Proc => {
+    procs.push(startProc(name, path.join(binDir, name), args, dir));
+    return procs[procs.length - 1];
+  };
   const stop = async (): Promise<void> => {
-    for (const p of procs.reverse()) await stopProc(p);
+    for (const p of [...procs].reverse()) await stopProc(p);
     fs.rmSync(dir, { recursive: true, force: true });
     tempDirs.delete(dir);
   };
@@ -190,16 +197,14 @@ export async function startKube(opts: KubeOptions = {}): Promise<Kube> {
     await makeCerts(dir);
     const [etcdPort, peerPort, apiPort, kcmPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
     const etcdUrl = `http://127.0.0.1:${etcdPort}`;
-    const etcd = startProc('etcd', path.join(binDir, 'etcd'), [
+    const etcd = launch('etcd', [
       `--data-dir=${f('etcd')}`, `--listen-client-urls=${etcdUrl}`, `--advertise-client-urls=${etcdUrl}`,
       `--listen-peer-urls=http://127.0.0.1:${peerPort}`, `--initial-advertise-peer-urls=http://127.0.0.1:${peerPort}`,
       `--initial-cluster=default=http://127.0.0.1:${peerPort}`, '--unsafe-no-fsync', '--log-level=warn',
-    ], dir);
-    procs.push(etcd);
+    ]);
     await waitReady(etcd, async () => (await fetch(`${etcdUrl}/health`)).ok);
-
     const server = `https://127.0.0.1:${apiPort}`;
-    const api = startProc('kube-apiserver', path.join(binDir, 'kube-apiserver'), [
+    const api = launch('kube-apiserver', [
       `--etcd-servers=${etcdUrl}`, '--bind-address=127.0.0.1', '--advertise-address=127.0.0.1',
       `--secure-port=${apiPort}`, `--cert-dir=${f('apiserver-certs')}`,
       `--tls-cert-file=${f('apiserver.crt')}`, `--tls-private-key-file=${f('apiserver.key')}`,
@@ -207,8 +212,7 @@ export async function startKube(opts: KubeOptions = {}): Promise<Kube> {
       `--service-account-key-file=${f('sa.pub')}`, `--service-account-signing-key-file=${f('sa.key')}`,
       '--authorization-mode=RBAC', '--service-cluster-ip-range=10.0.0.0/24',
       '--disable-admission-plugins=ServiceAccount', '--allow-privileged=true',
-    ], dir);
-    procs.push(api);
+    ]);
     const tls = { ca: fs.readFileSync(f('ca.crt')), cert: fs.readFileSync(f('admin.crt')), key: fs.readFileSync(f('admin.key')) };
     await waitReady(api, () => httpsOk(`${server}/readyz`, tls));
     const kubeconfigPath = f('admin.kubeconfig');
@@ -217,14 +221,12 @@ export async function startKube(opts: KubeOptions = {}): Promise<Kube> {
     if (opts.controllerManager) {
       const kcmConfig = f('kcm.kubeconfig');
       fs.writeFileSync(kcmConfig, kubeconfig(server, dir, 'kcm'));
-      const kcm = startProc('kube-controller-manager', path.join(binDir, 'kube-controller-manager'), [
+      const kcm = launch('kube-controller-manager', [
         `--kubeconfig=${kcmConfig}`, `--authentication-kubeconfig=${kcmConfig}`, `--authorization-kubeconfig=${kcmConfig}`,
         `--controllers=${(opts.controllers ?? DEFAULT_CONTROLLERS).join(',')}`, '--leader-elect=false',
         '--use-service-account-credentials=false', `--service-account-private-key-file=${f('sa.key')}`,
-        `--root-ca-file=${f('ca.crt')}`, '--bind-address=127.0.0.1', `--secure-port=${kcmPort}`,
-        `--cert-dir=${f('kcm-certs')}`,
-      ], dir);
-      procs.push(kcm);
+        `--root-ca-file=${f('ca.crt')}`, '--bind-address=127.0.0.1', `--secure-port=${kcmPort}`, `--cert-dir=${f('kcm-certs')}`,
+      ]);
       await waitReady(kcm, () => httpsOk(`https://127.0.0.1:${kcmPort}/healthz`, { rejectUnauthorized: false }));
     }
 
