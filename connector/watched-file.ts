@@ -15,6 +15,7 @@ export class WatchedFile {
   private readonly pollMs: number;
   private readonly listeners = new Set<(value: string) => void>();
   private stopped = true;
+  private attempted = false;
 
   constructor(path: string, opts: { pollMs?: number } = {}) {
     this.path = path;
@@ -26,8 +27,10 @@ export class WatchedFile {
 
   /** Read the file now; notifies listeners when the value changed. Throws if it cannot be read. */
   async read(): Promise<string> {
+    const first = !this.attempted;
+    this.attempted = true;
     const v = (await readFile(this.path, 'utf8')).trim();
-    const changed = this.value !== undefined && v !== this.value;
+    const changed = !first && v !== this.value;
     this.value = v;
     if (changed) for (const l of this.listeners) l(v);
     return v;

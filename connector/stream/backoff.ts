@@ -1,0 +1,30 @@
+// Reconnect delays: exponential backoff with full jitter (AWS architecture blog), capped. Auth failures
+// (4001 revoked/invalid token, 4004 not bound) wait longer — the fix is a rotated token or a binding,
+// which takes a while — but are still retried forever; a token file change skips the wait altogether.
+export interface BackoffOptions { baseMs?: number; capMs?: number; slowFloorMs?: number }
+
+export class Backoff {
+  private n = 0;
+  private readonly baseMs: number;
+  private readonly capMs: number;
+  private readonly slowFloorMs: number;
+  private readonly random: () => number;
+
+  constructor(o: BackoffOptions = {}, random: () => number = Math.random) {
+    this.baseMs = o.baseMs ?? 500;
+    this.capMs = o.capMs ?? 30_000;
+    this.slowFloorMs = o.slowFloorMs ?? 5_000;
+    this.random = random;
+  }
+
+  /** The next delay: uniform in [0, min(cap, base·2^n)), plus a floor for the slow (auth) class. */
+  next(slow = false): number {
+    const ceiling = Math.min(this.capMs, this.baseMs * 2 ** this.n);
+    this.n = Math.min(this.n + 1, 30);
+    const jittered = Math.floor(this.random() * ceiling);
+    return slow ? Math.min(this.capMs * 2, this.slowFloorMs + jittered) : jittered;
+  }
+
+  reset(): void { this.n = 0; }
+  get failures(): number { return this.n; }
+}

@@ -1,0 +1,50 @@
+// WebSocket transport: frames are JSON text messages both ways; the token goes in the Authorization
+// header of the upgrade request (never in the URL, where proxies log it).
+import { WebSocket } from 'ws';
+import { closeCodeForStatus, parseServerFrame, type Dial } from './transport.ts';
+
+export const dialWebSocket: Dial = ({ url, token, handlers, logger, connectTimeoutMs }) => {
+  let ended = false;
+  const end = (code: number, reason: string) => {
+    if (ended) return;
+    ended = true;
+    handlers.onClose(code, reason);
+  };
+  const ws = new WebSocket(url, {
+    headers: { authorization: `Bearer ${token}` },
+    handshakeTimeout: connectTimeoutMs,
+    perMessageDeflate: false,
+    followRedirects: false,
+  });
+  ws.on('message', (data, isBinary) => {
+    const frame = parseServerFrame(isBinary ? Buffer.from(data as Buffer).toString('utf8') : String(data));
+    if (frame) handlers.onFrame(frame);
+    else logger.warn('ignoring a malformed frame from the receiver');
+  });
+  ws.on('unexpected-response', (_req, res) => {
+    const chunks: Buffer[] = [];
+    res.on('data', (c: Buffer) => { if (chunks.length < 16) chunks.push(c); });
+    res.on('end', () => {
+      let body: { code?: unknown; error?: unknown; message?: unknown } = {};
+      try { body = JSON.parse(Buffer.concat(chunks).toString('utf8')); } catch { /* not JSON */ }
+      const reason = [body.error, body.message].filter((x) => typeof x === 'string').join(': ') || `HTTP ${res.statusCode}`;
+      end(closeCodeForStatus(res.statusCode ?? 0, body.code), reason);
+      ws.terminate();
+    });
+    res.on('error', () => end(closeCodeForStatus(res.statusCode ?? 0), `HTTP ${res.statusCode}`));
+  });
+  ws.on('error', (err) => {
+    // 'close' follows for socket errors; a failed handshake may only emit 'error'.
+    if (ws.readyState === WebSocket.CLOSED || ws.readyState === WebSocket.CONNECTING) end(1006, err.message);
+  });
+  ws.on('close', (code, reason) => end(code, reason.toString('utf8')));
+  return {
+    send(frame) { if (ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify(frame)); },
+    close(code, reason) {
+      if (ws.readyState === WebSocket.CONNECTING) { ws.terminate(); end(code, reason); return; }
+      ws.close(code, reason);
+      // A peer that never answers the close handshake: give it a moment, then cut the socket.
+      setTimeout(() => { ws.terminate(); end(code, reason); }, 2000).unref();
+    },
+  };
+};
