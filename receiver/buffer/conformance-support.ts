@@ -1,0 +1,72 @@
+// Helpers for the conformance suite: channel/message builders, an inbox that collects deliveries, and
+// polling for outcomes that settle asynchronously (broker-side expiry, history tailing).
+import { randomBytes, randomUUID } from 'node:crypto';
+import type { ChannelConfig } from '../../shared/config.ts';
+import type { Consumer, Delivery, MessageBuffer, QueueRef, StoredMessage } from './types.ts';
+
+export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** A fresh channel `ns-a/<random>` with subscriptions ns-a/s1 and ns-a/s2. */
+export function channelConfig(over: Partial<ChannelConfig> & { tiers?: number[] } = {}): ChannelConfig {
+  const { tiers = [100, 400], ...rest } = over;
+  const sub = (name: string): ChannelConfig['subscriptions'][number] => ({ namespace: 'ns-a', name, eventTypes: [], tokens: [], retryScheduleMs: tiers });
+  return {
+    namespace: 'ns-a', name: `ch-${randomBytes(4).toString('hex')}`, maxQueueSize: 100, ttlSeconds: 3600, ackTimeoutSeconds: 30,
+    maxConnections: 10, maxPayloadBytes: 1 << 20, deliveryLimit: 10, deletionPolicy: 'Delete',
+    subscriptions: [sub('s1'), sub('s2')], ...rest,
+  };
+}
+
+export function message(ch: ChannelConfig, over: Partial<StoredMessage> = {}): StoredMessage {
+  return {
+    id: randomUUID(), channel: { namespace: ch.namespace, name: ch.name }, receivedAt: Date.now(),
+    headers: { 'content-type': 'application/json' }, body: Buffer.from(JSON.stringify({ n: randomBytes(4).toString('hex') })), ...over,
+  };
+}
+
+/** Polls `fn` until it stops throwing (or the time is up, then throws its last error). */
+export async function eventually<T>(fn: () => Promise<T>, what = 'condition', timeoutMs = 5_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try { return await fn(); } catch (err) {
+      if (Date.now() > deadline) throw new Error(`${what} not met within ${timeoutMs} ms: ${(err as Error).message}`, { cause: err });
+    }
+    await sleep(25);
+  }
+}
+
+/** Collects one consumer's deliveries in order; next() waits for the following one. */
+export class Inbox {
+  readonly #queue: Delivery[] = [];
+  #waiter: (() => void) | undefined;
+  #consumer: Consumer | undefined;
+  received = 0;
+  last: Delivery | undefined;
+
+  static async open(b: MessageBuffer, q: QueueRef, prefetch: number): Promise<Inbox> {
+    const inbox = new Inbox();
+    inbox.#consumer = await b.consume(q, prefetch, (d) => {
+      inbox.received++;
+      inbox.#queue.push(d);
+      inbox.#waiter?.();
+    });
+    return inbox;
+  }
+
+  async next(timeoutMs = 5_000): Promise<Delivery> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.#queue.length === 0) {
+      const left = deadline - Date.now();
+      if (left <= 0) throw new Error(`no delivery within ${timeoutMs} ms`);
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, left);
+        this.#waiter = () => { clearTimeout(t); resolve(); };
+      });
+      this.#waiter = undefined;
+    }
+    this.last = this.#queue.shift() as Delivery;
+    return this.last;
+  }
+
+  async close(): Promise<void> { await this.#consumer?.cancel(); }
+}

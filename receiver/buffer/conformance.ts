@@ -1,0 +1,272 @@
+// One conformance suite for every MessageBuffer: memory.test.ts runs it on the memory buffer, and
+// test/integration/buffer-rabbitmq.test.ts on a real RabbitMQ. Each test uses a channel of its own, so
+// one buffer (and one broker) serves the whole suite.
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { describe, test } from 'node:test';
+import type { ChannelConfig, ObjectKey } from '../../shared/config.ts';
+import { BufferError, type DeadLetter, type Delivery, type MessageBuffer, type QueueRef, type StoredMessage } from './types.ts';
+import { Inbox, channelConfig, eventually, message, sleep } from './conformance-support.ts';
+
+export { Inbox, channelConfig, eventually, message, sleep };
+
+export function runConformance(name: string, getBuffer: () => MessageBuffer): void {
+  describe(`MessageBuffer conformance: ${name}`, () => {
+    const setup = async (over: Partial<ChannelConfig> & { tiers?: number[] } = {}): Promise<{ b: MessageBuffer; ch: ChannelConfig; q1: QueueRef; q2: QueueRef; s1: ObjectKey; s2: ObjectKey }> => {
+      const b = getBuffer();
+      const ch = channelConfig(over);
+      await b.declareChannel(ch);
+      const [s1, s2] = ch.subscriptions.map((s) => ({ namespace: s.namespace, name: s.name }));
+      const key = { namespace: ch.namespace, name: ch.name };
+      return { b, ch, s1, s2, q1: { channel: key, subscription: s1 }, q2: { channel: key, subscription: s2 } };
+    };
+
+    test('publish → consume → ack leaves nothing behind, and the attempt is in the history', async () => {
+      const { b, ch, s1, q1 } = await setup();
+      const m = message(ch);
+      await b.publish(m, [s1]);
+      const inbox = await Inbox.open(b, q1, 10);
+      const d = await inbox.next();
+      assert.equal(d.message.id, m.id);
+      assert.equal(d.attempt, 1);
+      assert.equal(d.deliveryCount, 0);
+      await d.ack({ statusCode: 200, latencyMs: 12 });
+      await eventually(async () => assert.deepEqual(await b.stats(q1), { messagesQueued: 0, messagesInFlight: 0, deadLettered: 0, oldestMessageAgeSeconds: 0 }));
+      const h = await b.messageHistory(m.id);
+      assert.equal(h?.subscriptions['ns-a/s1'].state, 'delivered');
+      assert.deepEqual(h?.subscriptions['ns-a/s1'].attempts.map((a) => [a.attempt, a.result?.statusCode]), [[1, 200]]);
+      await inbox.close();
+    });
+
+    test('every routed subscription gets the same bytes and metadata (binary, not UTF-8)', async () => {
+      const { b, ch, s1, s2, q1, q2 } = await setup();
+      const body = Buffer.from([0xff, 0xfe, 0x00, 0x80, 0xc3, 0x28, 0x0a, 0x00]);
+      const m = message(ch, { body, eventType: 'invoice.paid', contentType: 'application/octet-stream', headers: { 'x-github-event': 'push', 'x-hub-signature-256': 'sha256=ab' }, traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01' });
+      await b.publish(m, [s1, s2]);
+      for (const q of [q1, q2]) {
+        const inbox = await Inbox.open(b, q, 10);
+        const d = await inbox.next();
+        assert.deepEqual({ ...d.message, body: [...d.message.body] }, { ...m, body: [...body] });
+        assert.deepEqual(d.queue, q);
+        await d.ack();
+        await inbox.close();
+      }
+    });
+
+    test('a full queue rejects with queue_full, stores the message nowhere, and keeps what it had', async () => {
+      const { b, ch, s1, s2, q1, q2 } = await setup({ maxQueueSize: 3 });
+      const first = [message(ch), message(ch), message(ch)];
+      for (const m of first) await b.publish(m, [s1]);
+      await assert.rejects(b.publish(message(ch), [s1]), (e: unknown) => e instanceof BufferError && e.code === 'queue_full');
+      await assert.rejects(b.publish(message(ch), [s2, s1]), (e: unknown) => e instanceof BufferError && e.code === 'queue_full');
+      const s = await b.stats(q2);
+      assert.equal(s.messagesQueued, 0, 'the other route got nothing');
+      const inbox = await Inbox.open(b, q1, 10);
+      const got = [await inbox.next(), await inbox.next(), await inbox.next()];
+      assert.deepEqual(got.map((d) => d.message.id), first.map((m) => m.id));
+      for (const d of got) await d.ack();
+      await eventually(async () => b.publish(message(ch), [s1]), 'accepts again once there is room');
+      await inbox.close();
+    });
+
+    test('release → redelivered with deliveryCount + 1, same attempt', async () => {
+      const { b, ch, s1, q1 } = await setup();
+      await b.publish(message(ch), [s1]);
+      const inbox = await Inbox.open(b, q1, 1);
+      const d1 = await inbox.next();
+      await d1.release();
+      const d2 = await inbox.next();
+      assert.equal(d2.message.id, d1.message.id);
+      assert.equal(d2.deliveryCount, 1);
+      assert.equal(d2.attempt, 1);
+      await d2.ack();
+      await inbox.close();
+    });
+
+    test('cancel returns unsettled deliveries; the next consumer sees deliveryCount + 1', async () => {
+      const { b, ch, s1, q1 } = await setup();
+      const m = message(ch);
+      await b.publish(m, [s1]);
+      const a = await Inbox.open(b, q1, 5);
+      assert.equal((await a.next()).message.id, m.id);
+      await a.close();
+      const c = await Inbox.open(b, q1, 5);
+      const d = await c.next();
+      assert.equal(d.message.id, m.id);
+      assert.equal(d.deliveryCount, 1);
+      await d.ack();
+      await c.close();
+    });
+
+    test('past deliveryLimit a released message is dead-lettered with reason delivery_limit', async () => {
+      const { b, ch, s1, q1 } = await setup({ deliveryLimit: 1 });
+      const m = message(ch);
+      await b.publish(m, [s1]);
+      const inbox = await Inbox.open(b, q1, 1);
+      assert.equal((await inbox.next()).deliveryCount, 0);
+      await (inbox.last as Delivery).release();
+      const again = await inbox.next();
+      assert.equal(again.deliveryCount, 1);
+      await again.release();
+      const dl = await eventually(async () => {
+        const [one] = await b.listDeadLetters(q1, { limit: 10 });
+        assert.ok(one, 'dead letter present');
+        return one;
+      });
+      assert.equal(dl.id, m.id);
+      assert.equal(dl.reason, 'delivery_limit');
+      assert.equal(dl.attempts, 1);
+      assert.deepEqual([...dl.message.body], [...m.body]);
+      await eventually(async () => assert.equal((await b.messageHistory(m.id))?.subscriptions['ns-a/s1']?.state, 'dead_lettered'));
+      await inbox.close();
+    });
+
+    test('retry(delay) waits in the smallest tier >= delay, then comes back to that subscription only with attempt + 1', async () => {
+      const { b, ch, s1, s2, q1, q2 } = await setup({ tiers: [100, 400] });
+      const m = message(ch);
+      await b.publish(m, [s1, s2]);
+      const inbox = await Inbox.open(b, q1, 5);
+      const d = await inbox.next();
+      const retriedAt = Date.now();
+      await d.retry(150, { statusCode: 503, latencyMs: 3, error: 'Service Unavailable' });
+      assert.equal((await b.stats(q1)).messagesQueued, 1, 'a waiting retry counts as queued');
+      const back = await inbox.next(5_000);
+      assert.ok(Date.now() - retriedAt >= 400, `came back after ${Date.now() - retriedAt} ms, tier is 400`);
+      assert.equal(back.message.id, m.id);
+      assert.equal(back.attempt, 2);
+      assert.equal(back.deliveryCount, 0);
+      assert.deepEqual([...back.message.body], [...m.body]);
+      await back.ack({ statusCode: 204, latencyMs: 2 });
+      const h = await b.messageHistory(m.id);
+      assert.deepEqual(h?.subscriptions['ns-a/s1'].attempts.map((a) => [a.attempt, a.result?.statusCode]), [[1, 503], [2, 204]]);
+      assert.equal(h?.subscriptions['ns-a/s1'].state, 'delivered');
+      assert.equal((await b.stats(q2)).messagesQueued, 1, 's2 still has only its own copy');
+      await inbox.close();
+    });
+
+    test('dead(reason) → in the dead-letter queue with reason, attempts and last result', async () => {
+      const { b, ch, s1, q1 } = await setup();
+      const m = message(ch, { eventType: 'order.created' });
+      await b.publish(m, [s1]);
+      const inbox = await Inbox.open(b, q1, 5);
+      const before = Date.now();
+      await (await inbox.next()).dead('410 Gone', { statusCode: 410, latencyMs: 5 });
+      const [dl] = await b.listDeadLetters(q1, { limit: 10 });
+      assert.equal(dl.id, m.id);
+      assert.equal(dl.reason, '410 Gone');
+      assert.equal(dl.attempts, 1);
+      assert.deepEqual(dl.lastResult, { statusCode: 410, latencyMs: 5 });
+      assert.ok(dl.deadLetteredAt >= before - 1000 && dl.deadLetteredAt <= Date.now() + 1000);
+      assert.equal(dl.message.eventType, 'order.created');
+      assert.deepEqual(dl.queue, q1);
+      assert.equal((await b.stats(q1)).deadLettered, 1);
+      assert.equal((await b.messageHistory(m.id))?.subscriptions['ns-a/s1'].reason, '410 Gone');
+      await inbox.close();
+    });
+
+    test('dead letters: list, redrive and purge by id, by time range, by reason and event type', async () => {
+      const { b, ch, s1, q1 } = await setup();
+      const msgs = [0, 1, 2, 3].map((i) => message(ch, { eventType: i % 2 ? 'odd' : 'even' }));
+      for (const m of msgs) await b.publish(m, [s1]);
+      const inbox = await Inbox.open(b, q1, 10);
+      const at: number[] = [];
+      for (let i = 0; i < 4; i++) {
+        const d = await inbox.next();
+        at.push(Date.now());
+        await d.dead(i < 2 ? 'early' : 'late: 500');
+        await sleep(30);
+      }
+      const ids = (dls: DeadLetter[]): string[] => dls.map((d) => d.id).sort();
+      const sorted = (xs: StoredMessage[]): string[] => xs.map((m) => m.id).sort();
+      assert.deepEqual(ids(await b.listDeadLetters(q1, { limit: 10 })), sorted(msgs));
+      assert.equal((await b.listDeadLetters(q1, { limit: 2 })).length, 2);
+      assert.deepEqual(ids(await b.listDeadLetters(q1, { limit: 10, filter: { ids: [msgs[1].id] } })), [msgs[1].id]);
+      assert.deepEqual(ids(await b.listDeadLetters(q1, { limit: 10, filter: { reason: 'late' } })), sorted(msgs.slice(2)));
+      assert.deepEqual(ids(await b.listDeadLetters(q1, { limit: 10, filter: { eventType: 'odd' } })), sorted([msgs[1], msgs[3]]));
+      const range = { since: at[2] - 5, until: Date.now() + 1 };
+      assert.deepEqual(ids(await b.listDeadLetters(q1, { limit: 10, filter: range })), sorted(msgs.slice(2)));
+
+      assert.equal(await b.redriveDeadLetters(q1, { ids: [msgs[0].id] }), 1);
+      const back = await inbox.next();
+      assert.equal(back.message.id, msgs[0].id);
+      assert.equal(back.attempt, 1);
+      assert.deepEqual([...back.message.body], [...msgs[0].body]);
+      await back.ack();
+
+      assert.equal(await b.purgeDeadLetters(q1, range), 2);
+      assert.deepEqual(ids(await b.listDeadLetters(q1, { limit: 10 })), [msgs[1].id]);
+      assert.equal(await b.purgeDeadLetters(q1, { ids: ['no-such-id'] }), 0);
+      assert.equal(await b.redriveDeadLetters(q1, {}), 1);
+      assert.equal((await inbox.next()).message.id, msgs[1].id);
+      assert.equal((await b.stats(q1)).deadLettered, 0);
+      await inbox.close();
+    });
+
+    test('a message older than ttlSeconds expires into the dead-letter queue with reason expired', async () => {
+      const { b, ch, s1, q1 } = await setup({ ttlSeconds: 0.3 });
+      const m = message(ch);
+      await b.publish(m, [s1]);
+      const dl = await eventually(async () => {
+        const [one] = await b.listDeadLetters(q1, { limit: 10 });
+        assert.ok(one, 'expired message in the DLQ');
+        return one;
+      }, 'expiry', 10_000);
+      assert.equal(dl.id, m.id);
+      assert.equal(dl.reason, 'expired');
+      assert.equal((await b.stats(q1)).messagesQueued, 0);
+      await eventually(async () => assert.equal((await b.messageHistory(m.id))?.subscriptions['ns-a/s1']?.state, 'expired'));
+    });
+
+    test('prefetch: at most `prefetch` unsettled deliveries; settling one lets the next through', async () => {
+      const { b, ch, s1, q1 } = await setup();
+      for (let i = 0; i < 5; i++) await b.publish(message(ch), [s1]);
+      const inbox = await Inbox.open(b, q1, 2);
+      const a = await inbox.next();
+      await inbox.next();
+      await sleep(150);
+      assert.equal(inbox.received, 2);
+      await a.ack();
+      await inbox.next();
+      await sleep(150);
+      assert.equal(inbox.received, 3);
+      await inbox.close();
+    });
+
+    test('stats: queued counts ready + in flight, in-flight, dead letters, and the oldest message age', async () => {
+      const { b, ch, s1, q1 } = await setup();
+      const old = message(ch, { receivedAt: Date.now() - 5_000 });
+      await b.publish(old, [s1]);
+      for (let i = 0; i < 2; i++) await b.publish(message(ch), [s1]);
+      const inbox = await Inbox.open(b, q1, 1);
+      const d = await inbox.next();
+      const s = await b.stats(q1);
+      assert.equal(s.messagesQueued, 3);
+      assert.equal(s.messagesInFlight, 1);
+      assert.equal(s.deadLettered, 0);
+      assert.ok(s.oldestMessageAgeSeconds >= 5, `oldest age ${s.oldestMessageAgeSeconds}`);
+      await d.dead('bad');
+      await inbox.next();
+      const s2 = await b.stats(q1);
+      assert.equal(s2.messagesQueued, 2);
+      assert.equal(s2.deadLettered, 1);
+      assert.ok(s2.oldestMessageAgeSeconds < 5);
+      await inbox.close();
+    });
+
+    test('publishing to an undeclared channel or an unbound subscription is a buffer_error', async () => {
+      const { b, ch } = await setup();
+      const stranger = { ...message(ch), channel: { namespace: 'ns-a', name: `nope-${randomBytes(3).toString('hex')}` } };
+      await assert.rejects(b.publish(stranger, [{ namespace: 'ns-a', name: 's1' }]), (e: unknown) => e instanceof BufferError && e.code === 'buffer_error');
+      await assert.rejects(b.publish(message(ch), [{ namespace: 'ns-a', name: 'not-bound' }]), (e: unknown) => e instanceof BufferError && e.code === 'buffer_error');
+    });
+
+    test('removeChannel with deleteQueues drops the queues; declaring again starts empty', async () => {
+      const { b, ch, s1, q1 } = await setup();
+      await b.publish(message(ch), [s1]);
+      await b.removeChannel(ch, { deleteQueues: true });
+      await assert.rejects(b.publish(message(ch), [s1]), (e: unknown) => e instanceof BufferError && e.code === 'buffer_error');
+      await b.declareChannel(ch);
+      assert.equal((await b.stats(q1)).messagesQueued, 0);
+    });
+  });
+}
