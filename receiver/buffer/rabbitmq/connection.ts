@@ -1,0 +1,128 @@
+// One AMQP connection, kept up: on loss it reconnects with exponential backoff and jitter, then runs
+// every registered setup step (publisher channel, topology, consumers, history tail) before it reports
+// itself up again. A failing setup step drops the connection and the cycle starts over.
+import { connect, type ChannelModel } from 'amqplib';
+import type { Logger } from '../../../shared/logger.ts';
+
+export interface ConnectionOptions {
+  url: string;
+  logger: Logger;
+  heartbeatSeconds?: number;
+  reconnectMinMs?: number;
+  reconnectMaxMs?: number;
+}
+
+export type SetupStep = (model: ChannelModel) => Promise<void>;
+
+export class AmqpConnection {
+  readonly #opts: Required<Omit<ConnectionOptions, 'logger' | 'url'>> & { url: string; logger: Logger };
+  readonly #setup: SetupStep[] = [];
+  readonly #onDown: (() => void)[] = [];
+  #model: ChannelModel | undefined;
+  #up = false;
+  #closing = false;
+  #attempt = 0;
+  #timer: NodeJS.Timeout | undefined;
+  #waiters: { resolve: () => void }[] = [];
+  #running = false;
+
+  constructor(opts: ConnectionOptions) {
+    this.#opts = { heartbeatSeconds: 10, reconnectMinMs: 100, reconnectMaxMs: 5_000, ...opts };
+  }
+
+  get model(): ChannelModel | undefined { return this.#up ? this.#model : undefined; }
+  isUp(): boolean { return this.#up; }
+
+  /** Runs on every (re)connect, in registration order, before the connection counts as up. */
+  onSetup(step: SetupStep): void { this.#setup.push(step); }
+  /** Runs synchronously when an up connection is lost. */
+  onDown(fn: () => void): void { this.#onDown.push(fn); }
+
+  /** Starts the connect loop; resolves once up, rejects after timeoutMs (the loop keeps trying). */
+  async start(timeoutMs: number): Promise<void> {
+    this.#closing = false;
+    if (!this.#running) { this.#running = true; void this.#cycle(); }
+    if (this.#up) return;
+    let timer: NodeJS.Timeout | undefined;
+    const waiter = { resolve: () => {} };
+    try {
+      await new Promise<void>((resolve, reject) => {
+        waiter.resolve = resolve;
+        this.#waiters.push(waiter);
+        timer = setTimeout(() => reject(new Error(`RabbitMQ not reachable within ${timeoutMs} ms`)), timeoutMs);
+      });
+    } finally {
+      clearTimeout(timer);
+      this.#waiters = this.#waiters.filter((w) => w !== waiter);
+    }
+  }
+
+  async close(): Promise<void> {
+    this.#closing = true;
+    this.#running = false;
+    clearTimeout(this.#timer);
+    const model = this.#model;
+    this.#model = undefined;
+    this.#markDown();
+    if (model) await model.close().catch(() => {});
+  }
+
+  async #cycle(): Promise<void> {
+    if (this.#closing) return;
+    const { logger } = this.#opts;
+    let model: ChannelModel | undefined;
+    try {
+      model = await connect(withHeartbeat(this.#opts.url, this.#opts.heartbeatSeconds), { timeout: 10_000, clientProperties: { connection_name: 'hookbridge' } });
+      if (this.#closing) { await model.close().catch(() => {}); return; }
+      this.#model = model;
+      const m = model;
+      m.on('error', (err: Error) => logger.warn({ err: err.message }, 'rabbitmq connection error'));
+      m.on('close', () => this.#lost(m));
+      m.on('blocked', (reason: string) => logger.warn({ reason }, 'rabbitmq blocked publishing (resource alarm)'));
+      m.on('unblocked', () => logger.info('rabbitmq unblocked publishing'));
+      for (const step of this.#setup) await step(m);
+      if (this.#model !== m) return; // lost during setup; #lost scheduled the next cycle
+      this.#up = true;
+      this.#attempt = 0;
+      logger.info('rabbitmq connected');
+      for (const w of this.#waiters) w.resolve();
+    } catch (err) {
+      logger.warn({ err: (err as Error).message, attempt: this.#attempt }, 'rabbitmq connect failed');
+      if (model) {
+        if (this.#model === model) this.#model = undefined;
+        await model.close().catch(() => {});
+      }
+      this.#schedule();
+    }
+  }
+
+  #lost(model: ChannelModel): void {
+    if (this.#model !== model) return;
+    this.#model = undefined;
+    if (this.#closing) return;
+    this.#opts.logger.warn('rabbitmq connection lost; reconnecting');
+    this.#markDown();
+    this.#schedule();
+  }
+
+  #markDown(): void {
+    if (!this.#up) return;
+    this.#up = false;
+    for (const fn of this.#onDown) fn();
+  }
+
+  #schedule(): void {
+    if (this.#closing) return;
+    clearTimeout(this.#timer);
+    const base = Math.min(this.#opts.reconnectMaxMs, this.#opts.reconnectMinMs * 2 ** this.#attempt++);
+    const delay = base * (0.8 + Math.random() * 0.4);
+    this.#timer = setTimeout(() => void this.#cycle(), delay);
+  }
+}
+
+/** Heartbeats detect a dead broker without a TCP reset; an explicit `heartbeat` in the URL wins. */
+function withHeartbeat(url: string, seconds: number): string {
+  const u = new URL(url);
+  if (!u.searchParams.has('heartbeat')) u.searchParams.set('heartbeat', String(seconds));
+  return u.toString();
+}

@@ -1,0 +1,156 @@
+// Consumers: one AMQP channel per consumer (its own prefetch window; closing it returns the unsettled
+// messages, which is what cancel() and a lost connection mean). Registrations outlive the connection and
+// are re-established on reconnect.
+import type { Channel, ChannelModel, ConsumeMessage } from 'amqplib';
+import { queueName } from '../../../shared/config.ts';
+import type { Logger } from '../../../shared/logger.ts';
+import type { AttemptResult } from '../../../shared/protocol.ts';
+import { pickTier } from '../filter.ts';
+import { BufferError, type Consumer, type Delivery, type MessageEvent, type QueueRef } from '../types.ts';
+import { attemptOf, decodeMessage, deliveryCountOf, reencodeOptions } from './codec.ts';
+import type { Publisher } from './publisher.ts';
+import { deadLetterQueueName, delayQueueName, routingKey } from './topology.ts';
+
+export interface ConsumerDeps {
+  logger: Logger;
+  publisher: Publisher;
+  clock: () => number;
+  record(e: MessageEvent): void;
+  tiers(queue: QueueRef): number[];
+  model(): ChannelModel | undefined;
+}
+
+interface Registration {
+  queue: QueueRef;
+  prefetch: number;
+  onDelivery: (d: Delivery) => void;
+  ch?: Channel;
+  cancelled: boolean;
+  inflight: Map<number, number>; // deliveryTag -> receivedAt
+}
+
+export class Consumers {
+  readonly #deps: ConsumerDeps;
+  readonly #regs = new Set<Registration>();
+
+  constructor(deps: ConsumerDeps) { this.#deps = deps; }
+
+  async add(queue: QueueRef, prefetch: number, onDelivery: (d: Delivery) => void): Promise<Consumer> {
+    const model = this.#deps.model();
+    if (!model) throw new BufferError('buffer_error', 'not connected to RabbitMQ');
+    const reg: Registration = { queue, prefetch: Math.max(1, prefetch), onDelivery, cancelled: false, inflight: new Map() };
+    await this.#open(reg, model);
+    this.#regs.add(reg);
+    return { cancel: () => this.#cancel(reg) };
+  }
+
+  /** After a reconnect: every live registration consumes again on a fresh channel. */
+  async reattach(model: ChannelModel): Promise<void> {
+    for (const reg of this.#regs) await this.#open(reg, model);
+  }
+
+  /** The connection is gone; the broker has returned every unsettled message. */
+  detachAll(): void {
+    for (const reg of this.#regs) { reg.ch = undefined; reg.inflight.clear(); }
+  }
+
+  async cancelWhere(pred: (q: QueueRef) => boolean): Promise<void> {
+    for (const reg of [...this.#regs]) if (pred(reg.queue)) await this.#cancel(reg);
+  }
+
+  inflight(queue: QueueRef): { count: number; oldestReceivedAt?: number } {
+    let count = 0;
+    let oldest: number | undefined;
+    const name = queueName(queue.channel, queue.subscription);
+    for (const reg of this.#regs) {
+      if (queueName(reg.queue.channel, reg.queue.subscription) !== name) continue;
+      count += reg.inflight.size;
+      for (const at of reg.inflight.values()) if (oldest === undefined || at < oldest) oldest = at;
+    }
+    return oldest === undefined ? { count } : { count, oldestReceivedAt: oldest };
+  }
+
+  async #cancel(reg: Registration): Promise<void> {
+    if (reg.cancelled) return;
+    reg.cancelled = true;
+    this.#regs.delete(reg);
+    const ch = reg.ch;
+    reg.ch = undefined;
+    reg.inflight.clear();
+    if (ch) await ch.close().catch(() => {});
+  }
+
+  async #open(reg: Registration, model: ChannelModel): Promise<void> {
+    const ch = await model.createChannel();
+    ch.on('error', (err: Error) => this.#deps.logger.warn({ err: err.message, queue: queueName(reg.queue.channel, reg.queue.subscription) }, 'rabbitmq consumer channel error'));
+    ch.on('close', () => {
+      if (reg.ch !== ch) return;
+      reg.ch = undefined;
+      reg.inflight.clear();
+      // Closed by the broker while the connection stays up (e.g. queue deleted): try again shortly.
+      if (!reg.cancelled) setTimeout(() => { const m = this.#deps.model(); if (m && !reg.cancelled && !reg.ch) this.#open(reg, m).catch(() => {}); }, 1_000).unref();
+    });
+    await ch.prefetch(reg.prefetch, false);
+    reg.ch = ch;
+    await ch.consume(queueName(reg.queue.channel, reg.queue.subscription), (msg) => {
+      if (msg === null) { this.#deps.logger.warn({ queue: queueName(reg.queue.channel, reg.queue.subscription) }, 'rabbitmq cancelled the consumer'); return; }
+      if (reg.ch !== ch || reg.cancelled) return;
+      const d = this.#delivery(reg, ch, msg);
+      reg.inflight.set(msg.fields.deliveryTag, d.message.receivedAt);
+      reg.onDelivery(d);
+    }, { noAck: false });
+  }
+
+  #delivery(reg: Registration, ch: Channel, msg: ConsumeMessage): Delivery {
+    const { publisher, clock, record } = this.#deps;
+    const message = decodeMessage(msg.content, msg.properties);
+    const attempt = attemptOf(msg.properties);
+    const sub = routingKey(reg.queue.subscription);
+    const tag = msg.fields.deliveryTag;
+    let settled = false;
+
+    /** Runs `fn` once, while this delivery's channel is still the live one. */
+    const settle = async (fn: () => Promise<void>): Promise<void> => {
+      if (settled) return;
+      if (reg.ch !== ch) {
+        settled = true;
+        if (reg.cancelled) return; // returned to the queue by cancel()
+        throw new BufferError('buffer_error', 'the RabbitMQ connection was lost; the broker will redeliver this message');
+      }
+      settled = true;
+      try { await fn(); } catch (err) {
+        settled = false;
+        throw err instanceof BufferError ? err : new BufferError('buffer_error', (err as Error).message);
+      }
+      reg.inflight.delete(tag);
+    };
+    const attemptEvent = (state: MessageEvent['state'], result?: AttemptResult, reason?: string): void =>
+      record({ id: message.id, at: clock(), kind: 'attempt', subscription: sub, attempt, state, ...(result && { result }), ...(reason !== undefined && { reason }) });
+
+    return {
+      message,
+      queue: reg.queue,
+      attempt,
+      deliveryCount: deliveryCountOf(msg.properties),
+      ack: (result) => settle(async () => { ch.ack(msg); attemptEvent('delivered', result); }),
+      retry: (delayMs, result) => settle(async () => {
+        const tier = pickTier(this.#deps.tiers(reg.queue), delayMs);
+        const q = delayQueueName(reg.queue.channel, reg.queue.subscription, tier);
+        await publisher.publish('', q, msg.content, { ...reencodeOptions(msg.properties, { attempt: attempt + 1 }), mandatory: true });
+        ch.ack(msg);
+        attemptEvent('retrying', result);
+      }),
+      dead: (reason, result) => settle(async () => {
+        const q = deadLetterQueueName(reg.queue.channel, reg.queue.subscription);
+        await publisher.publish('', q, msg.content, { ...reencodeOptions(msg.properties, { attempt, deadReason: reason, deadAt: clock(), ...(result && { lastResult: result }) }), mandatory: true });
+        ch.ack(msg);
+        attemptEvent('dead_lettered', result, reason);
+      }),
+      release: async () => {
+        if (settled) return;
+        settled = true;
+        if (reg.ch === ch) { ch.nack(msg, false, true); reg.inflight.delete(tag); }
+      },
+    };
+  }
+}

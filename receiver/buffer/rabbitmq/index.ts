@@ -1,0 +1,238 @@
+// The production buffer: RabbitMQ quorum queues (topology.ts), confirms pipelined on one channel,
+// consumers on channels of their own, all re-established after a reconnect.
+import type { Channel, ChannelModel } from 'amqplib';
+import { keyOf, queueName, type ChannelConfig, type ObjectKey } from '../../../shared/config.ts';
+import type { Logger } from '../../../shared/logger.ts';
+import {
+  BufferError, type Consumer, type DeadLetter, type DeadLetterFilter, type Delivery, type MessageBuffer,
+  type MessageEvent, type MessageHistory, type QueueRef, type QueueStats, type StoredMessage,
+} from '../types.ts';
+import { AgeJournal } from './age.ts';
+import { encodeOptions } from './codec.ts';
+import { AmqpConnection } from './connection.ts';
+import { Consumers } from './consumers.ts';
+import { DeadLetters } from './dead-letters.ts';
+import { HistoryLog } from './history-log.ts';
+import { PublishError, Publisher } from './publisher.ts';
+import { declareChannelTopology, declareEventsStream, deleteChannelTopology } from './declare.ts';
+import { deadLetterQueueName, delayQueueName, exchangeName, routingKey, subscriptionTiers } from './topology.ts';
+
+export interface RabbitBufferOptions {
+  url: string;
+  logger: Logger;
+  clock?: () => number;
+  /** How long connect() waits for the first connection (the reconnect loop keeps going after). */
+  connectTimeoutMs?: number;
+  confirmTimeoutMs?: number;
+  heartbeatSeconds?: number;
+  reconnectMinMs?: number;
+  reconnectMaxMs?: number;
+  /** Message history retention (stream x-max-age) and bounds. */
+  history?: { retentionMs?: number; maxMessages?: number; maxBytes?: number; flushMs?: number };
+  /** Most dead letters one list/redrive/purge looks at. */
+  deadLetterScanLimit?: number;
+  /** How often a queue that rejected a publish as full is re-checked. */
+  fullRecheckMs?: number;
+}
+
+export class RabbitBuffer implements MessageBuffer {
+  readonly kind = 'rabbitmq' as const;
+  readonly #o: RabbitBufferOptions;
+  readonly #clock: () => number;
+  readonly #conn: AmqpConnection;
+  readonly #publisher: Publisher;
+  readonly #consumers: Consumers;
+  readonly #deadLetters: DeadLetters;
+  readonly #history: HistoryLog;
+  readonly #journal = new AgeJournal();
+  readonly #channels = new Map<string, ChannelConfig>();
+  /** Queues known to be full: publishes routed to them fail fast, without a partial store elsewhere. */
+  readonly #full = new Map<string, { queue: string; max: number; ref: QueueRef }>();
+  #fullTimer: NodeJS.Timeout | undefined;
+
+  constructor(opts: RabbitBufferOptions) {
+    this.#o = opts;
+    const { logger } = opts;
+    this.#clock = opts.clock ?? Date.now;
+    const model = (): ChannelModel | undefined => this.#conn.model;
+    const record = (e: MessageEvent): void => this.recordEvent(e);
+    this.#conn = new AmqpConnection({ url: opts.url, logger, heartbeatSeconds: opts.heartbeatSeconds, reconnectMinMs: opts.reconnectMinMs, reconnectMaxMs: opts.reconnectMaxMs });
+    this.#publisher = new Publisher({ logger, confirmTimeoutMs: opts.confirmTimeoutMs });
+    this.#consumers = new Consumers({ logger, publisher: this.#publisher, clock: this.#clock, record, model, tiers: (q) => this.#tiers(q) });
+    this.#deadLetters = new DeadLetters({ logger, publisher: this.#publisher, clock: this.#clock, record, model, scanLimit: opts.deadLetterScanLimit ?? 10_000 });
+    const h = opts.history ?? {};
+    this.#history = new HistoryLog({ logger, publisher: this.#publisher, clock: this.#clock, retentionMs: h.retentionMs, maxMessages: h.maxMessages, flushMs: h.flushMs });
+
+    this.#conn.onSetup((m) => this.#publisher.attach(m));
+    this.#conn.onSetup(async (m) => {
+      await declareEventsStream(m, h.retentionMs, h.maxBytes, logger);
+      for (const ch of this.#channels.values()) await declareChannelTopology(m, ch, logger);
+    });
+    this.#conn.onSetup((m) => this.#consumers.reattach(m));
+    this.#conn.onSetup((m) => this.#history.attach(m));
+    this.#conn.onDown(() => {
+      this.#publisher.detach();
+      this.#consumers.detachAll();
+      this.#history.detach();
+    });
+  }
+
+  async connect(): Promise<void> {
+    try {
+      await this.#conn.start(this.#o.connectTimeoutMs ?? 30_000);
+    } catch (err) {
+      throw new BufferError('buffer_error', (err as Error).message);
+    }
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.#fullTimer);
+    this.#fullTimer = undefined;
+    await this.#history.close().catch(() => {});
+    await this.#consumers.cancelWhere(() => true);
+    await this.#conn.close();
+  }
+
+  isConnected(): boolean { return this.#conn.isUp() && this.#publisher.ready; }
+
+  async declareChannel(channel: ChannelConfig): Promise<void> {
+    this.#channels.set(keyOf(channel), structuredClone(channel));
+    const model = this.#conn.model;
+    if (!model) return; // declared on (re)connect
+    try {
+      await declareChannelTopology(model, channel, this.#o.logger);
+    } catch (err) {
+      throw new BufferError('buffer_error', `declaring ${keyOf(channel)}: ${(err as Error).message}`);
+    }
+  }
+
+  async removeChannel(channel: ObjectKey, opts: { deleteQueues: boolean }): Promise<void> {
+    const cfg = this.#channels.get(keyOf(channel));
+    this.#channels.delete(keyOf(channel));
+    await this.#consumers.cancelWhere((q) => keyOf(q.channel) === keyOf(channel));
+    if (!opts.deleteQueues || !cfg) return;
+    const model = this.#conn.model;
+    if (!model) throw new BufferError('buffer_error', 'not connected to RabbitMQ; queues not deleted');
+    for (const sub of cfg.subscriptions) this.#journal.forget(queueName(cfg, sub));
+    await deleteChannelTopology(model, cfg);
+  }
+
+  async publish(message: StoredMessage, routes: ObjectKey[]): Promise<void> {
+    if (!this.isConnected()) throw new BufferError('buffer_error', 'not connected to RabbitMQ');
+    const cfg = this.#channels.get(keyOf(message.channel));
+    if (!cfg) throw new BufferError('buffer_error', `channel ${keyOf(message.channel)} is not declared`);
+    for (const r of routes) {
+      if (!cfg.subscriptions.some((s) => keyOf(s) === keyOf(r))) throw new BufferError('buffer_error', `subscription ${keyOf(r)} is not bound to ${keyOf(cfg)}`);
+      if (this.#full.has(queueName(cfg, r))) throw new BufferError('queue_full', `queue for subscription ${keyOf(r)} is full (${cfg.maxQueueSize})`);
+    }
+    if (routes.length === 0) return;
+    const [first, ...rest] = routes.map(routingKey);
+    const options = { ...encodeOptions(message, { attempt: 1 }), mandatory: true, ...(rest.length > 0 && { CC: rest }) };
+    try {
+      await this.#publisher.publish(exchangeName(cfg), first, message.body, options);
+    } catch (err) {
+      if (err instanceof PublishError && err.kind === 'nack') throw await this.#explainNack(cfg, routes);
+      throw new BufferError('buffer_error', (err as Error).message);
+    }
+    for (const r of routes) this.#journal.add(queueName(cfg, r), message.receivedAt);
+  }
+
+  async consume(queue: QueueRef, prefetch: number, onDelivery: (d: Delivery) => void): Promise<Consumer> {
+    return this.#consumers.add(queue, prefetch, onDelivery);
+  }
+
+  async stats(queue: QueueRef): Promise<QueueStats> {
+    const cfg = this.#channels.get(keyOf(queue.channel));
+    const sub = cfg?.subscriptions.find((s) => keyOf(s) === keyOf(queue.subscription));
+    if (!cfg || !sub) throw new BufferError('buffer_error', `no queue for ${keyOf(queue.channel)} subscription ${keyOf(queue.subscription)}`);
+    const main = queueName(queue.channel, queue.subscription);
+    const counts = await this.#withChannel(async (ch) => {
+      const ready = (await ch.checkQueue(main)).messageCount;
+      let delayed = 0;
+      for (const tier of subscriptionTiers(sub)) delayed += (await ch.checkQueue(delayQueueName(queue.channel, queue.subscription, tier))).messageCount;
+      const dead = (await ch.checkQueue(deadLetterQueueName(queue.channel, queue.subscription))).messageCount;
+      return { ready, delayed, dead };
+    });
+    const inflight = this.#consumers.inflight(queue);
+    const candidates = [inflight.oldestReceivedAt, this.#journal.oldest(main, counts.ready)].filter((t): t is number => t !== undefined);
+    const oldest = candidates.length > 0 ? Math.min(...candidates) : undefined;
+    return {
+      messagesQueued: counts.ready + inflight.count + counts.delayed,
+      messagesInFlight: inflight.count,
+      deadLettered: counts.dead,
+      oldestMessageAgeSeconds: oldest === undefined || counts.ready + inflight.count === 0 ? 0 : Math.max(0, (this.#clock() - oldest) / 1000),
+    };
+  }
+
+  listDeadLetters(queue: QueueRef, opts: { limit: number; filter?: DeadLetterFilter }): Promise<DeadLetter[]> {
+    return this.#deadLetters.list(queue, opts.limit, opts.filter);
+  }
+
+  redriveDeadLetters(queue: QueueRef, filter: DeadLetterFilter): Promise<number> { return this.#deadLetters.redrive(queue, filter); }
+
+  purgeDeadLetters(queue: QueueRef, filter: DeadLetterFilter): Promise<number> { return this.#deadLetters.purge(queue, filter); }
+
+  recordEvent(event: MessageEvent): void { this.#history.record(event); }
+
+  async messageHistory(id: string): Promise<MessageHistory | undefined> { return this.#history.index.get(id); }
+
+  #tiers(queue: QueueRef): number[] {
+    const sub = this.#channels.get(keyOf(queue.channel))?.subscriptions.find((s) => keyOf(s) === keyOf(queue.subscription));
+    return sub ? subscriptionTiers(sub) : subscriptionTiers({ namespace: '', name: '', eventTypes: [], tokens: [], retryScheduleMs: [] });
+  }
+
+  /**
+   * A nack from a quorum queue with x-overflow reject-publish means a routed queue is at its limit; the
+   * other cause (no quorum leader) also fails queue.declare. The fullest routed queue is marked full,
+   * so later publishes to it fail before they reach the broker (and cannot land in the other routes).
+   */
+  async #explainNack(cfg: ChannelConfig, routes: ObjectKey[]): Promise<BufferError> {
+    try {
+      const fill = await this.#withChannel(async (ch) => {
+        const out: { route: ObjectKey; queue: string; ratio: number }[] = [];
+        for (const route of routes) {
+          const queue = queueName(cfg, route);
+          const ready = (await ch.checkQueue(queue)).messageCount;
+          const inflight = this.#consumers.inflight({ channel: cfg, subscription: route }).count;
+          out.push({ route, queue, ratio: (ready + inflight) / cfg.maxQueueSize });
+        }
+        return out.sort((a, b) => b.ratio - a.ratio);
+      });
+      const fullest = fill[0];
+      this.#markFull(fullest.queue, cfg.maxQueueSize, { channel: { namespace: cfg.namespace, name: cfg.name }, subscription: fullest.route });
+      return new BufferError('queue_full', `queue for subscription ${keyOf(fullest.route)} is full (${cfg.maxQueueSize})`);
+    } catch (err) {
+      return new BufferError('buffer_error', `RabbitMQ rejected the message: ${(err as Error).message}`);
+    }
+  }
+
+  #markFull(queue: string, max: number, ref: QueueRef): void {
+    this.#full.set(queue, { queue, max, ref });
+    this.#fullTimer ??= setInterval(() => void this.#recheckFull(), this.#o.fullRecheckMs ?? 500);
+  }
+
+  /** Clears the mark once ready + our own unsettled messages are below the limit; the broker has the last word. */
+  async #recheckFull(): Promise<void> {
+    if (!this.#conn.model) return;
+    try {
+      await this.#withChannel(async (ch) => {
+        for (const f of [...this.#full.values()]) {
+          const ready = (await ch.checkQueue(f.queue)).messageCount;
+          if (ready + this.#consumers.inflight(f.ref).count < f.max) this.#full.delete(f.queue);
+        }
+      });
+    } catch { /* try again next tick */ }
+    if (this.#full.size === 0) { clearInterval(this.#fullTimer); this.#fullTimer = undefined; }
+  }
+
+  /** A short-lived channel for passive checks (a 404 closes the channel, never the shared ones). */
+  async #withChannel<T>(fn: (ch: Channel) => Promise<T>): Promise<T> {
+    const model = this.#conn.model;
+    if (!model) throw new BufferError('buffer_error', 'not connected to RabbitMQ');
+    const ch = await model.createChannel();
+    ch.on('error', () => {});
+    try { return await fn(ch); } catch (err) {
+      throw err instanceof BufferError ? err : new BufferError('buffer_error', (err as Error).message);
+    } finally { await ch.close().catch(() => {}); }
+  }
+}

@@ -1,0 +1,80 @@
+// Publishing with confirms, pipelined: every publish goes out at once with its own confirm callback, so
+// thousands can be in flight on one confirm channel. When the socket buffer is full (publish() returns
+// false) later publishes wait for 'drain'. A publish resolves only on the broker's ack; a nack, a
+// basic.return (mandatory, unroutable), a closed channel or a timeout reject it.
+import type { ChannelModel, ConfirmChannel, Message, Options } from 'amqplib';
+import type { Logger } from '../../../shared/logger.ts';
+
+export class PublishError extends Error {
+  readonly kind: 'nack' | 'returned' | 'unavailable' | 'timeout';
+  constructor(kind: PublishError['kind'], message: string) {
+    super(message);
+    this.kind = kind;
+    this.name = 'PublishError';
+  }
+}
+
+export class Publisher {
+  readonly #logger: Logger;
+  readonly #timeoutMs: number;
+  #ch: ConfirmChannel | undefined;
+  #drained: Promise<void> | undefined;
+  #releaseDrain: (() => void) | undefined;
+  /** message ids returned as unroutable; the ack for the same publish follows the return. */
+  readonly #returned = new Set<string>();
+
+  constructor(opts: { logger: Logger; confirmTimeoutMs?: number }) {
+    this.#logger = opts.logger;
+    this.#timeoutMs = opts.confirmTimeoutMs ?? 15_000;
+  }
+
+  get ready(): boolean { return this.#ch !== undefined; }
+
+  async attach(model: ChannelModel): Promise<void> {
+    const ch = await model.createConfirmChannel();
+    ch.on('error', (err: Error) => this.#logger.warn({ err: err.message }, 'rabbitmq publish channel error'));
+    ch.on('close', () => { if (this.#ch === ch) this.detach(); });
+    ch.on('drain', () => this.#drain());
+    ch.on('return', (msg: Message) => { if (msg.properties.messageId) this.#returned.add(String(msg.properties.messageId)); });
+    this.#ch = ch;
+  }
+
+  /** The connection is gone: new publishes fail fast; amqplib fails the pending callbacks. */
+  detach(): void {
+    this.#ch = undefined;
+    this.#drain();
+  }
+
+  async publish(exchange: string, routingKey: string, body: Buffer, options: Options.Publish): Promise<void> {
+    while (this.#drained) await this.#drained;
+    const ch = this.#ch;
+    if (!ch) throw new PublishError('unavailable', 'not connected to RabbitMQ');
+    const id = options.messageId;
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new PublishError('timeout', `no confirm from RabbitMQ within ${this.#timeoutMs} ms`)), this.#timeoutMs);
+      const done = (err: unknown): void => {
+        clearTimeout(timer);
+        const returned = id !== undefined && this.#returned.delete(id);
+        if (err) reject(new PublishError(this.#ch === ch ? 'nack' : 'unavailable', this.#ch === ch ? 'RabbitMQ rejected the message' : 'connection to RabbitMQ lost before the confirm'));
+        else if (returned) reject(new PublishError('returned', `unroutable: no queue bound for ${exchange} ${routingKey}`));
+        else resolve();
+      };
+      let ok: boolean;
+      try {
+        ok = ch.publish(exchange, routingKey, body, options, done);
+      } catch (err) {
+        clearTimeout(timer);
+        reject(new PublishError('unavailable', (err as Error).message));
+        return;
+      }
+      if (!ok && !this.#drained) this.#drained = new Promise((r) => { this.#releaseDrain = r; });
+    });
+  }
+
+  #drain(): void {
+    const release = this.#releaseDrain;
+    this.#drained = undefined;
+    this.#releaseDrain = undefined;
+    release?.();
+  }
+}
