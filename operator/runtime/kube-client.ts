@@ -141,7 +141,12 @@ export class KubeClient {
     return this.request<T>('PATCH', path, { apiVersion: apiVersionOf(r), kind: r.kind, ...obj }, 'application/apply-patch+yaml', 'APPLY');
   }
 
-  /** JSON patch (RFC 6902), e.g. a finalizer removal guarded by a `test` op. */
+  /** JSON merge patch; put metadata.resourceVersion in it for optimistic concurrency (409 on a race). Never creates. */
+  mergePatch<T extends KubeObject>(r: ResourceType, namespace: string | undefined, name: string, patch: unknown, subresource?: string): Promise<T> {
+    return this.request<T>('PATCH', resourcePath(r, namespace, name, subresource), patch, 'application/merge-patch+json');
+  }
+
+  /** JSON patch (RFC 6902). */
   jsonPatch<T extends KubeObject>(r: ResourceType, namespace: string | undefined, name: string, ops: unknown[]): Promise<T> {
     return this.request<T>('PATCH', resourcePath(r, namespace, name), ops, 'application/json-patch+json');
   }

@@ -1,0 +1,31 @@
+// What every reconciler is given: the API client, the caches, events, stats, a clock and the flags.
+import type { Logger } from '../../shared/logger.ts';
+import type { EventRecorder } from '../runtime/events.ts';
+import type { KubeClient } from '../runtime/kube-client.ts';
+import type { OperatorMetrics } from '../runtime/metrics.ts';
+import type { ReceiverStats } from './webhookchannel/receiver-stats.ts';
+import type { World } from './world.ts';
+
+export interface OperatorSettings {
+  /** Namespace of the receiver: one config Secret per channel goes there. */
+  receiverNamespace: string;
+  /** Public base URL; a channel's ingest URL is `${publicUrl}/webhook/{ns}/{name}`. */
+  publicUrl: string;
+  /** Base URL the connectors dial. */
+  connectorReceiverUrl: string;
+  connectorImage: string;
+}
+
+export interface Deps {
+  client: KubeClient;
+  world: World;
+  events: EventRecorder;
+  stats: ReceiverStats;
+  logger: Logger;
+  metrics: OperatorMetrics;
+  now: () => number;
+  settings: OperatorSettings;
+}
+
+/** Longest a reconcile waits before looking again (also keeps setTimeout within its 24.8-day limit). */
+export const MAX_REQUEUE_MS = 60 * 60_000;

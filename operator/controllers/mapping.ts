@@ -1,0 +1,89 @@
+// Which keys to enqueue when something changes. Handlers only enqueue; they never look at what kind of
+// change it was (level-based). A Subscription's previous channel is remembered so moving it to
+// another channel also re-reconciles the one it left.
+import { channelKeyOf } from '../../shared/api/compile.ts';
+import { keyOf } from '../../shared/config.ts';
+import { COMPONENT, Component, CONNECTOR_NAME, CHANNEL_ANNOTATION } from '../api/labels.ts';
+import type { KubeObject } from '../runtime/kube-client.ts';
+import type { World } from './world.ts';
+
+export interface Queues {
+  channel(key: string): void;
+  subscription(key: string): void;
+  connector(namespace: string): void;
+}
+
+const k = (o: KubeObject): string => `${o.metadata.namespace ?? ''}/${o.metadata.name}`;
+
+export function wireMapping(world: World, q: Queues): { channelStatsChanged: (channelKey: string) => void } {
+  const lastChannel = new Map<string, string>();
+
+  const channelAndDependents = (channelKey: string) => {
+    q.channel(channelKey);
+    const i = channelKey.indexOf('/');
+    for (const s of world.subscriptionsOf(channelKey.slice(0, i), channelKey.slice(i + 1))) {
+      q.subscription(keyOf(s.metadata as { namespace: string; name: string }));
+      q.connector(s.metadata.namespace ?? 'default');
+    }
+  };
+
+  world.c.channels.onChange((ch) => channelAndDependents(k(ch)));
+
+  world.c.subscriptions.onChange((raw) => {
+    const key = k(raw);
+    q.subscription(key);
+    q.connector(raw.metadata.namespace ?? 'default');
+    const parsed = world.parsedSubscription(raw.metadata.namespace ?? 'default', raw.metadata.name);
+    const now = parsed?.ok ? keyOf(channelKeyOf(parsed.value)) : undefined;
+    const before = lastChannel.get(key);
+    // Peers on the channel too: a duplicate may become the one that binds.
+    for (const ch of new Set([now, before])) if (ch) channelAndDependents(ch);
+    if (now && parsed) lastChannel.set(key, now); else lastChannel.delete(key);
+  });
+
+  world.c.namespaces.onChange((ns) => {
+    q.connector(ns.metadata.name);
+    const channels = new Set<string>();
+    for (const s of world.allSubscriptions(ns.metadata.name)) {
+      q.subscription(`${ns.metadata.name}/${s.metadata.name}`);
+      channels.add(keyOf(channelKeyOf(s)));
+    }
+    for (const ch of channels) q.channel(ch);
+  });
+
+  world.c.secrets.onChange((secret) => {
+    const ns = secret.metadata.namespace ?? 'default';
+    const component = secret.metadata.labels?.[COMPONENT];
+    if (component === Component.ReceiverConfig) {
+      const ch = secret.metadata.annotations?.[CHANNEL_ANNOTATION];
+      if (ch) q.channel(ch);
+      return;
+    }
+    if (component !== Component.Token && component !== Component.Signing) return;
+    q.connector(ns);
+    for (const owner of secret.metadata.ownerReferences ?? []) {
+      if (owner.kind !== 'Subscription') continue;
+      q.subscription(`${ns}/${owner.name}`);
+      const parsed = world.parsedSubscription(ns, owner.name);
+      if (parsed?.ok && component === Component.Token) q.channel(keyOf(channelKeyOf(parsed.value)));
+    }
+  });
+
+  const connectorChild = (o: KubeObject) => {
+    if (o.metadata.name !== CONNECTOR_NAME) return;
+    const ns = o.metadata.namespace ?? 'default';
+    q.connector(ns);
+    for (const s of world.allSubscriptions(ns)) q.subscription(`${ns}/${s.metadata.name}`);
+  };
+  world.c.configMaps.onChange(connectorChild);
+  world.c.deployments.onChange(connectorChild);
+  world.c.serviceAccounts.onChange(connectorChild);
+
+  return {
+    channelStatsChanged: (channelKey) => {
+      q.channel(channelKey);
+      const i = channelKey.indexOf('/');
+      for (const s of world.subscriptionsOf(channelKey.slice(0, i), channelKey.slice(i + 1))) q.subscription(`${s.metadata.namespace}/${s.metadata.name}`);
+    },
+  };
+}

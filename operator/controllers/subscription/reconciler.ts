@@ -1,0 +1,146 @@
+// Subscription: binding (ChannelBound), token Secret with rotation, signing Secret, status. The
+// namespace's connector is the connector controller's (connector.ts); this one reports on it.
+import { channelKeyOf } from '../../../shared/api/compile.ts';
+import { parseDuration, ROTATE_ANNOTATION, tokenSecretName, type Subscription, type WebhookChannel } from '../../../shared/api/v1alpha1.ts';
+import type { ConnectorConfig } from '../../../shared/config.ts';
+import { mintToken } from '../../../shared/tokens.ts';
+import { ConditionType as T, EventReason, Reason } from '../../api/conditions.ts';
+import { CONNECTOR_CONFIG_KEY, CONNECTOR_NAME, PREVIOUS_HASH_ANNOTATION, PREVIOUS_NOT_AFTER_ANNOTATION, ROTATE_HANDLED_ANNOTATION, ROTATED_AT_ANNOTATION } from '../../api/labels.ts';
+import type { SubscriptionStatus } from '../../api/status.ts';
+import { deepEqual, needsApply } from '../../runtime/compare.ts';
+import { condFalse, condTrue, findCondition, mergeConditions, type ConditionInput } from '../../runtime/conditions.ts';
+import { combine, done, requeueAfter, terminal, type Outcome } from '../../runtime/controller.ts';
+import type { KubeObject } from '../../runtime/kube-client.ts';
+import { Secrets, Subscriptions } from '../../runtime/resource-types.ts';
+import { writeStatusIfChanged } from '../../runtime/status.ts';
+import { bindingOf } from '../binding.ts';
+import { MAX_REQUEUE_MS, type Deps } from '../deps.ts';
+import { buildSigningSecret, mintSigningSecret } from './resources/signing-secret.ts';
+import { buildTokenSecret } from './resources/token-secret.ts';
+import { subscriptionStatus } from './status.ts';
+import { tokenPolicy } from './token-policy.ts';
+import { forceRequest, nextTokenState, readTokenSecret, type SecretLike } from './token-state.ts';
+
+export const CONTROLLER = 'subscription';
+const OWNED_ANNOTATIONS = [ROTATED_AT_ANNOTATION, PREVIOUS_HASH_ANNOTATION, PREVIOUS_NOT_AFTER_ANNOTATION, ROTATE_HANDLED_ANNOTATION];
+
+export function subscriptionReconciler(d: Deps): (key: string) => Promise<Outcome> {
+  return async (key) => {
+    const i = key.indexOf('/');
+    const [ns, name] = [key.slice(0, i), key.slice(i + 1)];
+    const parsed = d.world.parsedSubscription(ns, name);
+    if (!parsed || parsed.raw.metadata.deletionTimestamp) {
+      d.metrics.tokens.delete(key);
+      return done(); // children are owned by the Subscription; the connector controller sweeps the namespace
+    }
+    const raw = parsed.raw;
+    if (!parsed.ok) {
+      const invalid = condFalse(T.Ready, 'InvalidSpec', parsed.error);
+      await writeStatusIfChanged(d.client, Subscriptions, raw, { conditions: mergeConditions(undefined, [invalid], raw.metadata.generation, new Date(d.now())), observedGeneration: raw.metadata.generation });
+      return terminal(parsed.error);
+    }
+    const sub = parsed.value;
+    const previous = raw.status as SubscriptionStatus | undefined;
+    const binding = bindingOf(sub, d.world);
+    const wasBound = findCondition(previous?.conditions, T.ChannelBound)?.status;
+    if (!binding.bound) {
+      d.metrics.tokens.delete(key);
+      if (wasBound !== 'False') d.events.record(Subscriptions, raw, 'Warning', EventReason.NotBound, 'Bind', `${binding.reason}: ${binding.message}`);
+      const status = subscriptionStatus({ sub, previous, binding, connector: { configured: false }, now: d.now() });
+      await writeStatusIfChanged(d.client, Subscriptions, raw, status as Record<string, unknown>);
+      return done(); // a change to the channel, namespace or peers re-queues this key
+    }
+    if (wasBound !== 'True') d.events.record(Subscriptions, raw, 'Normal', EventReason.Bound, 'Bind', `Bound to WebhookChannel ${channelKeyOf(sub).namespace}/${channelKeyOf(sub).name}`);
+    const ck = channelKeyOf(sub);
+    const channel = d.world.channel(ck.namespace, ck.name) as WebhookChannel;
+    const token = await ensureToken(d, sub, raw, channel);
+    const signing = await ensureSigning(d, sub, raw);
+    const secrets = signing ?? condTrue(T.SecretsReady, Reason.SecretsIssued, `Token in Secret ${tokenSecretName(name)}`);
+    const view = d.stats.view(ck);
+    const status = subscriptionStatus({
+      sub, previous, binding, secrets, token: { rotatedAt: token.rotatedAt, nextRotationAt: token.nextRotationAt },
+      connector: { configured: connectorLists(d.world.c.configMaps.get(ns, CONNECTOR_NAME), sub), deployment: d.world.c.deployments.get(ns, CONNECTOR_NAME) },
+      figures: view.state === 'ok' ? view.stats.subscriptions[key] : undefined,
+      now: d.now(),
+    });
+    await writeStatusIfChanged(d.client, Subscriptions, raw, status as Record<string, unknown>);
+    const now = d.now();
+    return combine(
+      requeueAfter(Math.min(token.nextRotationAt - now, MAX_REQUEUE_MS)),
+      ...(token.graceEndsAt !== undefined ? [requeueAfter(token.graceEndsAt - now)] : []),
+    );
+  };
+}
+
+interface TokenResult { rotatedAt: string; nextRotationAt: number; graceEndsAt?: number }
+
+/** Evaluates the rotation policy; mints, rotates or drops an expired previous hash as it says. */
+async function ensureToken(d: Deps, sub: Subscription, raw: KubeObject, channel: WebhookChannel): Promise<TokenResult> {
+  const ns = sub.metadata.namespace ?? 'default';
+  const name = tokenSecretName(sub.metadata.name);
+  const interval = parseDuration(channel.spec.tokenRotation.interval);
+  const graceMs = parseDuration(channel.spec.tokenRotation.gracePeriod);
+  const annotation = forceRequest(channel.metadata.annotations?.[ROTATE_ANNOTATION], sub.metadata.annotations?.[ROTATE_ANNOTATION]);
+  const decide = (secret: SecretLike | undefined) => {
+    const current = readTokenSecret(secret);
+    return { current, decision: tokenPolicy({ secret: secret ? current : undefined, annotation, lastHandledAnnotation: current.handled, interval, now: d.now() }) };
+  };
+  let live = d.world.secret(ns, name) as SecretLike | undefined;
+  let { current, decision } = decide(live);
+  if (decision.rotate) {
+    // A credential is about to change: decide on the apiserver's copy, not a cache that may lag our own last write.
+    live = await d.client.tryGet<SecretLike>(Secrets, ns, name);
+    ({ current, decision } = decide(live));
+  }
+  const next = nextTokenState({ current, decision, annotation, graceMs, now: d.now(), mint: mintToken });
+  const desired = buildTokenSecret(sub, next.state);
+  const annotationsOf = (o?: KubeObject) => Object.fromEntries(Object.entries(o?.metadata.annotations ?? {}).filter(([k]) => OWNED_ANNOTATIONS.includes(k)));
+  if (needsApply(live, desired) || !deepEqual(annotationsOf(live), annotationsOf(desired))) {
+    await d.client.apply(Secrets, desired);
+    if (next.rotated && !current.token) {
+      d.events.record(Subscriptions, raw, 'Normal', EventReason.TokenIssued, 'Issue', `Token issued in Secret ${name}`);
+    } else if (next.rotated) {
+      const grace = next.state.previous ? `; the previous token is accepted until ${next.state.previous.notAfter}` : '; the previous token is revoked now';
+      d.events.record(Subscriptions, raw, 'Normal', EventReason.TokenRotated, 'Rotate', `Token rotated (${decision.reason})${grace}`);
+    } else if (current.previous && !next.state.previous) {
+      d.events.record(Subscriptions, raw, 'Normal', EventReason.TokenRevoked, 'Revoke', 'Previous token revoked: grace period over');
+    }
+  }
+  const rotatedAt = Date.parse(next.state.rotatedAt);
+  const nextRotationAt = rotatedAt + interval;
+  d.metrics.tokens.set(`${ns}/${sub.metadata.name}`, { namespace: ns, subscription: sub.metadata.name, rotatedAt, nextRotationAt });
+  return { rotatedAt: next.state.rotatedAt, nextRotationAt, ...(next.state.previous ? { graceEndsAt: Date.parse(next.state.previous.notAfter) + 1000 } : {}) };
+}
+
+/** The signing secret: the referenced one must exist; else one is generated once (create, never overwrite). */
+async function ensureSigning(d: Deps, sub: Subscription, raw: KubeObject): Promise<ConditionInput | undefined> {
+  const ns = sub.metadata.namespace ?? 'default';
+  const ref = sub.spec.signing.secretRef;
+  if (ref) {
+    const secret = await d.client.tryGet(Secrets, ns, ref.name);
+    if ((secret?.data as Record<string, string> | undefined)?.[ref.key] === undefined) {
+      return condFalse(T.SecretsReady, Reason.SigningSecretNotFound, `Secret ${ref.name} with key ${ref.key} (spec.signing.secretRef) not found`);
+    }
+    return undefined;
+  }
+  const desired = buildSigningSecret(sub, mintSigningSecret());
+  if (d.world.secret(ns, desired.metadata.name)) return undefined;
+  if (await d.client.tryGet(Secrets, ns, desired.metadata.name)) return undefined;
+  try {
+    await d.client.create(Secrets, desired);
+    d.events.record(Subscriptions, raw, 'Normal', EventReason.SigningSecretIssued, 'Issue', `Signing secret generated in Secret ${desired.metadata.name}`);
+  } catch (err) {
+    if (!(err instanceof Error && 'status' in err && err.status === 409)) throw err;
+  }
+  return undefined;
+}
+
+/** Whether the namespace's connector config already lists this Subscription. */
+function connectorLists(cm: KubeObject | undefined, sub: Subscription): boolean {
+  const text = (cm?.data as Record<string, string> | undefined)?.[CONNECTOR_CONFIG_KEY];
+  if (!text) return false;
+  try {
+    const cfg = JSON.parse(text) as ConnectorConfig;
+    return cfg.subscriptions.some((s) => s.namespace === sub.metadata.namespace && s.name === sub.metadata.name);
+  } catch { return false; }
+}

@@ -1,0 +1,72 @@
+// A Subscription's status, computed from what the reconciler found. Pure: table-tested.
+import { destinationUrl } from '../../../shared/api/compile.ts';
+import { tokenSecretName, type Subscription } from '../../../shared/api/v1alpha1.ts';
+import { ConditionType as T, Reason } from '../../api/conditions.ts';
+import { CONNECTOR_NAME } from '../../api/labels.ts';
+import type { Condition, SubscriptionStatus } from '../../api/status.ts';
+import { condFalse, condTrue, condUnknown, mergeConditions, rfc3339, rollup, type ConditionInput } from '../../runtime/conditions.ts';
+import type { KubeObject } from '../../runtime/kube-client.ts';
+import type { Binding } from '../binding.ts';
+import type { Figures } from '../webhookchannel/receiver-stats.ts';
+
+export interface SubscriptionStatusInput {
+  sub: Subscription;
+  previous?: SubscriptionStatus;
+  binding: Binding;
+  /** Secrets condition (token + signing), when bound. */
+  secrets?: ConditionInput;
+  token?: { rotatedAt: string; nextRotationAt?: number };
+  /** The namespace's connector: does its config list this subscription, and the Deployment. */
+  connector: { configured: boolean; deployment?: KubeObject };
+  figures?: Figures;
+  now: number;
+}
+
+/**
+ * ConnectorReady: the connector's ConfigMap lists this Subscription and its Deployment exists and is
+ * not reporting Available=False. Where nothing runs pods (no kubelet, e.g. the test apiserver), a
+ * Deployment without status counts as deployed; with a deployment controller, Available decides.
+ */
+export function connectorCondition(c: SubscriptionStatusInput['connector']): ConditionInput {
+  if (!c.configured || !c.deployment) return condUnknown(T.ConnectorReady, Reason.ConnectorPending, `Waiting for Deployment ${CONNECTOR_NAME} to list this Subscription`);
+  const conds = ((c.deployment.status as { conditions?: Condition[] } | undefined)?.conditions ?? []);
+  const available = conds.find((x) => x.type === 'Available');
+  if (available?.status === 'False') return condFalse(T.ConnectorReady, Reason.ConnectorUnavailable, `Deployment ${CONNECTOR_NAME}: ${available.message || available.reason}`);
+  if (available?.status === 'True') return condTrue(T.ConnectorReady, Reason.ConnectorAvailable, `Deployment ${CONNECTOR_NAME} is available`);
+  return condTrue(T.ConnectorReady, Reason.ConnectorDeployed, `Deployment ${CONNECTOR_NAME} is deployed`);
+}
+
+export function subscriptionStatus(i: SubscriptionStatusInput): SubscriptionStatus {
+  const { sub, previous: prev } = i;
+  const gen = sub.metadata.generation;
+  let conds: ConditionInput[];
+  if (!i.binding.bound) {
+    const bound = condFalse(T.ChannelBound, i.binding.reason, i.binding.message);
+    conds = [condFalse(T.Ready, bound.reason, bound.message), bound];
+  } else {
+    const deps = [
+      condTrue(T.ChannelBound, Reason.Bound, 'Bound to the channel'),
+      i.secrets ?? condUnknown(T.SecretsReady, Reason.TokenPending, 'Token not issued yet'),
+      connectorCondition(i.connector),
+    ];
+    conds = [rollup(deps, Reason.Ready, 'Delivering through the namespace connector'), ...deps];
+  }
+  const f = i.figures;
+  const keep = <K extends 'backlog' | 'deadLettered' | 'lastDeliveryAt'>(k: K, v: SubscriptionStatus[K]) => {
+    const value = v ?? prev?.[k];
+    return value === undefined ? {} : { [k]: value };
+  };
+  return {
+    conditions: mergeConditions(prev?.conditions, conds, gen, new Date(i.now)),
+    observedGeneration: gen,
+    ...(destinationUrl(sub) ? { destination: destinationUrl(sub) } : {}),
+    ...(i.binding.bound ? { connector: CONNECTOR_NAME, tokenSecretRef: { name: tokenSecretName(sub.metadata.name), key: 'token' } } : {}),
+    ...(i.binding.bound && i.token ? {
+      tokenRotatedAt: i.token.rotatedAt,
+      ...(i.token.nextRotationAt !== undefined ? { nextTokenRotationAt: rfc3339(new Date(i.token.nextRotationAt)) } : {}),
+    } : {}),
+    ...keep('backlog', f?.backlog),
+    ...keep('deadLettered', f?.deadLettered),
+    ...keep('lastDeliveryAt', f?.lastDeliveryAt),
+  };
+}

@@ -1,0 +1,133 @@
+// Channel statistics from the receiver's admin API, polled at a modest interval by one loop (not by
+// each reconcile). Only channels whose figures changed are re-reconciled, and their status written.
+// Tolerant of the response's shape: snake_case `stats` as SPEC §4 names them, per channel and, when
+// the receiver gives them, per subscription.
+import fs from 'node:fs';
+import type { Logger } from '../../../shared/logger.ts';
+import { keyOf, type ObjectKey } from '../../../shared/config.ts';
+import { deepEqual } from '../../runtime/compare.ts';
+
+export interface Figures { backlog: number; inFlight: number; connected: number; deadLettered: number; lastDeliveryAt?: string }
+export interface ChannelStats extends Figures { subscriptions: Record<string, Figures> }
+export type StatsView =
+  | { state: 'disabled' }
+  | { state: 'unreachable'; error: string }
+  | { state: 'missing' }
+  | { state: 'ok'; stats: ChannelStats };
+
+export interface StatsOptions {
+  receiverUrl?: string;
+  adminTokenFile?: string;
+  intervalMs: number;
+  logger: Logger;
+  /** The channels to ask about (from the informer cache). */
+  channels: () => ObjectKey[];
+  onChange: (channel: string) => void;
+  fetch?: typeof fetch;
+}
+
+type Raw = Record<string, unknown>;
+const num = (v: unknown): number => (typeof v === 'number' && Number.isFinite(v) ? v : 0);
+
+export function parseFigures(raw: unknown): Figures {
+  const r = (raw ?? {}) as Raw;
+  const s = (r.stats ?? r) as Raw;
+  const last = s.last_delivery_at ?? r.last_delivery_at ?? s.lastDeliveryAt;
+  return {
+    backlog: num(s.messages_queued),
+    inFlight: num(s.messages_in_flight),
+    connected: num(s.connected_clients),
+    deadLettered: num(s.dead_lettered),
+    ...(typeof last === 'string' ? { lastDeliveryAt: last } : {}),
+  };
+}
+
+/** One channel's answer → stats (channel totals plus per-subscription figures keyed `ns/name`). */
+export function parseChannelStats(raw: unknown): ChannelStats {
+  const r = (raw ?? {}) as Raw;
+  const subsRaw = Array.isArray(r.subscriptions) ? (r.subscriptions as Raw[]) : [];
+  const subscriptions: Record<string, Figures> = {};
+  for (const s of subsRaw) {
+    if (typeof s.name === 'string') subscriptions[`${typeof s.namespace === 'string' ? s.namespace : ''}/${s.name}`] = parseFigures(s);
+  }
+  return { ...parseFigures(r), subscriptions };
+}
+
+export class ReceiverStats {
+  private readonly o: StatsOptions;
+  private readonly views = new Map<string, StatsView>();
+  private unreachable?: string;
+  private timer?: NodeJS.Timeout;
+  private running?: Promise<void>;
+
+  constructor(opts: StatsOptions) { this.o = opts; }
+
+  get enabled(): boolean { return Boolean(this.o.receiverUrl); }
+
+  view(channel: ObjectKey): StatsView {
+    if (!this.enabled) return { state: 'disabled' };
+    if (this.unreachable !== undefined) return { state: 'unreachable', error: this.unreachable };
+    return this.views.get(keyOf(channel)) ?? { state: 'missing' };
+  }
+
+  start(): void {
+    if (!this.enabled) return;
+    const loop = () => {
+      this.running = this.pollOnce().catch((err: unknown) => this.o.logger.warn({ err: String(err) }, 'stats poll failed'));
+      void this.running.then(() => { if (this.timer !== undefined) this.timer = setTimeout(loop, this.o.intervalMs).unref(); });
+    };
+    this.timer = setTimeout(loop, 0).unref();
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    await this.running;
+  }
+
+  /** One round: fetch every known channel's stats; report the channels whose view changed. */
+  async pollOnce(): Promise<void> {
+    const channels = this.o.channels();
+    const next = new Map<string, StatsView>();
+    let failure: string | undefined;
+    const queue = [...channels];
+    const worker = async () => {
+      for (let ch = queue.shift(); ch; ch = queue.shift()) {
+        try {
+          const view = await this.fetchOne(ch);
+          next.set(keyOf(ch), view);
+        } catch (err) {
+          failure = err instanceof Error ? err.message : String(err);
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(8, channels.length) }, worker));
+    const wasUnreachable = this.unreachable;
+    this.unreachable = failure;
+    if (failure !== undefined) {
+      if (wasUnreachable === undefined) {
+        this.o.logger.warn({ err: failure }, 'receiver admin API unreachable');
+        for (const ch of channels) this.o.onChange(keyOf(ch));
+      }
+      return;
+    }
+    for (const ch of channels) {
+      const k = keyOf(ch);
+      if (wasUnreachable !== undefined || !deepEqual(this.views.get(k), next.get(k))) this.o.onChange(k);
+    }
+    this.views.clear();
+    for (const [k, v] of next) this.views.set(k, v);
+  }
+
+  private async fetchOne(ch: ObjectKey): Promise<StatsView> {
+    const url = `${this.o.receiverUrl?.replace(/\/$/, '')}/admin/webhook-connect/channels/${encodeURIComponent(ch.namespace)}/${encodeURIComponent(ch.name)}`;
+    const token = this.o.adminTokenFile ? fs.readFileSync(this.o.adminTokenFile, 'utf8').trim() : undefined;
+    const res = await (this.o.fetch ?? fetch)(url, {
+      headers: { accept: 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+      signal: AbortSignal.timeout(5_000),
+    });
+    if (res.status === 404) { await res.body?.cancel(); return { state: 'missing' }; }
+    if (!res.ok) { await res.body?.cancel(); throw new Error(`GET ${url}: ${res.status}`); }
+    return { state: 'ok', stats: parseChannelStats(await res.json()) };
+  }
+}

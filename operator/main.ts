@@ -1,0 +1,61 @@
+// `hookbridge operator`: flags → startOperator; SIGTERM/SIGINT stop it gracefully.
+import { parseFlags, usage, UsageError, type FlagSpec } from '../cli/flags.ts';
+import { createLogger } from '../shared/logger.ts';
+import { startOperator } from './manager.ts';
+
+const spec = {
+  kubeconfig: { type: 'string', help: 'kubeconfig file; in-cluster service account when absent' },
+  namespaces: { type: 'list', help: 'namespaces to watch, comma-separated; all when absent' },
+  'receiver-namespace': { type: 'string', help: 'namespace of the receiver (its config Secrets go there); default: the operator\'s namespace' },
+  'public-url': { type: 'string', help: 'public base URL of the receiver, e.g. https://hooks.example.com' },
+  'receiver-url': { type: 'string', help: 'in-cluster receiver URL (admin API for status; connectors dial it unless --connector-receiver-url)' },
+  'receiver-admin-token-file': { type: 'string', help: 'file holding the receiver admin bearer token' },
+  'connector-receiver-url': { type: 'string', help: 'receiver URL written into connector configs (default --receiver-url)' },
+  'connector-image': { type: 'string', default: 'ghcr.io/hookbridge/hookbridge:0.1.0', help: 'image of the per-namespace connector Deployments' },
+  'metrics-port': { type: 'number', default: 8081, help: 'port of /healthz, /readyz and /metrics' },
+  'leader-elect': { type: 'boolean', help: 'elect a leader through a Lease (run several replicas)' },
+  'leader-elect-namespace': { type: 'string', help: 'namespace of the Lease (default: the operator\'s namespace)' },
+  'lease-duration': { type: 'number', default: 15, help: 'seconds a leader holds the Lease without renewing' },
+  'stats-interval': { type: 'number', default: 30, help: 'seconds between polls of the receiver\'s channel stats' },
+  help: { type: 'boolean', short: 'h', help: 'show this help' },
+} satisfies FlagSpec;
+
+export async function run(argv: string[]): Promise<void> {
+  const f = parseFlags(spec, argv);
+  if (f.help) { process.stdout.write(usage('operator', 'reconcile WebhookChannel and Subscription resources', spec)); return; }
+  const ownNamespace = process.env.POD_NAMESPACE;
+  const receiverNamespace = f['receiver-namespace'] ?? ownNamespace;
+  if (!receiverNamespace) throw new UsageError('--receiver-namespace is required outside a pod (POD_NAMESPACE unset)');
+  if (!f['public-url']) throw new UsageError('--public-url is required');
+  const receiverUrl = f['receiver-url'];
+  const connectorReceiverUrl = f['connector-receiver-url'] ?? receiverUrl ?? f['public-url'];
+  const logger = createLogger({ name: 'operator' });
+  const leaseSeconds = f['lease-duration'];
+  const operator = await startOperator({
+    kubeconfig: f.kubeconfig,
+    namespaces: f.namespaces,
+    receiverNamespace,
+    publicUrl: f['public-url'],
+    receiverUrl,
+    receiverAdminTokenFile: f['receiver-admin-token-file'],
+    connectorReceiverUrl,
+    connectorImage: f['connector-image'],
+    metricsPort: f['metrics-port'],
+    leaderElect: f['leader-elect'],
+    leaseNamespace: f['leader-elect-namespace'] ?? ownNamespace ?? receiverNamespace,
+    leaseDurationMs: leaseSeconds * 1000,
+    renewDeadlineMs: leaseSeconds * 1000 * (2 / 3),
+    retryPeriodMs: Math.max(200, leaseSeconds * 1000 * (2 / 15)),
+    statsIntervalMs: f['stats-interval'] * 1000,
+    logger,
+    onFatal: (reason) => { logger.error({ reason }, 'exiting'); void operator.stop().finally(() => process.exit(1)); },
+  });
+  await new Promise<void>((resolve) => {
+    const stop = (signal: string) => {
+      logger.info({ signal }, 'shutting down');
+      void operator.stop().then(resolve);
+    };
+    process.once('SIGTERM', () => stop('SIGTERM'));
+    process.once('SIGINT', () => stop('SIGINT'));
+  });
+}

@@ -1,0 +1,150 @@
+// Assembles the operator: client, informers, the three controllers, event mapping, stats poller,
+// leader election, health/metrics server. Importable (tests and the bench start it in-process);
+// main.ts only parses flags and calls startOperator.
+import os from 'node:os';
+import type { Server } from 'node:http';
+import type { Registry } from 'prom-client';
+import { createLogger, type Logger } from '../shared/logger.ts';
+import { createRegistry } from '../shared/metrics.ts';
+import { MANAGED_SELECTOR } from './api/labels.ts';
+import { connectorReconciler, CONTROLLER as CONNECTOR } from './controllers/subscription/connector.ts';
+import { subscriptionReconciler, CONTROLLER as SUBSCRIPTION } from './controllers/subscription/reconciler.ts';
+import { channelReconciler, CONTROLLER as CHANNEL } from './controllers/webhookchannel/reconciler.ts';
+import { ReceiverStats } from './controllers/webhookchannel/receiver-stats.ts';
+import { wireMapping } from './controllers/mapping.ts';
+import { World, type Caches } from './controllers/world.ts';
+import type { Deps, OperatorSettings } from './controllers/deps.ts';
+import { Controller } from './runtime/controller.ts';
+import { EventRecorder } from './runtime/events.ts';
+import { startHealthServer } from './runtime/health.ts';
+import { Informer } from './runtime/informer.ts';
+import { KubeClient, type KubeObject, type ResourceType } from './runtime/kube-client.ts';
+import { LeaderElector } from './runtime/leader.ts';
+import { createOperatorMetrics } from './runtime/metrics.ts';
+import { ConfigMaps, Deployments, Namespaces, Secrets, ServiceAccounts, Subscriptions, WebhookChannels } from './runtime/resource-types.ts';
+
+export interface OperatorOptions extends OperatorSettings {
+  kubeconfig?: string;
+  /** Namespaces to watch; empty = all. */
+  namespaces?: string[];
+  receiverUrl?: string;
+  receiverAdminTokenFile?: string;
+  metricsPort: number;
+  metricsHost?: string;
+  leaderElect?: boolean;
+  leaseNamespace?: string;
+  leaseName?: string;
+  leaseDurationMs?: number;
+  renewDeadlineMs?: number;
+  retryPeriodMs?: number;
+  identity?: string;
+  statsIntervalMs?: number;
+  relistMs?: number;
+  workers?: number;
+  logger?: Logger;
+  /** Called when leadership is lost: the process should exit (a fresh start re-campaigns). */
+  onFatal?: (reason: string) => void;
+}
+
+export interface Operator {
+  identity: string;
+  registry: Registry;
+  server: Server;
+  /** apiserver requests made by this operator, by verb (GET, LIST, POST, APPLY, PATCH, PUT, DELETE). */
+  requests: Map<string, number>;
+  controllers: Controller[];
+  isLeader(): boolean;
+  ready(): boolean;
+  stop(): Promise<void>;
+}
+
+export async function startOperator(o: OperatorOptions): Promise<Operator> {
+  const logger = o.logger ?? createLogger({ name: 'operator' });
+  const registry = createRegistry();
+  const metrics = createOperatorMetrics(registry);
+  const requests = new Map<string, number>();
+  const client = KubeClient.load(o.kubeconfig, (verb) => requests.set(verb, (requests.get(verb) ?? 0) + 1));
+  const identity = o.identity ?? process.env.POD_NAME ?? `${os.hostname()}-${process.pid}`;
+  const watched = o.namespaces?.length ? o.namespaces : undefined;
+  const inf = (type: ResourceType, opts: { namespaces?: string[]; labelSelector?: string } = {}) =>
+    new Informer<KubeObject>(client, type, { logger, relistMs: o.relistMs, namespaces: watched, ...opts });
+  const caches: Caches = {
+    channels: inf(WebhookChannels),
+    subscriptions: inf(Subscriptions),
+    secrets: inf(Secrets, { labelSelector: MANAGED_SELECTOR, namespaces: watched ? [...new Set([...watched, o.receiverNamespace])] : undefined }),
+    configMaps: inf(ConfigMaps, { labelSelector: MANAGED_SELECTOR }),
+    serviceAccounts: inf(ServiceAccounts, { labelSelector: MANAGED_SELECTOR }),
+    deployments: inf(Deployments, { labelSelector: MANAGED_SELECTOR }),
+    namespaces: inf(Namespaces),
+  };
+  const informers = Object.values(caches) as Informer<KubeObject>[];
+  const world = new World(caches);
+  const events = new EventRecorder(client, identity, logger);
+
+  const mk = (name: string, reconcile: (key: string) => Promise<import('./runtime/controller.ts').Outcome>) =>
+    new Controller({ name, reconcile, logger, metrics, workers: o.workers ?? 4 });
+  // The reconcilers close over `deps`, assembled below once the stats poller exists.
+  const channelCtl = mk(CHANNEL, (key) => channelReconciler(deps)(key));
+  const subCtl = mk(SUBSCRIPTION, (key) => subscriptionReconciler(deps)(key));
+  const connectorCtl = mk(CONNECTOR, (key) => connectorReconciler(deps)(key));
+  const controllers = [channelCtl, subCtl, connectorCtl];
+  const mapping = wireMapping(world, {
+    channel: (k) => channelCtl.enqueue(k),
+    subscription: (k) => subCtl.enqueue(k),
+    connector: (ns) => connectorCtl.enqueue(ns),
+  });
+  const stats = new ReceiverStats({
+    receiverUrl: o.receiverUrl, adminTokenFile: o.receiverAdminTokenFile, intervalMs: o.statsIntervalMs ?? 30_000, logger,
+    channels: () => caches.channels.list().map((c) => ({ namespace: c.metadata.namespace ?? 'default', name: c.metadata.name })),
+    onChange: mapping.channelStatsChanged,
+  });
+  const deps: Deps = { client, world, events, stats, logger, metrics, now: Date.now, settings: o };
+
+  const server = await startHealthServer(o.metricsPort, registry, [
+    ...informers.map((i) => ({ name: `watch ${i.type.plural}`, ok: () => i.healthy() })),
+  ], o.metricsHost);
+  await Promise.all(informers.map((i) => i.start()));
+  logger.info({ identity, namespaces: watched ?? 'all', receiverNamespace: o.receiverNamespace }, 'caches synced');
+
+  let leading = false;
+  const lead = () => {
+    leading = true;
+    metrics.leader.set(1);
+    for (const c of caches.channels.list()) channelCtl.enqueue(`${c.metadata.namespace}/${c.metadata.name}`);
+    for (const s of caches.subscriptions.list()) subCtl.enqueue(`${s.metadata.namespace}/${s.metadata.name}`);
+    for (const ns of caches.namespaces.list()) connectorCtl.enqueue(ns.metadata.name);
+    for (const c of controllers) c.start();
+    stats.start();
+  };
+  const elector = o.leaderElect ? new LeaderElector(client, {
+    namespace: o.leaseNamespace ?? process.env.POD_NAMESPACE ?? o.receiverNamespace,
+    name: o.leaseName ?? 'hookbridge-operator',
+    identity, logger,
+    leaseDurationMs: o.leaseDurationMs, renewDeadlineMs: o.renewDeadlineMs, retryPeriodMs: o.retryPeriodMs,
+    onStartedLeading: lead,
+    onStoppedLeading: () => {
+      if (!leading) return;
+      leading = false;
+      metrics.leader.set(0);
+      if (!stopping) o.onFatal?.('lost the leader lease');
+    },
+  }) : undefined;
+  if (elector) elector.start(); else lead();
+
+  let stopping = false;
+  return {
+    identity, registry, server, requests, controllers,
+    isLeader: () => leading,
+    ready: () => informers.every((i) => i.healthy()),
+    async stop() {
+      stopping = true;
+      await stats.stop();
+      await Promise.all(controllers.map((c) => c.stop()));
+      await elector?.stop();
+      await Promise.all(informers.map((i) => i.stop()));
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeAllConnections();
+      logger.info({ identity }, 'operator stopped');
+    },
+  };
+}
