@@ -23,6 +23,9 @@ export interface ReceiverOptions {
   clock?: () => number;
   limiter?: FailureLimiterOptions;
   readinessChecks?: () => string[];
+  /** Wait for the buffer's first connection before listening (default true). With false the receiver
+   * serves at once (probes answer, ingest is 503 buffer_error) while the buffer keeps connecting. */
+  awaitBuffer?: boolean;
   /** How long close() waits for in-flight requests before cutting connections (default 10 s). */
   shutdownGraceMs?: number;
 }
@@ -35,7 +38,11 @@ export interface RunningReceiver {
 }
 
 export async function startReceiver(opts: ReceiverOptions): Promise<RunningReceiver> {
-  if (!opts.buffer.isConnected()) await opts.buffer.connect();
+  if (!opts.buffer.isConnected()) {
+    const connecting = opts.buffer.connect();
+    if (opts.awaitBuffer ?? true) await connecting;
+    else connecting.catch((err: Error) => opts.logger.warn({ err: err.message }, 'buffer not connected yet; still trying'));
+  }
   const config = new ConfigStore({ buffer: opts.buffer, logger: opts.logger });
   const r = createApp({ ...opts, config });
   const server = http.createServer({ headersTimeout: 30_000, requestTimeout: 120_000 }, r.app);

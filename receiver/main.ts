@@ -1,0 +1,110 @@
+// `hookbridge receiver`: wiring only — flags, logger, registry, buffer, startReceiver, one config source
+// (manifest files or Kubernetes), graceful shutdown on SIGTERM/SIGINT.
+import fs from 'node:fs';
+import { parseFlags, usage, UsageError } from '../cli/flags.ts';
+import { keyOf } from '../shared/config.ts';
+import { createLogger, type Logger } from '../shared/logger.ts';
+import { createRegistry } from '../shared/metrics.ts';
+import type { MessageBuffer } from './buffer/types.ts';
+import { ManifestSource } from './config/file-source.ts';
+import { KubeConfigSource } from './config/kube.ts';
+import type { SubscriptionToken } from './config/manifests.ts';
+import { startReceiver } from './server.ts';
+
+const FLAGS = {
+  port: { type: 'number', default: 8080, help: 'HTTP port for ingest, streams, admin, probes and metrics' },
+  host: { type: 'string', help: 'Address to listen on (default: all)' },
+  file: { type: 'list', short: 'f', help: 'Manifest file or folder (WebhookChannel, Subscription, Secret YAML); repeatable' },
+  buffer: { type: 'string', help: 'rabbitmq or memory (default rabbitmq when --rabbitmq-url is given, else memory)' },
+  'rabbitmq-url': { type: 'string', help: 'amqp(s)://user:pass@host:5672/vhost' },
+  'admin-token': { type: 'string', help: 'Bearer token for /admin/webhook-connect (admin API disabled without one)' },
+  'admin-token-file': { type: 'string', help: 'File holding the admin token' },
+  'kube-namespace': { type: 'string', help: 'Read channel configs from labelled Secrets in this namespace (operator mode)' },
+  kubeconfig: { type: 'string', help: 'Kubeconfig path (default: $KUBECONFIG, ~/.kube/config or in-cluster)' },
+  'trust-proxy': { type: 'boolean', default: false, help: 'Take client addresses from X-Forwarded-For (behind an ingress)' },
+  'log-level': { type: 'string', default: 'info', help: 'trace, debug, info, warn, error' },
+  help: { type: 'boolean', short: 'h', help: 'Show this help' },
+} as const;
+
+const SUMMARY = 'public ingest + connector streams on RabbitMQ (or memory)';
+
+export async function run(argv: string[]): Promise<void> {
+  const f = parseFlags(FLAGS, argv);
+  if (f.help) { process.stdout.write(usage('receiver', SUMMARY, FLAGS)); return; }
+  if (f.file.length > 0 && f['kube-namespace']) throw new UsageError('give either -f/--file or --kube-namespace, not both');
+  if (f.file.length === 0 && !f['kube-namespace']) throw new UsageError('give -f/--file (manifests) or --kube-namespace (operator mode)');
+  const kind = f.buffer ?? (f['rabbitmq-url'] ? 'rabbitmq' : 'memory');
+  if (kind !== 'rabbitmq' && kind !== 'memory') throw new UsageError(`--buffer must be rabbitmq or memory, got ${JSON.stringify(kind)}`);
+  if (kind === 'rabbitmq' && !f['rabbitmq-url']) throw new UsageError('--buffer rabbitmq needs --rabbitmq-url');
+  const adminToken = f['admin-token'] ?? readTokenFile(f['admin-token-file']);
+
+  const logger = createLogger({ name: 'receiver', level: f['log-level'] });
+  const buffer = await createBuffer(kind, f['rabbitmq-url'], logger);
+  if (kind === 'memory') logger.warn('memory buffer: messages do not survive a restart (use --rabbitmq-url for production)');
+  let kube: KubeConfigSource | undefined;
+  const rx = await startReceiver({
+    buffer, port: f.port, host: f.host, adminToken, logger, registry: createRegistry(), trustProxy: f['trust-proxy'],
+    awaitBuffer: false, readinessChecks: () => kube?.readiness() ?? [],
+  });
+
+  let files: ManifestSource | undefined;
+  if (f['kube-namespace']) {
+    kube = new KubeConfigSource({ namespace: f['kube-namespace'], kubeconfig: f.kubeconfig, apply: rx.applyConfig, logger });
+    kube.start().catch((err: Error) => logger.error({ err: err.message }, 'kubernetes config not loaded yet; retrying'));
+  } else {
+    files = new ManifestSource({ paths: f.file, apply: rx.applyConfig, logger, onMinted: (t) => printMinted(t, rx.url) });
+    try {
+      await files.start();
+    } catch (err) {
+      await rx.close();
+      await buffer.close();
+      throw new UsageError(`reading manifests: ${(err as Error).message}`);
+    }
+  }
+
+  await new Promise<void>((resolve) => {
+    let stopping = false;
+    const stop = (signal: string): void => {
+      if (stopping) { logger.warn({ signal }, 'second signal: exiting now'); process.exit(1); }
+      stopping = true;
+      logger.info({ signal }, 'shutting down: no new requests, streams closed with 1001, in-flight messages released');
+      void (async () => {
+        files?.close();
+        await kube?.stop().catch(() => {});
+        await rx.close();
+        await buffer.close().catch((err: Error) => logger.warn({ err: err.message }, 'closing the buffer failed'));
+        resolve();
+      })();
+    };
+    process.once('SIGTERM', () => stop('SIGTERM'));
+    process.once('SIGINT', () => stop('SIGINT'));
+  });
+}
+
+async function createBuffer(kind: 'rabbitmq' | 'memory', url: string | undefined, logger: Logger): Promise<MessageBuffer> {
+  if (kind === 'memory') {
+    const { MemoryBuffer } = await import('./buffer/memory/index.ts');
+    return new MemoryBuffer();
+  }
+  const { RabbitBuffer } = await import('./buffer/rabbitmq/index.ts');
+  return new RabbitBuffer({ url: url as string, logger });
+}
+
+function readTokenFile(file: string | undefined): string | undefined {
+  if (!file) return undefined;
+  try {
+    return fs.readFileSync(file, 'utf8').trim() || undefined;
+  } catch (err) {
+    throw new UsageError(`--admin-token-file: ${(err as Error).message}`);
+  }
+}
+
+/** The one place a token is shown: once, on stderr, as the command a person runs next. */
+function printMinted(t: SubscriptionToken, receiverUrl: string): void {
+  const sub = keyOf(t.subscription);
+  process.stderr.write(
+    `\nhookbridge: no ${t.subscription.name}-hookbridge-token Secret in the manifests, so subscription ${sub} got a new stream token.\n`
+    + 'It is shown only this once (add the Secret to keep a token across restarts). Connect with:\n\n'
+    + `  hookbridge listen --receiver ${receiverUrl} --channel ${keyOf(t.channel)} --token ${t.token} --forward-to ${t.destination ?? '<url>'}\n\n`,
+  );
+}
