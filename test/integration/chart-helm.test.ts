@@ -80,14 +80,14 @@ test('defaults render the operator, receiver, RBAC, admin token and helm test, a
 });
 
 test('the operator runs with the flags the contract names', async () => {
-  const objs = await render('--set', 'publicUrl=https://hooks.example.com/', '--set', 'image.tag=1.2.3');
+  const objs = await render('--set', 'publicUrl=https://hooks.example.com/', '--set', 'image.tag=1.2.3', '--set', 'operator.watchNamespaces={shop,lab}');
   const c = one(objs, 'Deployment', 'hookbridge-operator').spec.template.spec.containers[0];
-  assert.equal(c.image, 'hookbridge/hookbridge:1.2.3');
+  assert.equal(c.image, 'ghcr.io/hookbridge/hookbridge:1.2.3');
   assert.deepEqual(c.args, [
     'operator', '--receiver-namespace=hb', '--public-url=https://hooks.example.com',
     '--receiver-url=http://hookbridge-receiver.hb.svc:8080',
     '--receiver-admin-token-file=/var/run/hookbridge/admin/token',
-    '--connector-image=hookbridge/hookbridge:1.2.3', '--metrics-port=8081', '--leader-elect',
+    '--connector-image=ghcr.io/hookbridge/hookbridge:1.2.3', '--metrics-port=8081', '--namespaces=shop,lab', '--leader-elect',
   ]);
   assert.deepEqual(c.volumeMounts.find((m: Any) => m.name === 'admin-token'), { name: 'admin-token', mountPath: '/var/run/hookbridge/admin', readOnly: true });
 });
@@ -218,5 +218,16 @@ test('helm package ships the CRDs, alerts, dashboard and helm test, not the prom
     assert.ok(!files.some((f) => f.startsWith('hookbridge/tests/')), 'package ships the promtool tests');
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('the hookbridge CLI accepts every flag the chart passes', async () => {
+  const objs = await render('--set', 'operator.watchNamespaces={shop}');
+  for (const name of ['hookbridge-operator', 'hookbridge-receiver']) {
+    const args = one(objs, 'Deployment', name).spec.template.spec.containers[0].args as string[];
+    // --help after the chart's flags: the parser rejects any unknown flag before printing the help.
+    const r = spawnSync(process.execPath, [path.join(ROOT, 'cli/main.ts'), ...args, '--help'], { encoding: 'utf8' });
+    assert.equal(r.status, 0, `${name}: ${r.stderr}`);
+    assert.match(r.stdout, new RegExp(`^hookbridge ${args[0]} `));
   }
 });
