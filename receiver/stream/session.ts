@@ -126,16 +126,24 @@ export class StreamSession {
     this.subscription = sub;
   }
 
-  /** Ends the stream: every held delivery goes back to its queue, the consumer is cancelled. */
+  /**
+   * Ends the stream. The consumer is cancelled first (the buffer returns what it had handed out, so the
+   * broker cannot hand a released message straight back to this dying consumer), then every held delivery
+   * is released, which only records the redelivery: releasing a delivery the buffer already returned is a no-op.
+   */
   close(code: number, reason: string, opts: { transportClosed?: boolean } = {}): void {
     if (this.#closed) return;
     this.#closed = true;
     clearInterval(this.#heartbeat);
     clearTimeout(this.#ackTimer);
-    for (const [id, h] of this.#held) { this.#held.delete(id); this.#release(h.d, 'disconnect'); }
+    const held = [...this.#held.values()];
+    this.#held.clear();
     const consumer = this.#consumer;
     this.#consumer = undefined;
-    consumer?.cancel().catch((err: Error) => this.#deps.logger.debug({ err: err.message }, 'consumer cancel failed'));
+    void (async () => {
+      await consumer?.cancel().catch((err: Error) => this.#deps.logger.debug({ err: err.message }, 'consumer cancel failed'));
+      for (const h of held) this.#release(h.d, 'disconnect');
+    })();
     if (!opts.transportClosed) this.transport.close(code, reason);
     this.#deps.metrics.streamDisconnects.inc(this.#labels);
     this.#deps.logger.info({ session: this.id, channel: this.channel.key, subscription: this.subscription.key, code, reason }, 'stream closed');
@@ -143,7 +151,7 @@ export class StreamSession {
   }
 
   #deliver(d: Delivery): void {
-    if (this.#closed) { this.#release(d, 'disconnect'); return; }
+    if (this.#closed) return; // the consumer is being cancelled; the buffer returns this delivery
     const m = d.message;
     const deadline = performance.now() + this.#ackTimeoutMs();
     this.#held.set(m.id, { d, deadline });
