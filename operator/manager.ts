@@ -14,6 +14,7 @@ import { ReceiverStats } from './controllers/webhookchannel/receiver-stats.ts';
 import { wireMapping } from './controllers/mapping.ts';
 import { World, type Caches } from './controllers/world.ts';
 import type { Deps, OperatorSettings } from './controllers/deps.ts';
+import { Applier } from './runtime/applier.ts';
 import { Controller } from './runtime/controller.ts';
 import { EventRecorder } from './runtime/events.ts';
 import { startHealthServer } from './runtime/health.ts';
@@ -78,6 +79,8 @@ export async function startOperator(o: OperatorOptions): Promise<Operator> {
     namespaces: inf(Namespaces),
   };
   const informers = Object.values(caches) as Informer<KubeObject>[];
+  const applier = new Applier(client);
+  for (const i of Object.values(caches) as Informer<KubeObject>[]) i.onChange((obj) => applier.observe(i.type, obj));
   const world = new World(caches);
   const events = new EventRecorder(client, identity, logger);
 
@@ -98,7 +101,7 @@ export async function startOperator(o: OperatorOptions): Promise<Operator> {
     channels: () => caches.channels.list().map((c) => ({ namespace: c.metadata.namespace ?? 'default', name: c.metadata.name })),
     onChange: mapping.channelStatsChanged,
   });
-  const deps: Deps = { client, world, events, stats, logger, metrics, now: Date.now, settings: o };
+  const deps: Deps = { client, applier, world, events, stats, logger, metrics, now: Date.now, settings: o };
 
   const server = await startHealthServer(o.metricsPort, registry, [
     ...informers.map((i) => ({ name: `watch ${i.type.plural}`, ok: () => i.healthy() })),

@@ -1,5 +1,6 @@
 // What every reconciler is given: the API client, the caches, events, stats, a clock and the flags.
 import type { Logger } from '../../shared/logger.ts';
+import type { Applier } from '../runtime/applier.ts';
 import type { EventRecorder } from '../runtime/events.ts';
 import type { KubeClient } from '../runtime/kube-client.ts';
 import type { OperatorMetrics } from '../runtime/metrics.ts';
@@ -18,6 +19,8 @@ export interface OperatorSettings {
 
 export interface Deps {
   client: KubeClient;
+  /** Apply and status writes that skip what the object (or our write still in flight) already has. */
+  applier: Applier;
   world: World;
   events: EventRecorder;
   stats: ReceiverStats;

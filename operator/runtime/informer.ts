@@ -36,7 +36,7 @@ export class Informer<T extends KubeObject> {
   constructor(client: KubeClient, type: ResourceType, opts: InformerOptions) {
     this.client = client;
     this.type = type;
-    this.opts = { relistMs: 10 * 60_000, minBackoffMs: 500, maxBackoffMs: 30_000, ...opts };
+    this.opts = { ...opts, relistMs: opts.relistMs ?? 10 * 60_000, minBackoffMs: opts.minBackoffMs ?? 500, maxBackoffMs: opts.maxBackoffMs ?? 30_000 };
   }
 
   onChange(handler: Handler<T>): void { this.handlers.push(handler); }

@@ -38,7 +38,7 @@ export class LeaderElector {
 
   constructor(client: KubeClient, opts: LeaderOptions) {
     this.client = client;
-    this.o = { leaseDurationMs: 15_000, renewDeadlineMs: 10_000, retryPeriodMs: 2_000, timers: realTimers, ...opts };
+    this.o = { ...opts, leaseDurationMs: opts.leaseDurationMs ?? 15_000, renewDeadlineMs: opts.renewDeadlineMs ?? 10_000, retryPeriodMs: opts.retryPeriodMs ?? 2_000, timers: opts.timers ?? realTimers };
   }
 
   get isLeader(): boolean { return this.leading; }

@@ -4,7 +4,6 @@
 // does the same where kube-controller-manager runs; this keeps the namespace clean without it).
 import { EventReason } from '../../api/conditions.ts';
 import { COMPONENT, Component, CONNECTOR_NAME } from '../../api/labels.ts';
-import { needsApply } from '../../runtime/compare.ts';
 import { done, type Outcome } from '../../runtime/controller.ts';
 import type { KubeObject, ResourceType } from '../../runtime/kube-client.ts';
 import { ConfigMaps, Deployments, Secrets, ServiceAccounts } from '../../runtime/resource-types.ts';
@@ -28,6 +27,7 @@ export function connectorReconciler(d: Deps): (namespace: string) => Promise<Out
       for (const [type, get] of caches) {
         if (!get(namespace, CONNECTOR_NAME)) continue;
         await d.client.delete(type, namespace, CONNECTOR_NAME);
+        d.applier.forget(type, namespace, CONNECTOR_NAME);
         removed = true;
       }
       if (removed) d.logger.info({ namespace }, 'connector removed: no Subscriptions left');
@@ -42,9 +42,8 @@ export function connectorReconciler(d: Deps): (namespace: string) => Promise<Out
     ];
     for (const [type, obj] of desired) {
       const live = caches.find(([t]) => t === type)?.[1](namespace, CONNECTOR_NAME);
-      if (!needsApply(live, obj)) continue;
-      const applied = await d.client.apply<KubeObject>(type, obj);
-      if (type === Deployments) {
+      const applied = await d.applier.apply<KubeObject>(type, obj, live);
+      if (applied && type === Deployments) {
         d.events.record(Deployments, applied, 'Normal', EventReason.ConnectorUpdated, 'Configure', `Connector ${live ? 'updated' : 'created'} for ${subs.length} Subscription(s)`);
       }
     }

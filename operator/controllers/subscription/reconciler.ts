@@ -12,7 +12,6 @@ import { condFalse, condTrue, findCondition, mergeConditions, type ConditionInpu
 import { combine, done, requeueAfter, terminal, type Outcome } from '../../runtime/controller.ts';
 import type { KubeObject } from '../../runtime/kube-client.ts';
 import { Secrets, Subscriptions } from '../../runtime/resource-types.ts';
-import { writeStatusIfChanged } from '../../runtime/status.ts';
 import { bindingOf } from '../binding.ts';
 import { MAX_REQUEUE_MS, type Deps } from '../deps.ts';
 import { buildSigningSecret, mintSigningSecret } from './resources/signing-secret.ts';
@@ -36,7 +35,7 @@ export function subscriptionReconciler(d: Deps): (key: string) => Promise<Outcom
     const raw = parsed.raw;
     if (!parsed.ok) {
       const invalid = condFalse(T.Ready, 'InvalidSpec', parsed.error);
-      await writeStatusIfChanged(d.client, Subscriptions, raw, { conditions: mergeConditions(undefined, [invalid], raw.metadata.generation, new Date(d.now())), observedGeneration: raw.metadata.generation });
+      await d.applier.status(Subscriptions, raw, { conditions: mergeConditions(undefined, [invalid], raw.metadata.generation, new Date(d.now())), observedGeneration: raw.metadata.generation });
       return terminal(parsed.error);
     }
     const sub = parsed.value;
@@ -47,7 +46,7 @@ export function subscriptionReconciler(d: Deps): (key: string) => Promise<Outcom
       d.metrics.tokens.delete(key);
       if (wasBound !== 'False') d.events.record(Subscriptions, raw, 'Warning', EventReason.NotBound, 'Bind', `${binding.reason}: ${binding.message}`);
       const status = subscriptionStatus({ sub, previous, binding, connector: { configured: false }, now: d.now() });
-      await writeStatusIfChanged(d.client, Subscriptions, raw, status as Record<string, unknown>);
+      await d.applier.status(Subscriptions, raw, status as Record<string, unknown>);
       return done(); // a change to the channel, namespace or peers re-queues this key
     }
     if (wasBound !== 'True') d.events.record(Subscriptions, raw, 'Normal', EventReason.Bound, 'Bind', `Bound to WebhookChannel ${channelKeyOf(sub).namespace}/${channelKeyOf(sub).name}`);
@@ -63,7 +62,7 @@ export function subscriptionReconciler(d: Deps): (key: string) => Promise<Outcom
       figures: view.state === 'ok' ? view.stats.subscriptions[key] : undefined,
       now: d.now(),
     });
-    await writeStatusIfChanged(d.client, Subscriptions, raw, status as Record<string, unknown>);
+    await d.applier.status(Subscriptions, raw, status as Record<string, unknown>);
     const now = d.now();
     return combine(
       requeueAfter(Math.min(token.nextRotationAt - now, MAX_REQUEUE_MS)),
@@ -81,22 +80,22 @@ async function ensureToken(d: Deps, sub: Subscription, raw: KubeObject, channel:
   const interval = parseDuration(channel.spec.tokenRotation.interval);
   const graceMs = parseDuration(channel.spec.tokenRotation.gracePeriod);
   const annotation = forceRequest(channel.metadata.annotations?.[ROTATE_ANNOTATION], sub.metadata.annotations?.[ROTATE_ANNOTATION]);
-  const decide = (secret: SecretLike | undefined) => {
-    const current = readTokenSecret(secret);
-    return { current, decision: tokenPolicy({ secret: secret ? current : undefined, annotation, lastHandledAnnotation: current.handled, interval, now: d.now() }) };
-  };
-  let live = d.world.secret(ns, name) as SecretLike | undefined;
-  let { current, decision } = decide(live);
-  if (decision.rotate) {
-    // A credential is about to change: decide on the apiserver's copy, not a cache that may lag our own last write.
-    live = await d.client.tryGet<SecretLike>(Secrets, ns, name);
-    ({ current, decision } = decide(live));
-  }
-  const next = nextTokenState({ current, decision, annotation, graceMs, now: d.now(), mint: mintToken });
-  const desired = buildTokenSecret(sub, next.state);
   const annotationsOf = (o?: KubeObject) => Object.fromEntries(Object.entries(o?.metadata.annotations ?? {}).filter(([k]) => OWNED_ANNOTATIONS.includes(k)));
-  if (needsApply(live, desired) || !deepEqual(annotationsOf(live), annotationsOf(desired))) {
-    await d.client.apply(Secrets, desired);
+  const plan = (live: SecretLike | undefined) => {
+    const current = readTokenSecret(live);
+    const decision = tokenPolicy({ secret: live ? current : undefined, annotation, lastHandledAnnotation: current.handled, interval, now: d.now() });
+    const next = nextTokenState({ current, decision, annotation, graceMs, now: d.now(), mint: mintToken });
+    const desired = buildTokenSecret(sub, next.state);
+    return { current, decision, next, desired, changes: needsApply(live, desired) || !deepEqual(annotationsOf(live), annotationsOf(desired)) };
+  };
+  let p = plan(d.world.secret(ns, name) as SecretLike | undefined);
+  if (p.changes) {
+    // A credential is about to be written: decide on the apiserver's copy, not a cache that may lag our own last write.
+    p = plan(await d.client.tryGet<SecretLike>(Secrets, ns, name));
+  }
+  const { current, decision, next } = p;
+  if (p.changes) {
+    await d.client.apply(Secrets, p.desired);
     if (next.rotated && !current.token) {
       d.events.record(Subscriptions, raw, 'Normal', EventReason.TokenIssued, 'Issue', `Token issued in Secret ${name}`);
     } else if (next.rotated) {

@@ -5,12 +5,10 @@ import { tokenSecretName, type Subscription, type WebhookChannel } from '../../.
 import { keyOf, type ObjectKey } from '../../../shared/config.ts';
 import { ConditionType as T, EventReason, FINALIZER, Reason } from '../../api/conditions.ts';
 import type { WebhookChannelStatus } from '../../api/status.ts';
-import { needsApply } from '../../runtime/compare.ts';
 import { condFalse, condTrue, mergeConditions, type ConditionInput } from '../../runtime/conditions.ts';
 import { combine, done, requeueAfter, terminal, type Outcome } from '../../runtime/controller.ts';
 import type { KubeObject } from '../../runtime/kube-client.ts';
 import { Secrets, WebhookChannels } from '../../runtime/resource-types.ts';
-import { writeStatusIfChanged } from '../../runtime/status.ts';
 import { bindingOf } from '../binding.ts';
 import { MAX_REQUEUE_MS, type Deps } from '../deps.ts';
 import { tokenHashes } from '../subscription/token-state.ts';
@@ -34,7 +32,7 @@ export function channelReconciler(d: Deps): (key: string) => Promise<Outcome> {
     if (!(raw.metadata.finalizers ?? []).includes(FINALIZER)) await setFinalizer(d, raw, true);
     if (!parsed.ok) {
       const invalid = condFalse(T.Ready, 'InvalidSpec', parsed.error);
-      await writeStatusIfChanged(d.client, WebhookChannels, raw, { ...(raw.status as object), conditions: mergeConditions(undefined, [invalid], raw.metadata.generation, new Date(d.now())), observedGeneration: raw.metadata.generation });
+      await d.applier.status(WebhookChannels, raw, { ...(raw.status as object), conditions: mergeConditions(undefined, [invalid], raw.metadata.generation, new Date(d.now())), observedGeneration: raw.metadata.generation });
       return terminal(parsed.error);
     }
     return reconcileLive(d, parsed.value, raw);
@@ -50,7 +48,7 @@ async function reconcileLive(d: Deps, ch: WebhookChannel, raw: KubeObject): Prom
     channel: ch, previous: raw.status as WebhookChannelStatus | undefined, publicUrl: d.settings.publicUrl,
     bound, tokenSecret, receiverConfigured: configured, stats: d.stats.view(ch.metadata as ObjectKey), now,
   });
-  await writeStatusIfChanged(d.client, WebhookChannels, raw, status as Record<string, unknown>);
+  await d.applier.status(WebhookChannels, raw, status as Record<string, unknown>);
   // Look again when a previous token's grace ends (to drop its hash from the receiver config).
   const graceEnds = bound.flatMap((s) => tokenHashes(tokenSecret(s), now)).flatMap((t) => (t.notAfter ? [Date.parse(t.notAfter) - now + 1000] : []));
   return combine(...graceEnds.map((ms) => requeueAfter(Math.min(ms, MAX_REQUEUE_MS))), requeueAfter(MAX_REQUEUE_MS));
@@ -74,8 +72,7 @@ async function applyReceiverConfig(d: Deps, ch: WebhookChannel, raw: KubeObject,
   const config = compileChannel(ch, bound.map((s) => ({ subscription: s, tokens: tokenHashes(tokenSecret(s), now) })), verifySecrets);
   const desired = buildReceiverConfigSecret(d.settings.receiverNamespace, config);
   const live = d.world.secret(d.settings.receiverNamespace, desired.metadata.name);
-  if (needsApply(live, desired)) {
-    await d.client.apply(Secrets, desired);
+  if (await d.applier.apply(Secrets, desired, live)) {
     d.events.record(WebhookChannels, raw, 'Normal', EventReason.ReceiverConfigured, 'Configure',
       `Receiver configuration ${live ? 'updated' : 'created'}: ${config.subscriptions.length} subscription(s)`);
   }
@@ -93,7 +90,7 @@ async function finalize(d: Deps, raw: KubeObject, ch: WebhookChannel | undefined
   const live = d.world.secret(d.settings.receiverNamespace, receiverConfigSecretName(key));
   const last = readReceiverConfig(live);
   if (ch && last && last.deletionPolicy !== ch.spec.deletionPolicy) {
-    await d.client.apply(Secrets, buildReceiverConfigSecret(d.settings.receiverNamespace, { ...last, deletionPolicy: ch.spec.deletionPolicy }));
+    await d.applier.apply(Secrets, buildReceiverConfigSecret(d.settings.receiverNamespace, { ...last, deletionPolicy: ch.spec.deletionPolicy }), live);
   }
   await removeConfig(d, key, raw);
   await setFinalizer(d, raw, false);
@@ -106,6 +103,7 @@ async function removeConfig(d: Deps, key: ObjectKey, raw: KubeObject | undefined
   const name = receiverConfigSecretName(key);
   if (d.world.secret(d.settings.receiverNamespace, name)) {
     await d.client.delete(Secrets, d.settings.receiverNamespace, name);
+    d.applier.forget(Secrets, d.settings.receiverNamespace, name);
     d.logger.info({ channel: keyOf(key) }, 'receiver configuration removed');
     if (raw) d.events.record(WebhookChannels, raw, 'Normal', EventReason.ReceiverConfigRemoved, 'Delete', 'Receiver configuration removed');
   }
