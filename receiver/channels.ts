@@ -26,8 +26,8 @@ export interface RuntimeChannel {
   readonly byKey: ReadonlyMap<string, RuntimeSubscription>;
   readonly verify: Verifier | undefined;
   readonly eventTypeOf: EventTypeExtractor;
-  /** Subscriptions whose globs match; cached per event type. */
-  routesFor(eventType: string | undefined): readonly ObjectKey[];
+  /** Subscriptions whose globs match (refs for the buffer, `ns/name` keys for history); cached per event type. */
+  routesFor(eventType: string | undefined): Routes;
   /** What the buffer's topology depends on; a change means declareChannel again. */
   readonly topology: string;
 }
@@ -41,7 +41,7 @@ export function compileChannel(config: ChannelConfig): RuntimeChannel {
     const subRef = { namespace: route.namespace, name: route.name };
     return { key: keyOf(route), label: route.namespace === config.namespace ? route.name : keyOf(route), ref: subRef, queue: { channel: ref, subscription: subRef }, route, matches: eventTypeMatcher(route.eventTypes) };
   });
-  const cache = new Map<string, readonly ObjectKey[]>();
+  const cache = new Map<string, Routes>();
   const { subscriptions: subs, verify: _verify, ...limits } = config;
   return {
     key: keyOf(config),
@@ -55,7 +55,8 @@ export function compileChannel(config: ChannelConfig): RuntimeChannel {
       const k = eventType ?? NO_TYPE;
       let routes = cache.get(k);
       if (routes === undefined) {
-        routes = subscriptions.filter((s) => s.matches(eventType)).map((s) => s.ref);
+        const matched = subscriptions.filter((s) => s.matches(eventType));
+        routes = { refs: matched.map((s) => s.ref), keys: matched.map((s) => s.key) };
         if (cache.size >= ROUTE_CACHE_MAX) cache.clear();
         cache.set(k, routes);
       }
@@ -64,6 +65,8 @@ export function compileChannel(config: ChannelConfig): RuntimeChannel {
     topology: JSON.stringify({ limits, subs: subs.map((s) => [s.namespace, s.name, s.retryScheduleMs]) }),
   };
 }
+
+export interface Routes { readonly refs: ObjectKey[]; readonly keys: string[] }
 
 export type Identified =
   | { ok: true; channel: RuntimeChannel; subscription: RuntimeSubscription; tokenHash: string }

@@ -7,7 +7,6 @@
 // error would tell the public internet how subscriptions filter. The history makes the drop visible.
 import { randomUUID } from 'node:crypto';
 import type { Request, Response } from 'express';
-import { keyOf } from '../../shared/config.ts';
 import type { Logger } from '../../shared/logger.ts';
 import { BufferError, type MessageBuffer, type StoredMessage } from '../buffer/types.ts';
 import type { ChannelSnapshot, RuntimeChannel } from '../channels.ts';
@@ -107,12 +106,12 @@ export function ingestHandler(deps: IngestDeps): (req: Request, res: Response) =
       traceparent: traceparentOf(req.headers),
       body,
     };
-    if (routes.length > 0) {
+    if (routes.refs.length > 0) {
       const t0 = performance.now();
-      await buffer.publish(message, routes as typeof routes[number][]);
+      await buffer.publish(message, routes.refs);
       metersOf(ch.ref, ch).confirm.observe((performance.now() - t0) / 1000);
     }
-    buffer.recordEvent({ id: message.id, at: now, kind: 'received', channel: ch.key, subscriptions: routes.map(keyOf) });
+    buffer.recordEvent({ id: message.id, at: now, kind: 'received', channel: ch.key, subscriptions: routes.keys });
     return message.id;
   }
 }
