@@ -26,7 +26,8 @@ export interface Settlement { frame?: AckFrame | NackFrame; report: DeliveryRepo
 
 export interface DelivererDeps {
   sub: ConnectorSubscription;
-  signingSecrets: () => string[];
+  /** Current signing secrets; undefined when secrets are configured but none can be read (then we do not send unsigned). */
+  signingSecrets: () => string[] | undefined;
   guard: { check(url: string): Promise<GuardVerdict> };
   sender: HttpSender;
   clock: Clock;
@@ -80,6 +81,11 @@ export class Deliverer {
   private async run(m: MessageFrame, ctx: DeliverContext): Promise<Settlement> {
     const { sub } = this.d;
     const url = sub.destination.url;
+    const secrets = this.d.signingSecrets();
+    if (secrets === undefined) {
+      const o = classify({ error: 'signing secret unavailable' }, m.attempt, sub.delivery, this.d.clock.now(), this.d.random);
+      return this.settle(m, o.kind === 'retry' ? o : { kind: 'dead', reason: o.kind === 'dead' ? o.reason : 'signing secret unavailable' });
+    }
     const verdict = await this.d.guard.check(url);
     if (!verdict.ok) return this.settle(m, { kind: 'dead', reason: `destination refused: ${verdict.reason}` });
     const t = transform(sub.transform, { id: m.id, eventType: m.eventType, receivedAt: m.receivedAt, contentType: m.contentType, body: Buffer.from(m.body, 'base64') });
@@ -108,7 +114,7 @@ export class Deliverer {
     }
     if (ctx.signal.aborted) { this.circuit?.release(probe); return this.settle(m, { kind: 'released' }); }
 
-    const headers = buildHeaders(m, t.body, t.contentType, { scheme: sub.signing.scheme, secrets: this.d.signingSecrets() }, this.d.clock.now());
+    const headers = buildHeaders(m, t.body, t.contentType, { scheme: sub.signing.scheme, secrets }, this.d.clock.now());
     const res = await this.d.sender.send({ url, headers, body: t.body, timeoutMs: sub.delivery.timeoutMs, signal: ctx.signal });
     const cls = codeClass(res.status);
     this.d.metrics.duration.observe({ ...this.labels, code_class: cls }, res.latencyMs / 1000);

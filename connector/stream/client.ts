@@ -4,7 +4,7 @@
 import type { Logger } from '../../shared/logger.ts';
 import { CloseCode, DEFAULT_HEARTBEAT_MS, MISSED_HEARTBEATS, type ClientFrame, type HelloFrame, type MessageFrame, type ServerFrame } from '../../shared/protocol.ts';
 import { Backoff, type BackoffOptions } from './backoff.ts';
-import type { Dial, Transport } from './transport.ts';
+import { TRY_AGAIN_LATER, type Dial, type Transport } from './transport.ts';
 
 export interface TokenSource {
   read(): Promise<string>;
@@ -46,8 +46,9 @@ export const CLOSE_MEANING: Record<number, string> = {
   [CloseCode.MaxConnections]: 'too many connections for this subscription (4003)',
   [CloseCode.NotBound]: 'subscription not bound to the channel (4004)',
   [CloseCode.HeartbeatTimeout]: 'heartbeat timeout (4008)',
+  [TRY_AGAIN_LATER]: 'receiver asks to try again later (rate limited after failed attempts)',
 };
-const SLOW = new Set<number>([CloseCode.InvalidToken, CloseCode.NotBound]);
+const SLOW = new Set<number>([CloseCode.InvalidToken, CloseCode.NotBound, TRY_AGAIN_LATER]);
 
 export class StreamClient {
   private readonly o: StreamClientOptions;

@@ -76,7 +76,13 @@ export const dialSse: Dial = ({ url, ackUrl, token, handlers, logger, connectTim
     res.body.setEncoding('utf8');
     let buf = '';
     for await (const chunk of res.body as AsyncIterable<string>) {
-      buf = parseEvents(buf + chunk, (_event, data) => {
+      buf = parseEvents(buf + chunk, (event, data) => {
+        if (event === 'close') {
+          let c: { code?: unknown; reason?: unknown } = {};
+          try { c = JSON.parse(data); } catch { /* keep defaults */ }
+          end(typeof c.code === 'number' ? c.code : 1000, typeof c.reason === 'string' ? c.reason : 'closed by receiver');
+          return;
+        }
         const frame = parseServerFrame(data);
         if (!frame) { logger.warn('ignoring a malformed event from the receiver'); return; }
         if (frame.type === 'hello') session = frame.session;

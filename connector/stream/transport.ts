@@ -18,12 +18,15 @@ export interface Transport {
 export interface DialOptions { url: string; ackUrl?: string; token: string; handlers: TransportHandlers; logger: Logger; connectTimeoutMs: number }
 export type Dial = (o: DialOptions) => Transport;
 
+/** WebSocket 1013: the server asks us to come back later (e.g. this address is rate limited). */
+export const TRY_AGAIN_LATER = 1013;
+
 /** A receiver that refuses before upgrading answers HTTP; map it onto the stream close codes. */
 export function closeCodeForStatus(status: number, bodyCode?: unknown): number {
   if (typeof bodyCode === 'number' && bodyCode >= 4000 && bodyCode < 5000) return bodyCode;
   if (status === 401) return CloseCode.InvalidToken;
   if (status === 404) return CloseCode.ChannelNotFound;
-  if (status === 429) return CloseCode.MaxConnections;
+  if (status === 429) return TRY_AGAIN_LATER; // rate limited (a max_connections refusal carries 4003 in its body)
   if (status === 403) return CloseCode.NotBound;
   return 1006;
 }

@@ -41,8 +41,8 @@ export const dialWebSocket: Dial = ({ url, token, handlers, logger, connectTimeo
   return {
     send(frame) { if (ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify(frame)); },
     close(code, reason) {
-      if (ws.readyState === WebSocket.CONNECTING) { ws.terminate(); end(code, reason); return; }
-      ws.close(code, reason);
+      if (ws.readyState === WebSocket.CONNECTING) ws.once('open', () => ws.close(code, reason));
+      else ws.close(code, reason);
       // A peer that never answers the close handshake: give it a moment, then cut the socket.
       setTimeout(() => { ws.terminate(); end(code, reason); }, 2000).unref();
     },
