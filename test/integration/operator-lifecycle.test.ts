@@ -92,3 +92,172 @@ test('kubectl apply channel + subscription → token, receiver config, connector
   assert.match(table, new RegExp(`subscription.hookbridge.io/sink\\s+True\\s+payments\\s+http://sink.${ns}.svc:8080/hooks`));
   assert.ok(!op.logs.join('').includes(token), 'the token never reaches a log line');
 });
+
+type Cond = { type: string; status: string; reason: string; message: string };
+const condition = async (ns: string, kind: string, name: string, type = 'Ready'): Promise<Cond | undefined> =>
+  (await getJson<{ status?: { conditions?: Cond[] } }>(kube, ['-n', ns, kind, name]))?.status?.conditions?.find((c) => c.type === type);
+const readyReason = (ns: string, kind: string, name: string, reason: string) =>
+  waitFor(`${kind} ${ns}/${name} Ready=False ${reason}`, async () => {
+    const c = await condition(ns, kind, name);
+    return c?.status === 'False' && c.reason === reason ? c : undefined;
+  });
+
+test('invalid specs: rejected by CEL at the apiserver, or Ready=False with a reason a person can act on', async () => {
+  const ns = 'team-invalid';
+  await must(kube, ['create', 'namespace', ns]);
+  const rejected = await kube.kubectl(['apply', '-f', '-'], `
+apiVersion: hookbridge.io/v1alpha1
+kind: Subscription
+metadata: {name: bad, namespace: ${ns}}
+spec:
+  channelRef: {name: payments}
+  destination: {url: "ftp://example.com/x", service: {name: s}}
+  delivery: {ordering: perKey}
+`);
+  assert.notEqual(rejected.code, 0);
+  assert.match(rejected.stderr, /exactly one of url or service/);
+  assert.match(rejected.stderr, /must be an absolute http or https URL/);
+  assert.match(rejected.stderr, /keyFrom is required when delivery.ordering is perKey/);
+  const badChannel = await kube.kubectl(['apply', '-f', '-'], `
+apiVersion: hookbridge.io/v1alpha1
+kind: WebhookChannel
+metadata: {name: bad, namespace: ${ns}}
+spec: {tokenRotation: {interval: 1h, gracePeriod: 2h}, maxQueueSize: 0}
+`);
+  assert.notEqual(badChannel.code, 0);
+  assert.match(badChannel.stderr, /gracePeriod must be shorter than tokenRotation.interval/);
+  assert.match(badChannel.stderr, /maxQueueSize/);
+
+  await must(kube, ['apply', '-f', '-'], `
+apiVersion: v1
+kind: Namespace
+metadata: {name: team-other}
+---
+apiVersion: hookbridge.io/v1alpha1
+kind: WebhookChannel
+metadata: {name: private, namespace: ${ns}}
+---
+apiVersion: hookbridge.io/v1alpha1
+kind: Subscription
+metadata: {name: orphan, namespace: ${ns}}
+spec: {channelRef: {name: nope}, destination: {url: "http://a.example/"}}
+---
+apiVersion: hookbridge.io/v1alpha1
+kind: Subscription
+metadata: {name: outsider, namespace: team-other}
+spec: {channelRef: {name: private, namespace: ${ns}}, destination: {url: "http://b.example/"}}
+---
+apiVersion: hookbridge.io/v1alpha1
+kind: Subscription
+metadata: {name: first, namespace: ${ns}}
+spec: {channelRef: {name: private}, destination: {url: "http://c.example/"}}
+---
+apiVersion: hookbridge.io/v1alpha1
+kind: Subscription
+metadata: {name: unsigned, namespace: ${ns}}
+spec: {channelRef: {name: private}, destination: {url: "http://e.example/"}, signing: {secretRef: {name: missing-secret}}}
+`);
+  await must(kube, ['wait', '--for=condition=Ready', '--timeout=60s', '-n', ns, 'whsub/first']);
+  await must(kube, ['apply', '-f', '-'], `
+apiVersion: hookbridge.io/v1alpha1
+kind: Subscription
+metadata: {name: second, namespace: ${ns}}
+spec: {channelRef: {name: private}, destination: {url: "http://c.example/"}}
+`);
+  const notFound = await readyReason(ns, 'whsub', 'orphan', 'ChannelNotFound');
+  assert.match(notFound.message, new RegExp(`${ns}/nope`));
+  const notAllowed = await readyReason('team-other', 'whsub', 'outsider', 'NamespaceNotAllowed');
+  assert.match(notAllowed.message, /allowedNamespaces/);
+  const dup = await readyReason(ns, 'whsub', 'second', 'DuplicateSubscription');
+  assert.match(dup.message, new RegExp(`${ns}/first`));
+  await readyReason(ns, 'whsub', 'unsigned', 'SigningSecretNotFound');
+  assert.equal((await getJson(kube, ['-n', 'team-other', 'secret', 'outsider-hookbridge-token'])), undefined, 'no token for an unbound subscription');
+
+  // Fixing the cause clears the reason: allow the namespace, and the outsider binds.
+  await must(kube, ['patch', 'whc', 'private', '-n', ns, '--type=merge', '-p', '{"spec":{"allowedNamespaces":{"names":["team-other"]}}}']);
+  await must(kube, ['wait', '--for=condition=Ready', '--timeout=60s', '-n', 'team-other', 'whsub/outsider']);
+  // Deleting the older duplicate lets the newer one bind.
+  await must(kube, ['delete', 'whsub', 'first', '-n', ns]);
+  await must(kube, ['wait', '--for=condition=Ready', '--timeout=60s', '-n', ns, 'whsub/second']);
+});
+
+test('forced rotation: new token; the old one is accepted until the grace period ends, then revoked', async () => {
+  const ns = 'team-rotate';
+  await must(kube, ['apply', '-f', '-'], `
+apiVersion: v1
+kind: Namespace
+metadata: {name: ${ns}}
+---
+apiVersion: hookbridge.io/v1alpha1
+kind: WebhookChannel
+metadata: {name: orders, namespace: ${ns}}
+spec: {tokenRotation: {interval: 720h, gracePeriod: 3s}}
+---
+apiVersion: hookbridge.io/v1alpha1
+kind: Subscription
+metadata: {name: sink, namespace: ${ns}}
+spec: {channelRef: {name: orders}, destination: {url: "http://sink.example/"}}
+`);
+  await must(kube, ['wait', '--for=condition=Ready', '--timeout=60s', '-n', ns, 'whc/orders', 'whsub/sink']);
+  const tokenOf = async () => decode((await getJson(kube, ['-n', ns, 'secret', 'sink-hookbridge-token']))?.data.token);
+  const receiverTokens = async () => {
+    const s = await getJson(kube, ['-n', RECEIVER_NS, 'secret', `hookbridge-channel.${ns}.orders`]);
+    return (JSON.parse(decode(s?.data['channel.json'])) as ChannelConfig).subscriptions[0]?.tokens ?? [];
+  };
+  const before = await tokenOf();
+  await waitFor('receiver config with the first token', async () => (await receiverTokens()).length === 1);
+
+  await must(kube, ['annotate', 'whc', 'orders', '-n', ns, 'hookbridge.io/rotate-token=one']);
+  const rotated = await waitFor('a new token', async () => { const t = await tokenOf(); return t !== before ? t : undefined; });
+  const during = await waitFor('receiver config with new and old token', async () => { const t = await receiverTokens(); return t.length === 2 ? t : undefined; });
+  assert.deepEqual(during[0], { sha256: hashToken(rotated) });
+  assert.equal(during[1].sha256, hashToken(before));
+  assert.ok(during[1].notAfter, 'the old token carries its revocation time');
+  const secret = await getJson(kube, ['-n', ns, 'secret', 'sink-hookbridge-token']);
+  assert.ok(!JSON.stringify(secret).includes(before), 'the previous token itself is kept nowhere');
+
+  const afterGrace = await waitFor('old token dropped after the grace period', async () => { const t = await receiverTokens(); return t.length === 1 ? t : undefined; });
+  assert.deepEqual(afterGrace, [{ sha256: hashToken(rotated) }]);
+  assert.equal(await tokenOf(), rotated, 'no further rotation: the annotation value was handled once');
+  const annotations = (await getJson(kube, ['-n', ns, 'secret', 'sink-hookbridge-token']))?.metadata.annotations;
+  assert.equal(annotations['hookbridge.io/previous-token-sha256'], undefined);
+  const whc = await getJson(kube, ['-n', ns, 'whc', 'orders']);
+  assert.equal(whc?.status.tokenRotatedAt, annotations['hookbridge.io/token-rotated-at']);
+  const events = await must(kube, ['get', 'events.events.k8s.io', '-n', ns, '--field-selector', 'reason=TokenRotated', '-o', 'json']);
+  assert.equal((JSON.parse(events) as { items: unknown[] }).items.length, 1, 'one TokenRotated event');
+  assert.ok(!events.includes(rotated) && !events.includes(before), 'events carry no tokens');
+});
+
+test('deleting the last subscription of a namespace removes its connector and secrets', async () => {
+  const ns = 'team-cleanup';
+  await must(kube, ['apply', '-f', '-'], example(ns));
+  await must(kube, ['wait', '--for=condition=Ready', '--timeout=60s', '-n', ns, 'whsub/sink']);
+  await must(kube, ['delete', 'whsub', 'sink', '-n', ns]);
+  await waitFor('connector objects gone', async () => {
+    const left = await must(kube, ['get', 'deployment,configmap,serviceaccount,secret', '-n', ns, '-l', 'app.kubernetes.io/managed-by=hookbridge-operator', '-o', 'name']);
+    return left.trim() === '';
+  });
+  const config = await waitFor('receiver config without the subscription', async () => {
+    const s = await getJson(kube, ['-n', RECEIVER_NS, 'secret', `hookbridge-channel.${ns}.payments`]);
+    const c = JSON.parse(decode(s?.data['channel.json'])) as ChannelConfig;
+    return c.subscriptions.length === 0 ? c : undefined;
+  });
+  assert.equal(config.name, 'payments');
+  await waitFor('channel status shows no subscriptions', async () => (await getJson(kube, ['-n', ns, 'whc', 'payments']))?.status.subscriptions === 0);
+});
+
+test('deleting a channel runs the finalizer: receiver config removed, then the channel goes', async () => {
+  const ns = 'team-delete';
+  await must(kube, ['apply', '-f', '-'], example(ns));
+  await must(kube, ['wait', '--for=condition=Ready', '--timeout=60s', '-n', ns, 'whc/payments']);
+  await must(kube, ['patch', 'whc', 'payments', '-n', ns, '--type=merge', '-p', '{"spec":{"deletionPolicy":"Retain"}}']);
+  await waitFor('config says Retain', async () => {
+    const s = await getJson(kube, ['-n', RECEIVER_NS, 'secret', `hookbridge-channel.${ns}.payments`]);
+    return (JSON.parse(decode(s?.data['channel.json'])) as ChannelConfig).deletionPolicy === 'Retain';
+  });
+  await must(kube, ['delete', 'whc', 'payments', '-n', ns, '--timeout=60s']);
+  assert.equal(await getJson(kube, ['-n', ns, 'whc', 'payments']), undefined);
+  assert.equal(await getJson(kube, ['-n', RECEIVER_NS, 'secret', `hookbridge-channel.${ns}.payments`]), undefined);
+  await readyReason(ns, 'whsub', 'sink', 'ChannelNotFound');
+  await waitFor('connector removed once nothing is bound', async () => (await getJson(kube, ['-n', ns, 'deployment', 'hookbridge-connector'])) === undefined);
+});
