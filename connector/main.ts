@@ -1,0 +1,51 @@
+// `hookbridge connector --config FILE --secrets-dir DIR [--metrics-port 9091]`: wiring only.
+// The config is the ConnectorConfig JSON the operator writes into the connector ConfigMap; it is
+// re-read when it changes (ConfigMap volumes are swapped like Secrets), and a bad update is refused.
+import { parseFlags, usage, UsageError, type FlagSpec } from '../cli/flags.ts';
+import { createLogger } from '../shared/logger.ts';
+import { createRegistry } from '../shared/metrics.ts';
+import { loadConnectorConfig } from './config.ts';
+import { startConnector } from './connector.ts';
+import { startMetricsServer } from './metrics-server.ts';
+import { untilSignal } from './signals.ts';
+import { WatchedFile } from './watched-file.ts';
+
+const FLAGS = {
+  config: { type: 'string', help: 'ConnectorConfig JSON file (the ConfigMap\'s config.json)' },
+  'secrets-dir': { type: 'string', help: 'directory the token and signing-secret paths in the config are relative to' },
+  'metrics-port': { type: 'number', default: 9091, help: 'port for /metrics, /healthz and /readyz (0 = any)' },
+  'metrics-host': { type: 'string', default: '0.0.0.0', help: 'address the metrics server binds' },
+  'shutdown-timeout': { type: 'number', default: 20, help: 'seconds in-flight deliveries get to finish on SIGTERM' },
+  'forbid-loopback': { type: 'boolean', default: false, help: 'refuse destinations that resolve to loopback addresses' },
+  help: { type: 'boolean', short: 'h', help: 'show this help' },
+} satisfies FlagSpec;
+
+export async function run(argv: string[]): Promise<void> {
+  const f = parseFlags(FLAGS, argv);
+  if (f.help) { process.stdout.write(usage('connector', 'dial out to the receiver and deliver to destinations', FLAGS)); return; }
+  if (!f.config) throw new UsageError('--config FILE is required');
+  if (!f['secrets-dir']) throw new UsageError('--secrets-dir DIR is required');
+
+  const logger = createLogger({ name: 'connector' });
+  const registry = createRegistry();
+  const config = await loadConnectorConfig(f.config);
+  const connector = await startConnector({ config, secretsDir: f['secrets-dir'], logger, registry, allowLoopback: !f['forbid-loopback'] });
+  const metrics = await startMetricsServer({ registry, port: f['metrics-port'], host: f['metrics-host'], ready: () => true });
+  logger.info({ metricsPort: metrics.port }, 'metrics server listening');
+
+  const watched = new WatchedFile(f.config, { pollMs: 10_000 });
+  await watched.read();
+  watched.onChange(() => {
+    loadConnectorConfig(f.config)
+      .then((next) => { logger.info({ subscriptions: next.subscriptions.length }, 'config changed: applying'); return connector.update(next); })
+      .catch((err: Error) => logger.error({ err: err.message }, 'config change refused; keeping the running configuration'));
+  });
+  watched.start();
+
+  await untilSignal(async (signal) => {
+    logger.info({ signal }, 'shutting down');
+    watched.stop();
+    await connector.close(f['shutdown-timeout'] * 1000);
+    await metrics.close();
+  });
+}
