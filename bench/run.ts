@@ -1,0 +1,127 @@
+// `make bench`: one run on this machine measuring (a) ingest throughput with confirms and (b) end-to-end
+// throughput and latency, Hookbridge vs. a BullMQ + Redis baseline, with the load generator's own
+// ceiling and raw RabbitMQ publish-confirm rate as yardsticks. Prints a table and writes
+// bench/results/latest.json. Wiring only: the measurements live in phases.ts and ceilings.ts.
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseFlags, usage } from '../cli/flags.ts';
+import { measureGenerator, measureRabbitCeiling } from './ceilings.ts';
+import { BODY_BYTES } from './lib/payload.ts';
+import { startBenchRabbit, type BenchRabbit } from './lib/rabbit.ts';
+import { REDIS_DURABILITY, startRedis } from './lib/redis.ts';
+import { render, type BenchResults, type SystemResults } from './lib/report.ts';
+import { measureFixedRate, measureIngest, measureSaturation, type Timing } from './phases.ts';
+import { startBullmq } from './systems/bullmq.ts';
+import { startDestination, type Destination } from './systems/destination.ts';
+import { startHookbridge } from './systems/hookbridge.ts';
+import type { System } from './systems/types.ts';
+
+const spec = {
+  'bench-seconds': { type: 'number', default: 10, help: 'measured seconds per phase' },
+  'bench-warmup': { type: 'number', default: 2, help: 'warm-up seconds before each measurement' },
+  'bench-clients': { type: 'number', default: 64, help: 'concurrent HTTP clients in closed-loop phases' },
+  'bench-rate': { type: 'number', default: 1000, help: 'offered rate (msg/s) of the fixed-rate phase' },
+  'bench-window': { type: 'number', default: 500, help: 'unconfirmed publishes in flight for the raw RabbitMQ ceiling' },
+  'bench-only': { type: 'list', help: 'systems to run: hookbridge, bullmq (default both)' },
+  'bench-out': { type: 'string', default: path.join(import.meta.dirname, 'results', 'latest.json'), help: 'where to write the JSON results' },
+  help: { type: 'boolean', short: 'h', help: 'show this help' },
+} as const;
+
+const flags = parseFlags(spec, process.argv.slice(2));
+if (flags.help) { process.stdout.write(usage('bench', 'ingest and end-to-end vs. BullMQ + Redis and raw RabbitMQ', spec)); process.exit(0); }
+const timing: Timing = { warmupMs: flags['bench-warmup'] * 1000, durationMs: flags['bench-seconds'] * 1000, clients: flags['bench-clients'] };
+const only = new Set(flags['bench-only'].length ? flags['bench-only'] : ['hookbridge', 'bullmq']);
+const drainMs = 15_000;
+const runDir = fs.mkdtempSync(path.join(os.tmpdir(), 'hookbridge-bench-'));
+const log = (msg: string): void => { process.stderr.write(`bench: ${msg}\n`); };
+
+const results: BenchResults = {
+  startedAt: new Date().toISOString(),
+  machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model ?? 'unknown', node: process.version, memoryGiB: os.totalmem() / 2 ** 30 },
+  settings: {
+    clients: timing.clients, warmupMs: timing.warmupMs, durationMs: timing.durationMs, rate: flags['bench-rate'], bodyBytes: BODY_BYTES,
+    rabbitmq: 'Debian rabbitmq-server via test/harness/rabbitmq.ts; quorum queues, persistent messages, publisher confirms',
+    redis: `redis-server ${REDIS_DURABILITY} (AOF fsync once per second: up to ~1 s of acknowledged jobs can be lost on a crash)`,
+  },
+  hookbridge: { label: 'Hookbridge' },
+  bullmq: { label: 'BullMQ + Redis' },
+  notes: [],
+};
+
+/** Runs the three system phases, recording whatever completed if one fails. */
+async function measureSystem(out: SystemResults, sys: System, dest: Destination): Promise<void> {
+  log(`${sys.name}: ingest`);
+  out.ingest = await measureIngest(sys, timing);
+  log(`${sys.name}: end-to-end at saturation`);
+  out.saturation = await measureSaturation(sys, dest, timing);
+  log(`${sys.name}: end-to-end at ${flags['bench-rate']} msg/s`);
+  out.fixedRate = await measureFixedRate(sys, dest, flags['bench-rate'], timing, drainMs);
+}
+
+async function main(): Promise<void> {
+  let rabbit: BenchRabbit | undefined;
+  try {
+    log(`run dir ${runDir}`);
+    log('load generator ceiling');
+    results.generator = await measureGenerator(runDir, timing.clients, timing.warmupMs, Math.min(timing.durationMs, 5_000));
+
+    if (only.has('bullmq')) {
+      const secret = randomBytes(24).toString('hex');
+      const redis = await startRedis(runDir);
+      const dest = await startDestination(runDir, 'destination-bullmq', 'hmac-sha256', secret);
+      let sys: System | undefined;
+      try {
+        sys = await startBullmq(runDir, redis, { url: dest.url, secret });
+        await measureSystem(results.bullmq, sys, dest);
+      } catch (err) {
+        results.bullmq.error = String(err instanceof Error ? err.message : err).split('\n')[0];
+        log(`BullMQ failed: ${String(err instanceof Error ? err.stack : err)}`);
+      } finally {
+        results.bullmq.memory = { ...sys?.memory(), destination: dest.memory() };
+        await sys?.stop();
+        await dest.stop();
+        await redis.stop();
+      }
+    }
+
+    log('starting RabbitMQ');
+    rabbit = await startBenchRabbit();
+    log('raw RabbitMQ publish-confirm ceiling');
+    try {
+      results.rabbitCeiling = await measureRabbitCeiling(runDir, rabbit.url, flags['bench-window'], timing.warmupMs, timing.durationMs);
+    } catch (err) {
+      results.rabbitCeiling = { rate: 0, confirmed: 0, nacked: 0, window: flags['bench-window'], memory: { rssMiB: 0, peakMiB: 0, processes: 0 }, error: String(err) };
+    }
+
+    if (only.has('hookbridge')) {
+      const secret = `whsec_${randomBytes(32).toString('base64')}`;
+      const dest = await startDestination(runDir, 'destination-hookbridge', 'standard-webhooks', secret);
+      let sys: System | undefined;
+      try {
+        sys = await startHookbridge(runDir, rabbit, { url: dest.url, secret });
+        await measureSystem(results.hookbridge, sys, dest);
+      } catch (err) {
+        results.hookbridge.error = String(err instanceof Error ? err.message : err).split('\n')[0];
+        log(`Hookbridge failed: ${String(err instanceof Error ? err.stack : err)}`);
+      } finally {
+        results.hookbridge.memory = { ...sys?.memory(), destination: dest.memory() };
+        await sys?.stop();
+        await dest.stop();
+      }
+    }
+    if (rabbit.pid !== undefined) results.notes.push('RabbitMQ memory is in the Hookbridge rows (rabbitmq-server); it also served the raw ceiling.');
+  } finally {
+    results.finishedAt = new Date().toISOString();
+    await rabbit?.stop();
+    fs.mkdirSync(path.dirname(flags['bench-out']), { recursive: true });
+    fs.writeFileSync(flags['bench-out'], `${JSON.stringify(results, null, 2)}\n`);
+    console.log(render(results));
+    log(`results written to ${flags['bench-out']}`);
+    if (results.hookbridge.error || results.bullmq.error || results.rabbitCeiling?.error) log(`logs kept in ${runDir}`);
+    else fs.rmSync(runDir, { recursive: true, force: true });
+  }
+}
+
+await main();

@@ -1,0 +1,85 @@
+// Hookbridge under test: `hookbridge receiver -f <manifests> --rabbitmq-url` and `hookbridge connector`
+// (config + mounted-secret files, as the operator would deploy it), each its own process, on the
+// harness's RabbitMQ. The connector delivers channel bench/e2e to the destination.
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { connect } from 'amqplib';
+import { parseAllDocuments } from 'yaml';
+import { compileConnector, secretFilePath } from '../../shared/api/compile.ts';
+import { Subscription } from '../../shared/api/v1alpha1.ts';
+import { queueName } from '../../shared/config.ts';
+import { freePort, start, treeMemory, waitUntil, type Child } from '../lib/proc.ts';
+import type { BenchRabbit } from '../lib/rabbit.ts';
+import { benchManifests, NAMESPACE, subscriptionOf } from './hookbridge-manifests.ts';
+import type { BenchChannel, System } from './types.ts';
+
+const CLI = path.join(import.meta.dirname, '../../cli/main.ts');
+const CONCURRENCY = 10; // same as the BullMQ worker
+
+/** Extra node flags for the Hookbridge processes, e.g. HOOKBRIDGE_BENCH_NODE_ARGS=--cpu-prof. */
+const nodeArgs = (): string[] => (process.env.HOOKBRIDGE_BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
+
+export async function startHookbridge(runDir: string, rabbit: BenchRabbit, dest: { url: string; secret: string }): Promise<System> {
+  const dir = path.join(runDir, 'hookbridge');
+  fs.mkdirSync(path.join(dir, 'manifests'), { recursive: true });
+  const token = (): string => `hbt_${randomBytes(32).toString('base64url')}`;
+  const manifests = benchManifests({ destinationUrl: dest.url, signingSecret: dest.secret, tokens: { ingest: token(), e2e: token() }, concurrency: CONCURRENCY });
+  fs.writeFileSync(path.join(dir, 'manifests', 'bench.yaml'), manifests);
+  const port = await freePort();
+  const receiverUrl = `http://127.0.0.1:${port}`;
+  const env = { HOOKBRIDGE_LOG_LEVEL: 'warn' };
+
+  const receiver: Child = start('hookbridge-receiver', CLI, runDir, {
+    execArgv: nodeArgs(), cwd: dir, env,
+    args: ['receiver', '-f', path.join(dir, 'manifests'), '--rabbitmq-url', rabbit.url, '--port', String(port)],
+  });
+  await waitUntil('receiver /readyz', async () => (await fetch(`${receiverUrl}/readyz`)).ok, 60_000, receiver);
+
+  const amqp = await connect(rabbit.url);
+  amqp.on('error', () => {});
+  const ch = await amqp.createChannel();
+  ch.on('error', () => {});
+  let connector: Child | undefined;
+
+  return {
+    name: 'Hookbridge',
+    ingestUrl: (channel) => `${receiverUrl}/webhook/${NAMESPACE}/${channel}`,
+    async startDelivery() {
+      if (connector) return;
+      writeConnectorConfig(dir, manifests, receiverUrl);
+      connector = start('hookbridge-connector', CLI, runDir, {
+        execArgv: nodeArgs(), cwd: dir, env,
+        args: ['connector', '--config', path.join(dir, 'connector.json'), '--secrets-dir', dir],
+      });
+    },
+    async purge(channel: BenchChannel) {
+      const sub = { namespace: NAMESPACE, name: subscriptionOf(channel) };
+      await ch.purgeQueue(queueName({ namespace: NAMESPACE, name: channel }, sub));
+    },
+    memory: () => ({
+      'hookbridge receiver': treeMemory(receiver.pid),
+      ...(connector ? { 'hookbridge connector': treeMemory(connector.pid) } : {}),
+      ...(rabbit.pid !== undefined ? { 'rabbitmq-server': treeMemory(rabbit.pid) } : {}),
+    }),
+    async stop() {
+      await amqp.close().catch(() => {});
+      await connector?.stop();
+      await receiver.stop();
+    },
+  };
+}
+
+/** The connector's config and its mounted Secrets, exactly as the operator would write them. */
+function writeConnectorConfig(dir: string, manifests: string, receiverUrl: string): void {
+  const docs = parseAllDocuments(manifests).map((d) => d.toJSON() as { kind: string; metadata: { name: string }; stringData?: Record<string, string> });
+  const subs = docs.filter((d) => d.kind === 'Subscription').map((d) => Subscription.parse(d)).filter((s) => s.metadata.name === subscriptionOf('e2e'));
+  fs.writeFileSync(path.join(dir, 'connector.json'), JSON.stringify(compileConnector(receiverUrl, subs, 'websocket'), null, 2));
+  for (const d of docs.filter((x) => x.kind === 'Secret')) {
+    for (const [key, value] of Object.entries(d.stringData ?? {})) {
+      const file = path.join(dir, secretFilePath(d.metadata.name, key));
+      fs.mkdirSync(path.dirname(file), { recursive: true });
+      fs.writeFileSync(file, value, { mode: 0o600 });
+    }
+  }
+}
