@@ -36,5 +36,12 @@ export function isSubset(desired: unknown, live: unknown, key = ''): boolean {
   return desired === live;
 }
 
-/** An apply is needed when the object is missing or a field we own differs. */
-export const needsApply = (live: unknown, desired: unknown): boolean => live === undefined || !isSubset(desired, live);
+/**
+ * An apply is needed when the object is missing or a field we own differs. apiVersion and kind are not
+ * compared: items of a LIST response carry neither.
+ */
+export function needsApply(live: unknown, desired: unknown): boolean {
+  if (live === undefined) return true;
+  const { apiVersion: _v, kind: _k, ...rest } = desired as Record<string, unknown>;
+  return !isSubset(rest, live);
+}

@@ -35,4 +35,5 @@ test('isSubset ignores server defaults and foreign owners, but not changed or mi
   assert.ok(!isSubset({ metadata: { ownerReferences: [{ uid: 'u3' }] } }, live));
   assert.ok(needsApply(undefined, {}));
   assert.ok(!needsApply(live, { spec: {} }));
+  assert.ok(!needsApply(live, { apiVersion: 'v1', kind: 'Secret', spec: {} }), 'LIST items carry no apiVersion/kind');
 });
