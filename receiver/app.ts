@@ -61,6 +61,7 @@ export function createApp(deps: AppDeps): ReceiverApp {
   const streamDeps: WebSocketDeps = {
     buffer: deps.buffer, snapshot, clock, logger: deps.logger, metrics, limiter, registry: sessions, trustProxy,
     heartbeatMs: deps.heartbeatMs ?? DEFAULT_HEARTBEAT_MS,
+    onDelivered: (sub, at) => sessions.delivered(sub, at),
   };
   const upgrade = createUpgradeHandler(streamDeps);
 

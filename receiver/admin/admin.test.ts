@@ -133,6 +133,10 @@ test('message history: received, routed subscriptions, attempts and state', asyn
   assert.deepEqual({ ...subs['shop/sink'].attempts[0], at: 'x' }, { at: 'x', attempt: 1, statusCode: 204, latencyMs: 9 });
   assert.equal(subs['shop/audit'].state, 'pending');
   assert.equal((await get('/messages/unknown-id')).status, 404);
+  const detail = await get('/channels/shop/orders');
+  const sink = (detail.json.subscriptions as { name: string; stats: Record<string, unknown> }[]).find((x) => x.name === 'sink');
+  assert.match(String(sink?.stats.last_delivery_at), /^\d{4}-\d\d-\d\dT/);
+  assert.equal((detail.json.stats as Record<string, unknown>).last_delivery_at, sink?.stats.last_delivery_at);
   c.close();
   await c.closed;
 });

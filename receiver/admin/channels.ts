@@ -9,11 +9,13 @@ import type { SessionRegistry } from '../stream/registry.ts';
 export interface AdminDeps { snapshot(): ChannelSnapshot; buffer: MessageBuffer; sessions: SessionRegistry }
 
 export interface Stats { messages_queued: number; messages_in_flight: number; connected_clients: number; dead_lettered: number }
+const STAT_KEYS = ['messages_queued', 'messages_in_flight', 'connected_clients', 'dead_lettered'] as const;
 
 const zero = (): Stats => ({ messages_queued: 0, messages_in_flight: 0, connected_clients: 0, dead_lettered: 0 });
 
 export async function describeChannel(deps: AdminDeps, ch: RuntimeChannel, detail: boolean): Promise<Record<string, unknown>> {
   const total = zero();
+  let lastDelivery: number | undefined;
   const subscriptions = await Promise.all(ch.subscriptions.map(async (sub) => {
     const q = await deps.buffer.stats(sub.queue);
     const stats: Stats = {
@@ -22,15 +24,20 @@ export async function describeChannel(deps: AdminDeps, ch: RuntimeChannel, detai
       connected_clients: deps.sessions.count(sub.key),
       dead_lettered: q.deadLettered,
     };
-    for (const k of Object.keys(total) as (keyof Stats)[]) total[k] += stats[k];
-    return { namespace: sub.ref.namespace, name: sub.ref.name, eventTypes: sub.route.eventTypes, oldest_message_age_seconds: q.oldestMessageAgeSeconds, stats };
+    for (const k of STAT_KEYS) total[k] += stats[k];
+    const last = deps.sessions.lastDeliveryAt(sub.key);
+    if (last !== undefined && (lastDelivery === undefined || last > lastDelivery)) lastDelivery = last;
+    return {
+      namespace: sub.ref.namespace, name: sub.ref.name, eventTypes: sub.route.eventTypes, oldest_message_age_seconds: q.oldestMessageAgeSeconds,
+      stats: { ...stats, ...(last !== undefined && { last_delivery_at: new Date(last).toISOString() }) },
+    };
   }));
   const c = ch.config;
   return {
     namespace: ch.ref.namespace,
     name: ch.ref.name,
     path: `/webhook/${encodeURIComponent(ch.ref.namespace)}/${encodeURIComponent(ch.ref.name)}`,
-    stats: total,
+    stats: { ...total, ...(lastDelivery !== undefined && { last_delivery_at: new Date(lastDelivery).toISOString() }) },
     ...(detail && {
       config: {
         maxQueueSize: c.maxQueueSize, ttlSeconds: c.ttlSeconds, ackTimeoutSeconds: c.ackTimeoutSeconds,

@@ -5,6 +5,11 @@ import type { StreamSession } from './session.ts';
 
 export class SessionRegistry {
   readonly #bySub = new Map<string, Set<StreamSession>>();
+  readonly #lastDelivery = new Map<string, number>();
+
+  /** A connector acked a message for this subscription (epoch ms); kept in memory for the admin API. */
+  delivered(subscriptionKey: string, at: number): void { this.#lastDelivery.set(subscriptionKey, at); }
+  lastDeliveryAt(subscriptionKey: string): number | undefined { return this.#lastDelivery.get(subscriptionKey); }
 
   count(subscriptionKey: string): number { return this.#bySub.get(subscriptionKey)?.size ?? 0; }
 

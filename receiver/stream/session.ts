@@ -25,6 +25,8 @@ export interface SessionDeps {
   logger: Logger;
   metrics: ReceiverMetrics;
   heartbeatMs: number;
+  /** Told about every ack (the admin API shows the last delivery per subscription). */
+  onDelivered?(subscriptionKey: string, at: number): void;
 }
 
 interface Held { d: Delivery; deadline: number }
@@ -95,7 +97,9 @@ export class StreamSession {
         const h = this.#take(frame.id);
         if (!h) return false;
         this.#settled(h.d.ack(cleanResult(frame.result)));
-        this.#e2e.observe(Math.max(0, this.#deps.clock() - h.d.message.receivedAt) / 1000);
+        const now = this.#deps.clock();
+        this.#e2e.observe(Math.max(0, now - h.d.message.receivedAt) / 1000);
+        this.#deps.onDelivered?.(this.subscription.key, now);
         return true;
       }
       case 'nack': {
