@@ -23,7 +23,7 @@ const spec = {
   'bench-warmup': { type: 'number', default: 2, help: 'warm-up seconds before each measurement' },
   'bench-clients': { type: 'number', default: 64, help: 'concurrent HTTP clients in closed-loop phases' },
   'bench-rate': { type: 'number', default: 1000, help: 'offered rate (msg/s) of the fixed-rate phase' },
-  'bench-window': { type: 'number', default: 500, help: 'unconfirmed publishes in flight for the raw RabbitMQ ceiling' },
+  'bench-window': { type: 'number', default: 1000, help: 'unconfirmed publishes in flight for the raw RabbitMQ ceiling' },
   'bench-only': { type: 'list', help: 'systems to run: hookbridge, bullmq (default both)' },
   'bench-out': { type: 'string', default: path.join(import.meta.dirname, 'results', 'latest.json'), help: 'where to write the JSON results' },
   help: { type: 'boolean', short: 'h', help: 'show this help' },

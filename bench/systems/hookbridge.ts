@@ -32,7 +32,7 @@ export async function startHookbridge(runDir: string, rabbit: BenchRabbit, dest:
 
   const receiver: Child = start('hookbridge-receiver', CLI, runDir, {
     execArgv: nodeArgs(), cwd: dir, env,
-    args: ['receiver', '-f', path.join(dir, 'manifests'), '--rabbitmq-url', rabbit.url, '--port', String(port)],
+    args: ['receiver', '-f', path.join(dir, 'manifests'), '--rabbitmq-url', rabbit.url, '--port', String(port), '--host', '127.0.0.1', '--log-level', 'warn'],
   });
   await waitUntil('receiver /readyz', async () => (await fetch(`${receiverUrl}/readyz`)).ok, 60_000, receiver);
 
@@ -50,7 +50,7 @@ export async function startHookbridge(runDir: string, rabbit: BenchRabbit, dest:
       writeConnectorConfig(dir, manifests, receiverUrl);
       connector = start('hookbridge-connector', CLI, runDir, {
         execArgv: nodeArgs(), cwd: dir, env,
-        args: ['connector', '--config', path.join(dir, 'connector.json'), '--secrets-dir', dir],
+        args: ['connector', '--config', path.join(dir, 'connector.json'), '--secrets-dir', dir, '--metrics-port', '0', '--metrics-host', '127.0.0.1'],
       });
     },
     async purge(channel: BenchChannel) {
