@@ -11,8 +11,8 @@ import { createLogger } from '../shared/logger.ts';
 import { createRegistry } from '../shared/metrics.ts';
 import { startConnector } from './connector.ts';
 import type { DeliveryReport } from './delivery/deliver.ts';
-import { eventually, messageFrame, startFakeReceiver } from './stream/testing/fake-receiver.ts';
-import { writeSecretVolume } from './stream/testing/kubelet-secret.ts';
+import { eventually, messageFrame, startFakeReceiver } from './testing/fake-receiver.ts';
+import { writeSecretVolume } from './testing/kubelet-secret.ts';
 
 const SECRET = 'whsec_' + Buffer.from('connector-test-signing-secret-32').toString('base64');
 

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { KeyedSerializer, jsonPointer, orderingKey } from './ordering.ts';
-import { messageFrame } from './stream/testing/fake-receiver.ts';
+import { messageFrame } from './testing/fake-receiver.ts';
 
 test('keys from a header or a JSON pointer', () => {
   const m = messageFrame({ headers: { 'x-customer': 'c-1' }, body: Buffer.from('{"data":{"a/b":{"id":7}}}').toString('base64') });

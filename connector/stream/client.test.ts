@@ -11,8 +11,8 @@ import { StreamClient, type Session } from './client.ts';
 import { dialSse } from './sse.ts';
 import { ackUrl, sseUrl, websocketUrl } from './url.ts';
 import { dialWebSocket } from './websocket.ts';
-import { eventually, messageFrame, startFakeReceiver } from './testing/fake-receiver.ts';
-import { writeSecretVolume } from './testing/kubelet-secret.ts';
+import { eventually, messageFrame, startFakeReceiver } from '../testing/fake-receiver.ts';
+import { writeSecretVolume } from '../testing/kubelet-secret.ts';
 
 const channel = { namespace: 'demo', name: 'github' };
 

@@ -3,7 +3,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { parseClientFrame, type ClientFrame, type HelloFrame, type MessageFrame, type ServerFrame } from '../../../shared/protocol.ts';
+import { parseClientFrame, type ClientFrame, type HelloFrame, type MessageFrame, type ServerFrame } from '../../shared/protocol.ts';
 
 export interface FakeConnection {
   token: string;
