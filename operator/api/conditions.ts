@@ -31,6 +31,8 @@ export const Reason = {
   ChannelNotLoaded: 'ChannelNotLoaded',
   ReceiverUnreachable: 'ReceiverUnreachable',
   StatsDisabled: 'StatsDisabled',
+  BufferError: 'BufferError',
+  InvalidSpec: 'InvalidSpec',
   // ChannelBound
   Bound: 'Bound',
   // SecretsReady
@@ -54,7 +56,6 @@ export const EventReason = {
   ReceiverConfigured: 'ReceiverConfigured',
   ReceiverConfigRemoved: 'ReceiverConfigRemoved',
   ConnectorUpdated: 'ConnectorUpdated',
-  ConnectorRemoved: 'ConnectorRemoved',
   Bound: 'Bound',
   NotBound: 'NotBound',
   VerifySecretNotFound: 'VerifySecretNotFound',

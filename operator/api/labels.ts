@@ -24,9 +24,8 @@ export const managedLabels = (component: string): Record<string, string> => ({
   [COMPONENT]: component,
 });
 
-// Receiver config Secrets (the receiver watches Secrets with this label; see receiver/config/kube.ts).
-export const RECEIVER_CONFIG_LABEL = `${GROUP}/receiver-config`;
-export const RECEIVER_CONFIG_KEY = 'channel.json';
+// Receiver config Secrets: the receiver's own constants (it watches Secrets with this label).
+export { RECEIVER_CONFIG_LABEL, RECEIVER_CONFIG_LABEL_VALUE, CHANNEL_CONFIG_KEY as RECEIVER_CONFIG_KEY } from '../../receiver/config/kube.ts';
 export const CHANNEL_ANNOTATION = `${GROUP}/channel`;
 
 // Token Secret bookkeeping (never the previous token itself: only its hash).

@@ -25,12 +25,15 @@ before(async () => {
   kube = await startTestKube();
   receiver = http.createServer((req, res) => {
     if (req.headers.authorization !== `Bearer ${ADMIN_TOKEN}`) { unauthorised++; res.writeHead(401).end(); return; }
+    const describe = (ns: string, name: string) => ({
+      namespace: ns, name, stats,
+      subscriptions: [{ namespace: ns, name: 'sink', stats: { messages_queued: stats.messages_queued, dead_lettered: stats.dead_lettered } }],
+    });
+    const json = (body: unknown) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+    if (req.url === '/admin/webhook-connect/channels') { json({ channels: [describe('team-idle', 'payments')] }); return; }
     const m = /^\/admin\/webhook-connect\/channels\/([^/]+)\/([^/]+)$/.exec(req.url ?? '');
-    if (!m) { res.writeHead(404).end(); return; }
-    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({
-      namespace: m[1], name: m[2], stats,
-      subscriptions: [{ namespace: m[1], name: 'sink', stats: { messages_queued: stats.messages_queued, dead_lettered: stats.dead_lettered } }],
-    }));
+    if (m) { json(describe(m[1], m[2])); return; }
+    res.writeHead(404).end();
   });
   await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'hb-op-idle-'));

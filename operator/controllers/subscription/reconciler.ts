@@ -34,7 +34,7 @@ export function subscriptionReconciler(d: Deps): (key: string) => Promise<Outcom
     }
     const raw = parsed.raw;
     if (!parsed.ok) {
-      const invalid = condFalse(T.Ready, 'InvalidSpec', parsed.error);
+      const invalid = condFalse(T.Ready, Reason.InvalidSpec, parsed.error);
       await d.applier.status(Subscriptions, raw, { conditions: mergeConditions(undefined, [invalid], raw.metadata.generation, new Date(d.now())), observedGeneration: raw.metadata.generation });
       return terminal(parsed.error);
     }

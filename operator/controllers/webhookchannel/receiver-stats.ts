@@ -1,7 +1,7 @@
-// Channel statistics from the receiver's admin API, polled at a modest interval by one loop (not by
-// each reconcile). Only channels whose figures changed are re-reconciled, and their status written.
-// Tolerant of the response's shape: snake_case `stats` as SPEC §4 names them, per channel and, when
-// the receiver gives them, per subscription.
+// Channel statistics from the receiver's admin API (receiver/admin/channels.ts), polled at a modest
+// interval by one loop, not by each reconcile: one `GET /admin/webhook-connect/channels` per round
+// (falling back to `GET .../channels/{ns}/{name}` per channel when the list fails, so one broken
+// channel does not blind the rest). Only channels whose figures changed are re-reconciled.
 import fs from 'node:fs';
 import type { Logger } from '../../../shared/logger.ts';
 import { keyOf, type ObjectKey } from '../../../shared/config.ts';
@@ -13,6 +13,7 @@ export type StatsView =
   | { state: 'disabled' }
   | { state: 'unreachable'; error: string }
   | { state: 'missing' }
+  | { state: 'bufferError'; error: string }
   | { state: 'ok'; stats: ChannelStats };
 
 export interface StatsOptions {
@@ -88,20 +89,14 @@ export class ReceiverStats {
   /** One round: fetch every known channel's stats; report the channels whose view changed. */
   async pollOnce(): Promise<void> {
     const channels = this.o.channels();
-    const next = new Map<string, StatsView>();
+    let next: Map<string, StatsView>;
     let failure: string | undefined;
-    const queue = [...channels];
-    const worker = async () => {
-      for (let ch = queue.shift(); ch; ch = queue.shift()) {
-        try {
-          const view = await this.fetchOne(ch);
-          next.set(keyOf(ch), view);
-        } catch (err) {
-          failure = err instanceof Error ? err.message : String(err);
-        }
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(8, channels.length) }, worker));
+    try {
+      next = await this.fetchAll(channels);
+    } catch (err) {
+      failure = err instanceof Error ? err.message : String(err);
+      next = new Map();
+    }
     const wasUnreachable = this.unreachable;
     this.unreachable = failure;
     if (failure !== undefined) {
@@ -111,23 +106,52 @@ export class ReceiverStats {
       }
       return;
     }
-    for (const ch of channels) {
-      const k = keyOf(ch);
-      if (wasUnreachable !== undefined || !deepEqual(this.views.get(k), next.get(k))) this.o.onChange(k);
-    }
+    const previous = new Map(this.views);
     this.views.clear();
     for (const [k, v] of next) this.views.set(k, v);
+    for (const ch of channels) {
+      const k = keyOf(ch);
+      if (wasUnreachable !== undefined || !deepEqual(previous.get(k), next.get(k))) this.o.onChange(k);
+    }
   }
 
-  private async fetchOne(ch: ObjectKey): Promise<StatsView> {
-    const url = `${this.o.receiverUrl?.replace(/\/$/, '')}/admin/webhook-connect/channels/${encodeURIComponent(ch.namespace)}/${encodeURIComponent(ch.name)}`;
+  private async get(path: string): Promise<Response> {
     const token = this.o.adminTokenFile ? fs.readFileSync(this.o.adminTokenFile, 'utf8').trim() : undefined;
-    const res = await (this.o.fetch ?? fetch)(url, {
+    return (this.o.fetch ?? fetch)(`${this.o.receiverUrl?.replace(/\/$/, '')}/admin/webhook-connect/channels${path}`, {
       headers: { accept: 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
       signal: AbortSignal.timeout(5_000),
     });
-    if (res.status === 404) { await res.body?.cancel(); return { state: 'missing' }; }
-    if (!res.ok) { await res.body?.cancel(); throw new Error(`GET ${url}: ${res.status}`); }
-    return { state: 'ok', stats: parseChannelStats(await res.json()) };
+  }
+
+  /** All channels' views: from the list when it answers, else channel by channel. Throws when the receiver cannot be asked. */
+  private async fetchAll(channels: ObjectKey[]): Promise<Map<string, StatsView>> {
+    const views = new Map<string, StatsView>(channels.map((c) => [keyOf(c), { state: 'missing' }]));
+    const res = await this.get('');
+    if (res.ok) {
+      const body = (await res.json()) as { channels?: Raw[] };
+      for (const item of body.channels ?? []) {
+        const k = `${String(item.namespace)}/${String(item.name)}`;
+        if (views.has(k)) views.set(k, { state: 'ok', stats: parseChannelStats(item) });
+      }
+      return views;
+    }
+    await res.body?.cancel();
+    if (res.status === 401 || res.status === 403) throw new Error(`receiver admin API refused the admin token (${res.status})`);
+    if (res.status !== 503) throw new Error(`GET /admin/webhook-connect/channels: ${res.status}`);
+    const queue = [...channels];
+    const worker = async () => {
+      for (let ch = queue.shift(); ch; ch = queue.shift()) views.set(keyOf(ch), await this.fetchOne(ch));
+    };
+    await Promise.all(Array.from({ length: Math.min(8, channels.length) }, worker));
+    return views;
+  }
+
+  private async fetchOne(ch: ObjectKey): Promise<StatsView> {
+    const res = await this.get(`/${encodeURIComponent(ch.namespace)}/${encodeURIComponent(ch.name)}`);
+    if (res.ok) return { state: 'ok', stats: parseChannelStats(await res.json()) };
+    const body = (await res.json().catch(() => ({}))) as { error?: string; message?: string };
+    if (res.status === 404) return { state: 'missing' };
+    if (res.status === 503) return { state: 'bufferError', error: body.message ?? body.error ?? 'buffer error' };
+    throw new Error(`GET /admin/webhook-connect/channels/${keyOf(ch)}: ${res.status}`);
   }
 }

@@ -31,7 +31,7 @@ export function channelReconciler(d: Deps): (key: string) => Promise<Outcome> {
     if (raw.metadata.deletionTimestamp) return finalize(d, raw, parsed.ok ? parsed.value : undefined);
     if (!(raw.metadata.finalizers ?? []).includes(FINALIZER)) await setFinalizer(d, raw, true);
     if (!parsed.ok) {
-      const invalid = condFalse(T.Ready, 'InvalidSpec', parsed.error);
+      const invalid = condFalse(T.Ready, Reason.InvalidSpec, parsed.error);
       await d.applier.status(WebhookChannels, raw, { ...(raw.status as object), conditions: mergeConditions(undefined, [invalid], raw.metadata.generation, new Date(d.now())), observedGeneration: raw.metadata.generation });
       return terminal(parsed.error);
     }

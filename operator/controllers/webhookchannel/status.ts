@@ -2,7 +2,7 @@
 import { parseDuration, type Subscription, type WebhookChannel } from '../../../shared/api/v1alpha1.ts';
 import { ConditionType as T, Reason } from '../../api/conditions.ts';
 import type { WebhookChannelStatus } from '../../api/status.ts';
-import { condTrue, condUnknown, mergeConditions, rfc3339, rollup, type ConditionInput } from '../../runtime/conditions.ts';
+import { condFalse, condTrue, condUnknown, mergeConditions, rfc3339, rollup, type ConditionInput } from '../../runtime/conditions.ts';
 import { readTokenSecret, type SecretLike } from '../subscription/token-state.ts';
 import type { StatsView } from './receiver-stats.ts';
 
@@ -34,6 +34,7 @@ function bufferReady(stats: StatsView): ConditionInput {
     case 'disabled': return condUnknown(T.BufferReady, Reason.StatsDisabled, 'The operator has no --receiver-url to ask');
     case 'unreachable': return condUnknown(T.BufferReady, Reason.ReceiverUnreachable, `Receiver admin API unreachable: ${stats.error}`);
     case 'missing': return condUnknown(T.BufferReady, Reason.ChannelNotLoaded, 'The receiver has not loaded this channel yet');
+    case 'bufferError': return condFalse(T.BufferReady, Reason.BufferError, `The receiver cannot read this channel's queues: ${stats.error}`);
     case 'ok': return condTrue(T.BufferReady, Reason.QueuesReady, 'The receiver serves this channel');
   }
 }

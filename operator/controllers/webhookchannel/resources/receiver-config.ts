@@ -3,7 +3,7 @@
 // Cross-namespace, so no owner reference: the channel's finalizer deletes it.
 import { createHash } from 'node:crypto';
 import { keyOf, type ChannelConfig, type ObjectKey } from '../../../../shared/config.ts';
-import { CHANNEL_ANNOTATION, Component, managedLabels, RECEIVER_CONFIG_KEY, RECEIVER_CONFIG_LABEL } from '../../../api/labels.ts';
+import { CHANNEL_ANNOTATION, Component, managedLabels, RECEIVER_CONFIG_KEY, RECEIVER_CONFIG_LABEL, RECEIVER_CONFIG_LABEL_VALUE } from '../../../api/labels.ts';
 import type { KubeObject } from '../../../runtime/kube-client.ts';
 import { b64 } from '../../../runtime/owner.ts';
 
@@ -22,7 +22,7 @@ export function buildReceiverConfigSecret(receiverNamespace: string, config: Cha
     metadata: {
       name: receiverConfigSecretName(config),
       namespace: receiverNamespace,
-      labels: { ...managedLabels(Component.ReceiverConfig), [RECEIVER_CONFIG_LABEL]: 'true' },
+      labels: { ...managedLabels(Component.ReceiverConfig), [RECEIVER_CONFIG_LABEL]: RECEIVER_CONFIG_LABEL_VALUE },
       annotations: { [CHANNEL_ANNOTATION]: keyOf(config) },
     },
     type: 'Opaque',

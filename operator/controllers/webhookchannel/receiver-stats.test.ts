@@ -1,0 +1,74 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { createLogger } from '../../../shared/logger.ts';
+import { parseChannelStats, ReceiverStats } from './receiver-stats.ts';
+import { Writable } from 'node:stream';
+
+const logger = createLogger({ name: 't', destination: new Writable({ write(_c, _e, cb) { cb(); } }) });
+const answer = { namespace: 'a', name: 'pay', stats: { messages_queued: 5, messages_in_flight: 1, connected_clients: 2, dead_lettered: 3, last_delivery_at: '2030-01-01T00:00:00.000Z' },
+  subscriptions: [{ namespace: 'a', name: 'sink', stats: { messages_queued: 5, messages_in_flight: 1, connected_clients: 2, dead_lettered: 3 } }] };
+
+test('parses the receiver admin answer (receiver/admin/channels.ts shape)', () => {
+  const s = parseChannelStats(answer);
+  assert.deepEqual({ ...s, subscriptions: undefined }, { backlog: 5, inFlight: 1, connected: 2, deadLettered: 3, lastDeliveryAt: '2030-01-01T00:00:00.000Z', subscriptions: undefined });
+  assert.equal(s.subscriptions['a/sink'].backlog, 5);
+});
+
+function receiver(routes: Record<string, () => { status: number; body: unknown }>) {
+  const seen: string[] = [];
+  const f = (async (url: string | URL, init?: RequestInit) => {
+    const u = new URL(String(url));
+    seen.push(`${u.pathname} ${(init?.headers as Record<string, string>).authorization ?? ''}`);
+    const route = routes[u.pathname];
+    if (!route) return new Response('{}', { status: 404 });
+    const r = route();
+    return new Response(JSON.stringify(r.body), { status: r.status });
+  }) as typeof fetch;
+  return { f, seen };
+}
+
+test('one list request per round; only changed channels are reported; unreachable reported once', async () => {
+  let queued = 5;
+  let up = true;
+  const { f, seen } = receiver({
+    '/admin/webhook-connect/channels': () => {
+      if (!up) throw new TypeError('fetch failed');
+      return { status: 200, body: { channels: [{ ...answer, stats: { ...answer.stats, messages_queued: queued } }] } };
+    },
+  });
+  const changed: string[] = [];
+  const stats = new ReceiverStats({ receiverUrl: 'http://r', intervalMs: 1000, logger, fetch: f,
+    channels: () => [{ namespace: 'a', name: 'pay' }, { namespace: 'a', name: 'other' }], onChange: (k) => changed.push(k) });
+  await stats.pollOnce();
+  assert.deepEqual(changed.sort(), ['a/other', 'a/pay']);
+  assert.equal(stats.view({ namespace: 'a', name: 'other' }).state, 'missing');
+  assert.equal(seen.length, 1, 'a single request for every channel');
+  changed.length = 0;
+  await stats.pollOnce();
+  assert.deepEqual(changed, [], 'nothing changed, nothing reported');
+  queued = 6;
+  await stats.pollOnce();
+  assert.deepEqual(changed, ['a/pay']);
+  changed.length = 0;
+  up = false;
+  await stats.pollOnce();
+  await stats.pollOnce();
+  assert.deepEqual(changed.sort(), ['a/other', 'a/pay'], 'reported once when the receiver goes away');
+  assert.equal(stats.view({ namespace: 'a', name: 'pay' }).state, 'unreachable');
+});
+
+test('a failing list falls back to per-channel requests; a buffer error stays with its channel', async () => {
+  const { f, seen } = receiver({
+    '/admin/webhook-connect/channels': () => ({ status: 503, body: { error: 'buffer_error' } }),
+    '/admin/webhook-connect/channels/a/pay': () => ({ status: 200, body: answer }),
+    '/admin/webhook-connect/channels/a/broken': () => ({ status: 503, body: { error: 'buffer_error', message: 'queue gone' } }),
+  });
+  const stats = new ReceiverStats({ receiverUrl: 'http://r/', adminTokenFile: undefined, intervalMs: 1000, logger, fetch: f,
+    channels: () => [{ namespace: 'a', name: 'pay' }, { namespace: 'a', name: 'broken' }, { namespace: 'a', name: 'absent' }], onChange: () => {} });
+  await stats.pollOnce();
+  assert.equal(stats.view({ namespace: 'a', name: 'pay' }).state, 'ok');
+  assert.deepEqual(stats.view({ namespace: 'a', name: 'broken' }), { state: 'bufferError', error: 'queue gone' });
+  assert.equal(stats.view({ namespace: 'a', name: 'absent' }).state, 'missing');
+  assert.equal(seen.length, 4);
+  assert.equal(new ReceiverStats({ intervalMs: 1, logger, channels: () => [], onChange: () => {} }).view({ namespace: 'a', name: 'pay' }).state, 'disabled');
+});
