@@ -135,7 +135,8 @@ test('RBAC is least privilege', async () => {
   for (const res of ['secrets', 'configmaps', 'serviceaccounts']) assert.deepEqual(verbs('', res), ['create', 'delete', 'get', 'list', 'patch', 'watch']);
   assert.deepEqual(verbs('apps', 'deployments'), ['create', 'delete', 'get', 'list', 'patch', 'watch']);
   assert.deepEqual(verbs('', 'namespaces'), ['get', 'list', 'watch']);
-  assert.deepEqual(verbs('', 'events'), ['create', 'patch']);
+  assert.deepEqual(verbs('events.k8s.io', 'events'), ['create', 'patch']);
+  assert.deepEqual(verbs('', 'events'), [], 'core/v1 events are not used');
   assert.deepEqual(verbs('coordination.k8s.io', 'leases'), [], 'leases are namespaced, not cluster-wide');
   const lease = one(objs, 'Role', 'hookbridge-operator-leader-election');
   assert.deepEqual(lease.rules, [{ apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['get', 'list', 'watch', 'create', 'update', 'patch'] }]);

@@ -126,7 +126,7 @@ test('helm upgrade keeps the admin token', async () => {
 
 test('the operator may do its work and nothing more', async () => {
   for (const [verb, resource] of [['watch', 'webhookchannels.hookbridge.io'], ['patch', 'subscriptions.hookbridge.io/status'],
-    ['patch', 'deployments.apps'], ['delete', 'secrets'], ['create', 'configmaps'], ['create', 'serviceaccounts'], ['list', 'namespaces'], ['create', 'events']]) {
+    ['patch', 'deployments.apps'], ['delete', 'secrets'], ['create', 'configmaps'], ['create', 'serviceaccounts'], ['list', 'namespaces'], ['create', 'events.events.k8s.io']]) {
     assert.ok(await can(OPERATOR, verb, resource, 'team-a'), `operator cannot ${verb} ${resource}`);
   }
   assert.ok(await can(OPERATOR, 'update', 'leases.coordination.k8s.io', NS));
