@@ -19,9 +19,8 @@ import { startConnector, type RunningConnector } from '../connector.ts';
 import type { DeliveryReport } from '../delivery/deliver.ts';
 import { DevSecretsDir } from '../secrets-dir.ts';
 
-export const CHANNEL = { namespace: 'shop', name: 'orders' };
 export const SUB = { namespace: 'shop', name: 'sink' };
-export const QUEUE = { channel: CHANNEL, subscription: SUB };
+let rigs = 0;
 export const SIGNING_SECRET = 'whsec_' + Buffer.from('integration-signing-secret-32byt').toString('base64');
 
 export interface Reply { status: number; headers?: Record<string, string>; hang?: boolean; delayMs?: number }
@@ -66,7 +65,11 @@ export interface RigOptions {
   transport?: 'websocket' | 'sse';
 }
 
+// Every rig gets its own channel, so queues left on a shared broker by one test never leak into the next.
+
 export async function startRig(o: RigOptions) {
+  const CHANNEL = { namespace: 'shop', name: `orders-${process.pid}-${++rigs}` };
+  const QUEUE = { channel: CHANNEL, subscription: SUB };
   const logLines: string[] = [];
   const logger = createLogger({ name: 'it', level: 'debug', destination: new Writable({ write(c, _e, cb) { logLines.push(String(c)); cb(); } }) });
   const registry = createRegistry({ defaults: false });
@@ -98,7 +101,7 @@ export async function startRig(o: RigOptions) {
   const children: ChildProcess[] = [];
 
   return {
-    rx, logger, registry, token, config, reports, secretsDir: dir, logs: () => logLines.join(''),
+    rx, logger, registry, token, channel: CHANNEL, config, reports, secretsDir: dir, logs: () => logLines.join(''),
     /** Replace the accepted tokens (rotation: both, then only the new one). */
     setTokens: (tokens: string[]) => rx.applyConfig(receiverConfig(tokens)),
     writeToken: (t: string) => secrets.write(SUB.namespace, 'secrets/sink-hookbridge-token/token', t),
