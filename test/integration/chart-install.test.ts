@@ -83,6 +83,12 @@ test('helm install deploys the release with every toggle on', async () => {
   assert.match(out, /STATUS: deployed/);
   assert.match(out, /kubectl get whc,whsub -A/, 'NOTES tell the next step');
   assert.match(out, /http:\/\/hooks\.example\.com\/webhook\/<namespace>\/<channel>/, 'NOTES tell the ingest URL');
+  // The example the NOTES tell people to paste is valid against the CRDs just installed.
+  const example = /^kubectl apply -f - <<'YAML'\n([\s\S]*?)\nYAML$/m.exec(out);
+  assert.ok(example, 'NOTES carry a kubectl apply example');
+  const applied = await must(kube.kubectl(['apply', '--dry-run=server', '-f', '-'], example[1]));
+  assert.match(applied, /webhookchannel\.hookbridge\.io\/payments created \(server dry run\)/);
+  assert.match(applied, /subscription\.hookbridge\.io\/billing created \(server dry run\)/);
 });
 
 test('the release created what it should', async () => {
