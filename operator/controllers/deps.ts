@@ -15,6 +15,8 @@ export interface OperatorSettings {
   /** Base URL the connectors dial. */
   connectorReceiverUrl: string;
   connectorImage: string;
+  /** Re-read a missing user-named Secret this often (default MISSING_SECRET_RECHECK_MS). */
+  missingSecretRecheckMs?: number;
 }
 
 export interface Deps {
@@ -32,3 +34,11 @@ export interface Deps {
 
 /** Longest a reconcile waits before looking again (also keeps setTimeout within its 24.8-day limit). */
 export const MAX_REQUEUE_MS = 60 * 60_000;
+
+/**
+ * Secrets the user names (verify secretRef, signing secretRef) are read, not watched (watching every
+ * Secret in the cluster costs memory everywhere for a rare change): re-read this often while they
+ * exist, and sooner while they are missing.
+ */
+export const REFERENCED_SECRET_RECHECK_MS = 60_000;
+export const MISSING_SECRET_RECHECK_MS = 10_000;

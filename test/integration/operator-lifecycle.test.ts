@@ -261,3 +261,67 @@ test('deleting a channel runs the finalizer: receiver config removed, then the c
   await readyReason(ns, 'whsub', 'sink', 'ChannelNotFound');
   await waitFor('connector removed once nothing is bound', async () => (await getJson(kube, ['-n', ns, 'deployment', 'hookbridge-connector'])) === undefined);
 });
+
+test('scheduled rotation: tokens rotate on their interval without any annotation', async () => {
+  const ns = 'team-schedule';
+  await must(kube, ['apply', '-f', '-'], `
+apiVersion: v1
+kind: Namespace
+metadata: {name: ${ns}}
+---
+apiVersion: hookbridge.io/v1alpha1
+kind: WebhookChannel
+metadata: {name: fast, namespace: ${ns}}
+spec: {tokenRotation: {interval: 3s, gracePeriod: 1s}}
+---
+apiVersion: hookbridge.io/v1alpha1
+kind: Subscription
+metadata: {name: sink, namespace: ${ns}}
+spec: {channelRef: {name: fast}, destination: {url: "http://sink.example/"}}
+`);
+  await must(kube, ['wait', '--for=condition=Ready', '--timeout=60s', '-n', ns, 'whsub/sink']);
+  const tokenOf = async () => decode((await getJson(kube, ['-n', ns, 'secret', 'sink-hookbridge-token']))?.data.token);
+  const first = await tokenOf();
+  const firstStatus = (await getJson(kube, ['-n', ns, 'whsub', 'sink']))?.status;
+  await waitFor('a scheduled rotation', async () => (await tokenOf()) !== first);
+  const later = await waitFor('status follows', async () => {
+    const st = (await getJson(kube, ['-n', ns, 'whsub', 'sink']))?.status;
+    return st?.tokenRotatedAt > firstStatus.tokenRotatedAt ? st : undefined;
+  });
+  assert.ok(later.nextTokenRotationAt > later.tokenRotatedAt);
+});
+
+test('inbound verification secret: missing → ReceiverConfigured=False; created → resolved into the receiver config', async () => {
+  const ns = 'team-verify';
+  await must(kube, ['apply', '-f', '-'], `
+apiVersion: v1
+kind: Namespace
+metadata: {name: ${ns}}
+---
+apiVersion: hookbridge.io/v1alpha1
+kind: WebhookChannel
+metadata: {name: github, namespace: ${ns}}
+spec: {verify: {provider: github, secretRef: {name: gh-webhook, key: secret}}, eventType: {header: X-GitHub-Event}}
+`);
+  const c = await readyReason(ns, 'whc', 'github', 'VerifySecretNotFound');
+  assert.match(c.message, /gh-webhook/);
+  assert.equal(await getJson(kube, ['-n', RECEIVER_NS, 'secret', `hookbridge-channel.${ns}.github`]), undefined, 'no config without its verify secret');
+  await must(kube, ['create', 'secret', 'generic', 'gh-webhook', '-n', ns, '--from-literal=secret=It\'s a Secret to Everybody']);
+  await must(kube, ['wait', '--for=condition=Ready', '--timeout=60s', '-n', ns, 'whc/github']);
+  const s = await getJson(kube, ['-n', RECEIVER_NS, 'secret', `hookbridge-channel.${ns}.github`]);
+  const cfg = JSON.parse(decode(s?.data['channel.json'])) as ChannelConfig;
+  assert.deepEqual(cfg.verify, { provider: 'github', secrets: ['It\'s a Secret to Everybody'], toleranceSeconds: 300 });
+  assert.ok(!op.logs.join('').includes('Secret to Everybody'), 'verify secrets never reach a log line');
+});
+
+test('kubectl explain reads the schema descriptions', async () => {
+  const out = await waitFor('explain', async () => {
+    const r = await kube.kubectl(['explain', 'subscriptions.spec.delivery.retry']);
+    return r.code === 0 ? r.stdout : undefined;
+  });
+  assert.match(out, /Retry schedule/);
+  assert.match(out, /maxAttempts\s+<integer>/);
+  assert.match(out, /Attempts before a message is dead-lettered/);
+  const whc = await must(kube, ['explain', 'whc.spec.tokenRotation']);
+  assert.match(whc, /gracePeriod/);
+});

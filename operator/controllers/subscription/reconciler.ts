@@ -13,7 +13,7 @@ import { combine, done, requeueAfter, terminal, type Outcome } from '../../runti
 import type { KubeObject } from '../../runtime/kube-client.ts';
 import { Secrets, Subscriptions } from '../../runtime/resource-types.ts';
 import { bindingOf } from '../binding.ts';
-import { MAX_REQUEUE_MS, type Deps } from '../deps.ts';
+import { MAX_REQUEUE_MS, MISSING_SECRET_RECHECK_MS, type Deps } from '../deps.ts';
 import { buildSigningSecret, mintSigningSecret } from './resources/signing-secret.ts';
 import { buildTokenSecret } from './resources/token-secret.ts';
 import { subscriptionStatus } from './status.ts';
@@ -67,6 +67,7 @@ export function subscriptionReconciler(d: Deps): (key: string) => Promise<Outcom
     return combine(
       requeueAfter(Math.min(token.nextRotationAt - now, MAX_REQUEUE_MS)),
       ...(token.graceEndsAt !== undefined ? [requeueAfter(token.graceEndsAt - now)] : []),
+      ...(signing ? [requeueAfter(d.settings.missingSecretRecheckMs ?? MISSING_SECRET_RECHECK_MS)] : []),
     );
   };
 }

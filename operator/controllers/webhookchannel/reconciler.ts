@@ -10,7 +10,7 @@ import { combine, done, requeueAfter, terminal, type Outcome } from '../../runti
 import type { KubeObject } from '../../runtime/kube-client.ts';
 import { Secrets, WebhookChannels } from '../../runtime/resource-types.ts';
 import { bindingOf } from '../binding.ts';
-import { MAX_REQUEUE_MS, type Deps } from '../deps.ts';
+import { MAX_REQUEUE_MS, MISSING_SECRET_RECHECK_MS, REFERENCED_SECRET_RECHECK_MS, type Deps } from '../deps.ts';
 import { tokenHashes } from '../subscription/token-state.ts';
 import { buildReceiverConfigSecret, readReceiverConfig, receiverConfigSecretName } from './resources/receiver-config.ts';
 import { channelStatus } from './status.ts';
@@ -51,7 +51,8 @@ async function reconcileLive(d: Deps, ch: WebhookChannel, raw: KubeObject): Prom
   await d.applier.status(WebhookChannels, raw, status as Record<string, unknown>);
   // Look again when a previous token's grace ends (to drop its hash from the receiver config).
   const graceEnds = bound.flatMap((s) => tokenHashes(tokenSecret(s), now)).flatMap((t) => (t.notAfter ? [Date.parse(t.notAfter) - now + 1000] : []));
-  return combine(...graceEnds.map((ms) => requeueAfter(Math.min(ms, MAX_REQUEUE_MS))), requeueAfter(MAX_REQUEUE_MS));
+  const verifyRecheck = !ch.spec.verify ? MAX_REQUEUE_MS : configured.status === 'True' ? REFERENCED_SECRET_RECHECK_MS : (d.settings.missingSecretRecheckMs ?? MISSING_SECRET_RECHECK_MS);
+  return combine(...graceEnds.map((ms) => requeueAfter(Math.min(ms, MAX_REQUEUE_MS))), requeueAfter(verifyRecheck));
 }
 
 /** Converges the receiver config Secret; its condition says whether the receiver has what it needs. */
