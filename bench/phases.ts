@@ -1,9 +1,11 @@
 // The measurements, each the same for every system: ingest alone (closed loop, nobody consuming),
 // end-to-end at saturation (closed loop while delivering), and end-to-end at a fixed offered rate
-// (open loop; latency from the scheduled send time to receipt at the destination).
+// (open loop; latency from the scheduled send time to receipt at the destination). Each records the
+// CPU its processes used over the measured window.
+import { request } from 'undici';
 import { closedLoop, type ClosedLoopResult } from './load/closed.ts';
 import { openLoop, type OpenLoopResult } from './load/open.ts';
-import { request } from 'undici';
+import { snapshot, usage, type CpuSnapshot, type CpuUse } from './lib/cpu.ts';
 import { makeBody } from './lib/payload.ts';
 import { nowMs, perSecond, type LatencySummary } from './lib/stats.ts';
 import type { Destination } from './systems/destination.ts';
@@ -13,6 +15,18 @@ export interface Timing { warmupMs: number; durationMs: number; clients: number 
 
 /** Sequence numbers are unique across the whole run, so a late message from one phase never counts in another. */
 let nextSeq = 1;
+
+/** Runs a load and measures CPU from the end of its warm-up to its end. */
+async function metered<T>(pids: () => Record<string, number | undefined>, warmupMs: number, load: () => Promise<T>): Promise<{ result: T; cpu: CpuUse }> {
+  let a: CpuSnapshot | undefined;
+  const timer = setTimeout(() => { a = snapshot(pids()); }, warmupMs);
+  const result = await load();
+  clearTimeout(timer);
+  const b = snapshot(pids());
+  return { result, cpu: usage(a ?? b, b) };
+}
+
+const withDest = (sys: System, dest: Destination) => (): Record<string, number | undefined> => ({ ...sys.pids(), destination: dest.pid });
 
 /** Starts delivery and proves it end to end: one message posted must reach the destination. */
 async function ensureDelivering(sys: System, dest: Destination): Promise<void> {
@@ -24,11 +38,14 @@ async function ensureDelivering(sys: System, dest: Destination): Promise<void> {
   if ((await dest.waitFor(seq, seq + 1, 1, 30_000)) < 1) throw new Error(`${sys.name}: probe message never reached the destination`);
 }
 
-export async function measureIngest(sys: System, t: Timing): Promise<ClosedLoopResult> {
-  const r = await closedLoop({ url: sys.ingestUrl('ingest'), clients: t.clients, warmupMs: t.warmupMs, durationMs: t.durationMs, seqStart: nextSeq });
-  nextSeq = r.seqEnd;
+export type IngestResult = ClosedLoopResult & { cpu: CpuUse };
+
+export async function measureIngest(sys: System, t: Timing): Promise<IngestResult> {
+  const { result, cpu } = await metered(() => sys.pids(), t.warmupMs, () =>
+    closedLoop({ url: sys.ingestUrl('ingest'), clients: t.clients, warmupMs: t.warmupMs, durationMs: t.durationMs, seqStart: nextSeq }));
+  nextSeq = result.seqEnd;
   await sys.purge('ingest');
-  return r;
+  return { ...result, cpu };
 }
 
 export interface SaturationResult {
@@ -36,18 +53,20 @@ export interface SaturationResult {
   delivered: number; // distinct messages received by the destination inside the window
   deliveredRate: number;
   badSignature: number;
+  cpu: CpuUse;
 }
 
 export async function measureSaturation(sys: System, dest: Destination, t: Timing): Promise<SaturationResult> {
   await ensureDelivering(sys, dest);
   await dest.reset();
   const windowStart = nowMs() + t.warmupMs;
-  const ingest = await closedLoop({ url: sys.ingestUrl('e2e'), clients: t.clients, warmupMs: t.warmupMs, durationMs: t.durationMs, seqStart: nextSeq });
+  const { result: ingest, cpu } = await metered(withDest(sys, dest), t.warmupMs, () =>
+    closedLoop({ url: sys.ingestUrl('e2e'), clients: t.clients, warmupMs: t.warmupMs, durationMs: t.durationMs, seqStart: nextSeq }));
   nextSeq = ingest.seqEnd;
   const rep = await dest.report({ windowStart, windowEnd: windowStart + t.durationMs });
   await sys.purge('e2e');
   await dest.quiesce(500, 15_000);
-  return { ingest, delivered: rep.windowCount, deliveredRate: rep.windowRate, badSignature: rep.badSignature };
+  return { ingest, delivered: rep.windowCount, deliveredRate: rep.windowRate, badSignature: rep.badSignature, cpu };
 }
 
 export interface FixedRateResult {
@@ -58,18 +77,20 @@ export interface FixedRateResult {
   badSignature: number;
   achievedRate: number; // delivered per second, first scheduled send → last receipt
   latencyMs: LatencySummary; // scheduled send → destination receipt
+  cpu: CpuUse;
 }
 
 export async function measureFixedRate(sys: System, dest: Destination, rate: number, t: Timing, drainMs: number): Promise<FixedRateResult> {
   await ensureDelivering(sys, dest);
   await dest.reset();
-  const load = await openLoop({ url: sys.ingestUrl('e2e'), rate, warmupMs: t.warmupMs, durationMs: t.durationMs, connections: 256, seqStart: nextSeq });
+  const { result: load, cpu } = await metered(withDest(sys, dest), t.warmupMs, () =>
+    openLoop({ url: sys.ingestUrl('e2e'), rate, warmupMs: t.warmupMs, durationMs: t.durationMs, connections: 256, seqStart: nextSeq }));
   nextSeq = load.seqEnd;
   await dest.waitFor(load.measuredFrom, load.seqEnd, load.accepted, drainMs);
   const rep = await dest.report({ seqFrom: load.measuredFrom, seqTo: load.seqEnd });
   await sys.purge('e2e');
   await dest.quiesce(500, 15_000);
-  const span = Math.max(rep.lastAt, load.lastScheduledAt) - load.firstScheduledAt;
+  const span = Math.max(rep.lastAt, load.lastScheduledAt + 1000 / rate) - load.firstScheduledAt;
   return {
     load,
     delivered: rep.measuredDelivered,
@@ -78,5 +99,6 @@ export async function measureFixedRate(sys: System, dest: Destination, rate: num
     badSignature: rep.badSignature,
     achievedRate: perSecond(rep.measuredDelivered, span),
     latencyMs: rep.latencyMs,
+    cpu,
   };
 }

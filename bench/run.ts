@@ -9,6 +9,7 @@ import path from 'node:path';
 import { parseFlags, usage } from '../cli/flags.ts';
 import { measureGenerator, measureRabbitCeiling } from './ceilings.ts';
 import { BODY_BYTES } from './lib/payload.ts';
+import { treeMemory, type Memory } from './lib/proc.ts';
 import { startBenchRabbit, type BenchRabbit } from './lib/rabbit.ts';
 import { REDIS_DURABILITY, startRedis } from './lib/redis.ts';
 import { render, type BenchResults, type SystemResults } from './lib/report.ts';
@@ -25,6 +26,7 @@ const spec = {
   'bench-rate': { type: 'number', default: 1000, help: 'offered rate (msg/s) of the fixed-rate phase' },
   'bench-window': { type: 'number', default: 1000, help: 'unconfirmed publishes in flight for the raw RabbitMQ ceiling' },
   'bench-only': { type: 'list', help: 'systems to run: hookbridge, bullmq (default both)' },
+  'bench-phases': { type: 'list', help: 'phases to run: ingest, saturation, fixed (default all)' },
   'bench-out': { type: 'string', default: path.join(import.meta.dirname, 'results', 'latest.json'), help: 'where to write the JSON results' },
   help: { type: 'boolean', short: 'h', help: 'show this help' },
 } as const;
@@ -33,13 +35,14 @@ const flags = parseFlags(spec, process.argv.slice(2));
 if (flags.help) { process.stdout.write(usage('bench', 'ingest and end-to-end vs. BullMQ + Redis and raw RabbitMQ', spec)); process.exit(0); }
 const timing: Timing = { warmupMs: flags['bench-warmup'] * 1000, durationMs: flags['bench-seconds'] * 1000, clients: flags['bench-clients'] };
 const only = new Set(flags['bench-only'].length ? flags['bench-only'] : ['hookbridge', 'bullmq']);
+const phases = new Set(flags['bench-phases'].length ? flags['bench-phases'] : ['ingest', 'saturation', 'fixed']);
 const drainMs = 15_000;
 const runDir = fs.mkdtempSync(path.join(os.tmpdir(), 'hookbridge-bench-'));
 const log = (msg: string): void => { process.stderr.write(`bench: ${msg}\n`); };
 
 const results: BenchResults = {
   startedAt: new Date().toISOString(),
-  machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model ?? 'unknown', node: process.version, memoryGiB: os.totalmem() / 2 ** 30 },
+  machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model ?? 'unknown', node: process.version, memoryGiB: os.totalmem() / 2 ** 30, loadavgAtStart: os.loadavg() },
   settings: {
     clients: timing.clients, warmupMs: timing.warmupMs, durationMs: timing.durationMs, rate: flags['bench-rate'], bodyBytes: BODY_BYTES,
     rabbitmq: 'Debian rabbitmq-server via test/harness/rabbitmq.ts; quorum queues, persistent messages, publisher confirms',
@@ -50,14 +53,26 @@ const results: BenchResults = {
   notes: [],
 };
 
+function memoryOf(pids: Record<string, number | undefined>): Record<string, Memory> {
+  const out: Record<string, Memory> = {};
+  for (const [name, pid] of Object.entries(pids)) if (pid !== undefined) out[name] = treeMemory(pid);
+  return out;
+}
+
 /** Runs the three system phases, recording whatever completed if one fails. */
 async function measureSystem(out: SystemResults, sys: System, dest: Destination): Promise<void> {
-  log(`${sys.name}: ingest`);
-  out.ingest = await measureIngest(sys, timing);
-  log(`${sys.name}: end-to-end at saturation`);
-  out.saturation = await measureSaturation(sys, dest, timing);
-  log(`${sys.name}: end-to-end at ${flags['bench-rate']} msg/s`);
-  out.fixedRate = await measureFixedRate(sys, dest, flags['bench-rate'], timing, drainMs);
+  if (phases.has('ingest')) {
+    log(`${sys.name}: ingest`);
+    out.ingest = await measureIngest(sys, timing);
+  }
+  if (phases.has('saturation')) {
+    log(`${sys.name}: end-to-end at saturation`);
+    out.saturation = await measureSaturation(sys, dest, timing);
+  }
+  if (phases.has('fixed')) {
+    log(`${sys.name}: end-to-end at ${flags['bench-rate']} msg/s`);
+    out.fixedRate = await measureFixedRate(sys, dest, flags['bench-rate'], timing, drainMs);
+  }
 }
 
 async function main(): Promise<void> {
@@ -79,7 +94,7 @@ async function main(): Promise<void> {
         results.bullmq.error = String(err instanceof Error ? err.message : err).split('\n')[0];
         log(`BullMQ failed: ${String(err instanceof Error ? err.stack : err)}`);
       } finally {
-        results.bullmq.memory = { ...sys?.memory(), destination: dest.memory() };
+        results.bullmq.memory = memoryOf({ ...sys?.pids(), destination: dest.pid });
         await sys?.stop();
         await dest.stop();
         await redis.stop();
@@ -90,9 +105,9 @@ async function main(): Promise<void> {
     rabbit = await startBenchRabbit();
     log('raw RabbitMQ publish-confirm ceiling');
     try {
-      results.rabbitCeiling = await measureRabbitCeiling(runDir, rabbit.url, flags['bench-window'], timing.warmupMs, timing.durationMs);
+      results.rabbitCeiling = await measureRabbitCeiling(runDir, rabbit, flags['bench-window'], timing.warmupMs, timing.durationMs);
     } catch (err) {
-      results.rabbitCeiling = { rate: 0, confirmed: 0, nacked: 0, window: flags['bench-window'], memory: { rssMiB: 0, peakMiB: 0, processes: 0 }, error: String(err) };
+      results.rabbitCeiling = { rate: 0, confirmed: 0, nacked: 0, window: flags['bench-window'], memory: { rssMiB: 0, peakMiB: 0, processes: 0 }, error: String(err).split('\n')[0] };
     }
 
     if (only.has('hookbridge')) {
@@ -106,7 +121,7 @@ async function main(): Promise<void> {
         results.hookbridge.error = String(err instanceof Error ? err.message : err).split('\n')[0];
         log(`Hookbridge failed: ${String(err instanceof Error ? err.stack : err)}`);
       } finally {
-        results.hookbridge.memory = { ...sys?.memory(), destination: dest.memory() };
+        results.hookbridge.memory = memoryOf({ ...sys?.pids(), destination: dest.pid });
         await sys?.stop();
         await dest.stop();
       }

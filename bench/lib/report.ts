@@ -1,12 +1,14 @@
 // Turns the bench results into the printed tables and the target verdicts. Targets are information:
 // a miss is printed, never turned into a failing exit code.
+import type { GeneratorCeiling, RabbitCeiling } from '../ceilings.ts';
 import type { ClosedLoopResult } from '../load/closed.ts';
-import type { FixedRateResult, SaturationResult } from '../phases.ts';
+import type { FixedRateResult, IngestResult, SaturationResult } from '../phases.ts';
+import type { CpuUse } from './cpu.ts';
 import type { Memory } from './proc.ts';
 
 export interface SystemResults {
   label: string;
-  ingest?: ClosedLoopResult;
+  ingest?: IngestResult;
   saturation?: SaturationResult;
   fixedRate?: FixedRateResult;
   memory?: Record<string, Memory>;
@@ -16,10 +18,10 @@ export interface SystemResults {
 export interface BenchResults {
   startedAt: string;
   finishedAt?: string;
-  machine: { cpus: number; model: string; node: string; memoryGiB: number };
+  machine: { cpus: number; model: string; node: string; memoryGiB: number; loadavgAtStart: number[] };
   settings: { clients: number; warmupMs: number; durationMs: number; rate: number; bodyBytes: number; rabbitmq: string; redis: string };
-  generator?: ClosedLoopResult & { memory: Memory };
-  rabbitCeiling?: { rate: number; confirmed: number; nacked: number; window: number; memory: Memory; error?: string };
+  generator?: GeneratorCeiling;
+  rabbitCeiling?: RabbitCeiling;
   hookbridge: SystemResults;
   bullmq: SystemResults;
   notes: string[];
@@ -35,24 +37,28 @@ export function verdicts(r: BenchResults): Verdict[] {
   const e2e = ratio(r.hookbridge.saturation?.deliveredRate, r.bullmq.saturation?.deliveredRate);
   const fr = r.hookbridge.fixedRate;
   const p99 = fr?.latencyMs.p99;
-  const complete = fr ? fr.missing === 0 && fr.load.errors === 0 && fr.badSignature === 0 : false;
+  const complete = fr ? fr.missing === 0 && fr.load.errors === 0 && fr.badSignature === 0 && Object.keys(fr.load.rejected).length === 0 : false;
+  const known = (v: number | undefined): v is number => v !== undefined && !Number.isNaN(v);
   return [
-    { target: 'Hookbridge ingest >= 3x BullMQ ingest', value: ingest === undefined ? '—' : `${ingest.toFixed(2)}x`, pass: ingest === undefined ? undefined : ingest >= 3 },
-    { target: 'Hookbridge end-to-end >= 2x BullMQ end-to-end', value: e2e === undefined ? '—' : `${e2e.toFixed(2)}x`, pass: e2e === undefined ? undefined : e2e >= 2 },
+    { target: 'Hookbridge ingest >= 3x BullMQ ingest', value: known(ingest) ? `${ingest.toFixed(2)}x` : '—', pass: known(ingest) ? ingest >= 3 : undefined },
+    { target: 'Hookbridge end-to-end >= 2x BullMQ end-to-end', value: known(e2e) ? `${e2e.toFixed(2)}x` : '—', pass: known(e2e) ? e2e >= 2 : undefined },
     {
       target: `Hookbridge p99 < 50 ms at ${r.settings.rate} msg/s (every message delivered)`,
-      value: p99 === undefined || Number.isNaN(p99) ? '—' : `${p99.toFixed(1)} ms${complete ? '' : ' (incomplete)'}`,
-      pass: p99 === undefined || Number.isNaN(p99) ? undefined : p99 < 50 && complete,
+      value: known(p99) ? `${p99.toFixed(1)} ms${complete ? '' : ' (incomplete)'}` : '—',
+      pass: known(p99) ? p99 < 50 && complete : undefined,
     },
   ];
 }
 
-/** Fixed-width text table; numbers right-aligned. */
+/** Fixed-width text table; numeric cells (and the headers of all-numeric columns) right-aligned. */
 export function table(header: string[], rows: string[][]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
   const isNum = (s: string): boolean => /^[-+]?[\d.,]+(x| ms)?$|^—$/.test(s);
-  const line = (cells: string[]): string => cells.map((c, i) => (i > 0 && isNum(c) ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join('  ').trimEnd();
-  return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
+  const numericColumn = header.map((_, i) => i > 0 && rows.length > 0 && rows.every((r) => isNum(r[i] ?? '')));
+  const cell = (c: string, i: number, head: boolean): string =>
+    (i > 0 && (head ? numericColumn[i] : isNum(c)) ? c.padStart(widths[i]) : c.padEnd(widths[i]));
+  const line = (cells: string[], head = false): string => cells.map((c, i) => cell(c, i, head)).join('  ').trimEnd();
+  return [line(header, true), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
 }
 
 const rejections = (r: { rejected: Record<string, number>; errors: number }): string => {
@@ -61,41 +67,59 @@ const rejections = (r: { rejected: Record<string, number>; errors: number }): st
   return parts.length ? parts.join(' ') : '0';
 };
 
+/** Cores the system's own processes used (the shared destination excluded) and CPU µs per message. */
+export function systemCpu(cpu: CpuUse | undefined, perSecond: number | undefined): { cores?: number; usPerMsg?: number } {
+  if (!cpu) return {};
+  const cores = Object.entries(cpu.cores).filter(([k]) => k !== 'destination').reduce((s, [, v]) => s + v, 0);
+  return { cores, ...(perSecond ? { usPerMsg: (cores / perSecond) * 1e6 } : {}) };
+}
+
+const cpuCells = (cpu: CpuUse | undefined, perSecond: number | undefined): string[] => {
+  const c = systemCpu(cpu, perSecond);
+  return [fmt(c.cores, 2), fmt(c.usPerMsg), fmt(cpu?.generatorCores, 2), fmt(cpu?.otherCores, 2)];
+};
+const CPU_HEAD = ['cores', 'CPU µs/msg', 'gen cores', 'other cores'];
+
 export function render(r: BenchResults): string {
   const s = r.settings;
   const out: string[] = [];
   out.push(`Hookbridge bench — ${r.startedAt}`);
-  out.push(`machine: ${r.machine.cpus} × ${r.machine.model}, ${r.machine.memoryGiB.toFixed(0)} GiB, node ${r.machine.node}`);
+  out.push(`machine: ${r.machine.cpus} × ${r.machine.model}, ${r.machine.memoryGiB.toFixed(0)} GiB, node ${r.machine.node}, load average at start ${r.machine.loadavgAtStart.map((l) => l.toFixed(2)).join(' ')}`);
   out.push(`RabbitMQ: ${s.rabbitmq}`);
   out.push(`Redis: ${s.redis}`);
   out.push(`load: ${s.bodyBytes} B JSON bodies; closed loop = ${s.clients} concurrent keep-alive clients; warm-up ${s.warmupMs / 1000} s, measured ${s.durationMs / 1000} s per phase`);
+  out.push('CPU: "cores" = the system\'s own processes (broker included, destination excluded); "gen" = the load generator; "other" = the rest of the machine (noise from outside the bench)');
 
   out.push('', '(a) Ingest throughput — POST /webhook/{ns}/{channel} answered 202 only once durably stored, nothing consuming');
-  const ingRow = (name: string, x: ClosedLoopResult | undefined, err?: string): string[] =>
-    x ? [name, fmt(x.rate), fmt(x.latencyMs.p50, 1), fmt(x.latencyMs.p99, 1), rejections(x)] : [name, '—', '—', '—', err ?? 'not run'];
-  out.push(table(['system', 'req/s', 'p50 ms', 'p99 ms', 'errors'], [
+  const ingRow = (name: string, x: (ClosedLoopResult & { cpu?: CpuUse }) | undefined, err?: string): string[] =>
+    x ? [name, fmt(x.rate), fmt(x.latencyMs.p50, 1), fmt(x.latencyMs.p99, 1), rejections(x), ...cpuCells(x.cpu, x.rate)]
+      : [name, '—', '—', '—', err ?? 'not run', '—', '—', '—', '—'];
+  const rc = r.rabbitCeiling;
+  out.push(table(['system', 'req/s', 'p50 ms', 'p99 ms', 'errors', ...CPU_HEAD], [
     ingRow('load generator → no-op server (generator ceiling)', r.generator),
-    r.rabbitCeiling && !r.rabbitCeiling.error
-      ? ['raw amqplib → 1 quorum queue, confirms pipelined ' + `(${r.rabbitCeiling.window} in flight)`, fmt(r.rabbitCeiling.rate), '—', '—', String(r.rabbitCeiling.nacked)]
-      : ['raw amqplib → 1 quorum queue (ceiling)', '—', '—', '—', r.rabbitCeiling?.error ?? 'not run'],
+    rc && !rc.error
+      ? [`raw amqplib → 1 quorum queue, ${rc.window} confirms in flight (ceiling)`, fmt(rc.rate), '—', '—', String(rc.nacked), ...cpuCells(rc.cpu, rc.rate)]
+      : ['raw amqplib → 1 quorum queue (ceiling)', '—', '—', '—', rc?.error ?? 'not run', '—', '—', '—', '—'],
     ingRow('Hookbridge receiver → RabbitMQ (confirms)', r.hookbridge.ingest, r.hookbridge.error),
     ingRow('BullMQ baseline: express → queue.add → Redis', r.bullmq.ingest, r.bullmq.error),
   ]));
 
   out.push('', `(b1) End-to-end throughput at saturation — ${s.clients} clients posting while delivery runs (destination verifies signatures)`);
   const satRow = (x: SystemResults): string[] => x.saturation
-    ? [x.label, fmt(x.saturation.ingest.rate), fmt(x.saturation.deliveredRate), String(x.saturation.badSignature), rejections(x.saturation.ingest)]
-    : [x.label, '—', '—', '—', x.error ?? 'not run'];
-  out.push(table(['system', 'ingested/s', 'delivered/s', 'bad sig', 'ingest errors'], [satRow(r.hookbridge), satRow(r.bullmq)]));
+    ? [x.label, fmt(x.saturation.ingest.rate), fmt(x.saturation.deliveredRate), String(x.saturation.badSignature), rejections(x.saturation.ingest),
+      ...cpuCells(x.saturation.cpu, x.saturation.deliveredRate)]
+    : [x.label, '—', '—', '—', x.error ?? 'not run', '—', '—', '—', '—'];
+  out.push(table(['system', 'ingested/s', 'delivered/s', 'bad sig', 'ingest errors', ...CPU_HEAD], [satRow(r.hookbridge), satRow(r.bullmq)]));
 
   out.push('', `(b2) End-to-end at a fixed offered rate of ${s.rate} msg/s — open loop; latency = scheduled send → destination received`);
   const frRow = (x: SystemResults): string[] => {
     const f = x.fixedRate;
-    if (!f) return [x.label, '—', '—', '—', '—', '—', '—', '—', '—', '—', x.error ?? 'not run'];
+    if (!f) return [x.label, '—', '—', '—', '—', '—', '—', '—', '—', '—', '—', x.error ?? 'not run'];
     return [x.label, String(f.load.sent), fmt(f.achievedRate), rejections(f.load), String(f.missing + f.badSignature), String(f.duplicates),
-      fmt(f.latencyMs.p50, 1), fmt(f.latencyMs.p90, 1), fmt(f.latencyMs.p99, 1), fmt(f.latencyMs.max, 1), fmt(f.load.sendLagMs.p99, 1)];
+      fmt(f.latencyMs.p50, 1), fmt(f.latencyMs.p90, 1), fmt(f.latencyMs.p99, 1), fmt(f.latencyMs.max, 1), fmt(f.load.ingestLatencyMs.p99, 1),
+      fmt(f.load.sendLagMs.p99, 1), fmt(systemCpu(f.cpu, f.achievedRate).cores, 2), fmt(f.cpu.otherCores, 2)];
   };
-  out.push(table(['system', 'sent', 'delivered/s', 'ingest errors', 'lost', 'dupes', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms', 'gen lag p99 ms'],
+  out.push(table(['system', 'sent', 'delivered/s', 'ingest errors', 'lost', 'dupes', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms', '202 p99 ms', 'gen lag p99 ms', 'cores', 'other cores'],
     [frRow(r.hookbridge), frRow(r.bullmq)]));
 
   out.push('', 'Memory — resident set of each server process after its phases (MiB, now / peak)');
@@ -103,7 +127,7 @@ export function render(r: BenchResults): string {
   for (const x of [r.hookbridge, r.bullmq]) {
     for (const [proc, m] of Object.entries(x.memory ?? {})) memRows.push([x.label, proc, fmt(m.rssMiB), fmt(m.peakMiB)]);
   }
-  if (r.rabbitCeiling?.memory) memRows.push(['ceiling', 'raw amqplib publisher', fmt(r.rabbitCeiling.memory.rssMiB), fmt(r.rabbitCeiling.memory.peakMiB)]);
+  if (rc?.memory) memRows.push(['ceiling', 'raw amqplib publisher', fmt(rc.memory.rssMiB), fmt(rc.memory.peakMiB)]);
   out.push(table(['system', 'process', 'RSS', 'peak'], memRows));
 
   out.push('', 'Targets (information only; timings never fail the run)');

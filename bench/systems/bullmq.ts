@@ -1,6 +1,6 @@
 // The baseline system: express + BullMQ ingest process and a BullMQ Worker process on one Redis.
 import path from 'node:path';
-import { start, treeMemory, type Child } from '../lib/proc.ts';
+import { start, type Child } from '../lib/proc.ts';
 import type { Redis } from '../lib/redis.ts';
 import type { BenchChannel, System } from './types.ts';
 
@@ -22,11 +22,7 @@ export async function startBullmq(runDir: string, redis: Redis, dest: { url: str
       await worker.next('ready');
     },
     async purge(channel) { await ingest.request({ type: 'drain', queue: queueOf(channel) }, 'drain:ok'); },
-    memory: () => ({
-      'express+bullmq ingest': treeMemory(ingest.pid),
-      ...(worker ? { 'bullmq worker': treeMemory(worker.pid) } : {}),
-      'redis-server': treeMemory(redis.child.pid),
-    }),
+    pids: () => ({ 'express+bullmq ingest': ingest.pid, 'bullmq worker': worker?.pid, 'redis-server': redis.child.pid }),
     async stop() { await worker?.stop(); await ingest.stop(); },
   };
 }

@@ -1,6 +1,6 @@
 // Orchestrator side of servers/destination.ts.
 import path from 'node:path';
-import { start, treeMemory, waitUntil, type Child, type Memory } from '../lib/proc.ts';
+import { start, waitUntil, type Child } from '../lib/proc.ts';
 import type { LatencySummary } from '../lib/stats.ts';
 
 export interface DestinationReport {
@@ -16,7 +16,7 @@ export interface Destination {
   waitFor(seqFrom: number, seqTo: number, expected: number, timeoutMs: number): Promise<number>;
   /** Waits until no request arrived for quietMs (a purged backlog's in-flight tail has landed). */
   quiesce(quietMs: number, timeoutMs: number): Promise<void>;
-  memory(): Memory;
+  pid: number;
   stop(): Promise<void>;
 }
 
@@ -46,7 +46,7 @@ export async function startDestination(runDir: string, name: string, scheme: 'st
         await new Promise((r) => setTimeout(r, 100));
       }
     },
-    memory: () => treeMemory(child.pid),
+    pid: child.pid,
     stop: () => child.stop(),
   };
 }

@@ -9,7 +9,7 @@ import { parseAllDocuments } from 'yaml';
 import { compileConnector, secretFilePath } from '../../shared/api/compile.ts';
 import { Subscription } from '../../shared/api/v1alpha1.ts';
 import { queueName } from '../../shared/config.ts';
-import { freePort, start, treeMemory, waitUntil, type Child } from '../lib/proc.ts';
+import { freePort, start, waitUntil, type Child } from '../lib/proc.ts';
 import type { BenchRabbit } from '../lib/rabbit.ts';
 import { benchManifests, NAMESPACE, subscriptionOf } from './hookbridge-manifests.ts';
 import type { BenchChannel, System } from './types.ts';
@@ -57,11 +57,7 @@ export async function startHookbridge(runDir: string, rabbit: BenchRabbit, dest:
       const sub = { namespace: NAMESPACE, name: subscriptionOf(channel) };
       await ch.purgeQueue(queueName({ namespace: NAMESPACE, name: channel }, sub));
     },
-    memory: () => ({
-      'hookbridge receiver': treeMemory(receiver.pid),
-      ...(connector ? { 'hookbridge connector': treeMemory(connector.pid) } : {}),
-      ...(rabbit.pid !== undefined ? { 'rabbitmq-server': treeMemory(rabbit.pid) } : {}),
-    }),
+    pids: () => ({ 'hookbridge receiver': receiver.pid, 'hookbridge connector': connector?.pid, 'rabbitmq-server': rabbit.pid }),
     async stop() {
       await amqp.close().catch(() => {});
       await connector?.stop();
