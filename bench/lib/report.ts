@@ -58,7 +58,7 @@ export function table(header: string[], rows: string[][]): string {
   const cell = (c: string, i: number, head: boolean): string =>
     (i > 0 && (head ? numericColumn[i] : isNum(c)) ? c.padStart(widths[i]) : c.padEnd(widths[i]));
   const line = (cells: string[], head = false): string => cells.map((c, i) => cell(c, i, head)).join('  ').trimEnd();
-  return [line(header, true), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
+  return [line(header, true), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map((r) => line(r))].join('\n');
 }
 
 const rejections = (r: { rejected: Record<string, number>; errors: number }): string => {
