@@ -1,0 +1,103 @@
+// `hookbridge connector` and `hookbridge listen` as processes against the real receiver (MemoryBuffer):
+// the config file is re-read when it changes, /metrics exposes the connector rows of docs/metrics.md,
+// SIGTERM drains and exits 0; listen prints one line per delivery.
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { request } from 'undici';
+import { MemoryBuffer } from '../../receiver/buffer/memory/index.ts';
+import { scriptedDestination, startRig, until } from '../../connector/testing/relay.ts';
+
+const root = new URL('../../', import.meta.url).pathname;
+
+function spawnCli(args: string[]): { child: ChildProcess; out: () => string; exited: Promise<number | null> } {
+  const child = spawn(process.execPath, ['cli/main.ts', ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, HOOKBRIDGE_LOG_LEVEL: 'info' } });
+  let out = '';
+  child.stdout?.on('data', (c: Buffer) => { out += c.toString(); });
+  child.stderr?.on('data', (c: Buffer) => { out += c.toString(); });
+  return { child, out: () => out, exited: new Promise((r) => child.once('exit', (code) => r(code))) };
+}
+
+const CONNECTOR_METRICS = [
+  'hookbridge_delivery_attempts_total', 'hookbridge_delivery_duration_seconds', 'hookbridge_delivery_retries_total',
+  'hookbridge_deliveries_in_flight', 'hookbridge_circuit_state', 'hookbridge_connector_connected', 'hookbridge_connector_reconnects_total',
+];
+
+test('hookbridge connector: config re-read on change, /metrics, SIGTERM exits 0', async () => {
+  const a = await scriptedDestination(() => ({ status: 200 }));
+  const b = await scriptedDestination(() => ({ status: 200 }));
+  const buffer = new MemoryBuffer({ sweepIntervalMs: 10 });
+  const r = await startRig({ buffer, destinationUrl: a.url });
+  const file = join(r.secretsDir, 'config.json');
+  writeFileSync(file, JSON.stringify(r.config));
+  const p = spawnCli(['connector', '--config', file, '--secrets-dir', r.secretsDir, '--metrics-port', '0', '--metrics-host', '127.0.0.1']);
+  try {
+    await until(() => p.out(), (o) => o.includes('"msg":"connected"') && o.includes('metricsPort'), 'connector connected');
+    await r.post('one');
+    await a.count(1);
+
+    // a ConfigMap update: new file renamed over the old one
+    writeFileSync(`${file}.new`, JSON.stringify({ ...r.config, subscriptions: [{ ...r.config.subscriptions[0], destination: { url: b.url } }] }));
+    renameSync(`${file}.new`, file);
+    await until(() => p.out(), (o) => o.includes('config changed: applying'), 'config reloaded');
+    await r.post('two');
+    await b.count(1);
+    assert.equal(a.received.length, 1);
+
+    // a broken update is refused; the running config keeps working
+    writeFileSync(`${file}.new`, '{"receiverUrl": 42}');
+    renameSync(`${file}.new`, file);
+    await until(() => p.out(), (o) => o.includes('config change refused'), 'bad config refused');
+    await r.post('three');
+    await b.count(2);
+
+    const port = Number(/"metricsPort":(\d+)/.exec(p.out())?.[1]);
+    const res = await request(`http://127.0.0.1:${port}/metrics`);
+    const text = await res.body.text();
+    for (const name of CONNECTOR_METRICS) assert.match(text, new RegExp(`^# TYPE ${name} `, 'm'), name);
+    assert.match(text, /hookbridge_delivery_attempts_total\{namespace="shop",subscription="sink",outcome="success",code_class="2xx"\} 3/);
+    assert.equal((await request(`http://127.0.0.1:${port}/readyz`)).statusCode, 200);
+    assert.ok(!p.out().includes(r.token), 'token never logged');
+
+    p.child.kill('SIGTERM');
+    assert.equal(await p.exited, 0);
+    assert.match(p.out(), /"msg":"connector stopped"/);
+  } finally {
+    if (p.child.exitCode === null) p.child.kill('SIGKILL');
+    await r.close();
+    await buffer.close();
+    await a.close();
+    await b.close();
+  }
+});
+
+test('hookbridge listen: forwards to a local URL and prints one line per delivery', async () => {
+  const dest = await scriptedDestination((n) => ({ status: n === 1 ? 200 : 404 }));
+  const buffer = new MemoryBuffer({ sweepIntervalMs: 10 });
+  const r = await startRig({ buffer, destinationUrl: 'http://unused.invalid/' });
+  // the token comes from the environment ($HOOKBRIDGE_TOKEN), like every flag, so it is not in `ps`
+  const env = spawn(process.execPath, ['cli/main.ts', 'listen', '--receiver', r.rx.url, '--channel', `${r.channel.namespace}/${r.channel.name}`, '--forward-to', dest.url], {
+    cwd: root, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, HOOKBRIDGE_TOKEN: r.token },
+  });
+  let out = '';
+  env.stdout?.on('data', (c: Buffer) => { out += c.toString(); });
+  env.stderr?.on('data', (c: Buffer) => { out += c.toString(); });
+  try {
+    await until(() => out, (o) => o.includes('Your webhook signing secret is whsec_'), 'listen started');
+    const ok = await r.post('{"a":1}', { 'content-type': 'application/json' });
+    const missing = await r.post('{"a":2}');
+    await until(() => out, (o) => o.includes(ok) && o.includes(missing), 'two delivery lines');
+    assert.match(out, new RegExp(`${ok}\\s+-\\s+→ 200 `));
+    assert.match(out, new RegExp(`${missing}\\s+-\\s+→ 404 .*dead: HTTP 404`));
+    assert.ok(!out.includes(r.token), 'token never printed');
+    env.kill('SIGINT');
+    assert.equal(await new Promise((res) => env.once('exit', res)), 0);
+  } finally {
+    if (env.exitCode === null) env.kill('SIGKILL');
+    await r.close();
+    await buffer.close();
+    await dest.close();
+  }
+});
