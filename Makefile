@@ -54,6 +54,10 @@ lint: deps ## Lint with eslint
 manifests: deps ## Regenerate CRDs (crds/ and chart copy) from the zod schemas
 	node operator/api/generate-crds.ts
 
+.PHONY: docs
+docs: deps ## Regenerate docs/reference.md from the CRDs and values.schema.json
+	node docs/gen-reference.ts
+
 .PHONY: bench
 bench: test-deps ## Benchmarks: ingest and end-to-end vs. BullMQ+Redis baseline and raw RabbitMQ ceiling
 	node bench/run.ts
