@@ -27,7 +27,10 @@ export class AmqpConnection {
   #running = false;
 
   constructor(opts: ConnectionOptions) {
-    this.#opts = { heartbeatSeconds: 10, reconnectMinMs: 100, reconnectMaxMs: 5_000, ...opts };
+    this.#opts = {
+      url: opts.url, logger: opts.logger,
+      heartbeatSeconds: opts.heartbeatSeconds ?? 10, reconnectMinMs: opts.reconnectMinMs ?? 100, reconnectMaxMs: opts.reconnectMaxMs ?? 5_000,
+    };
   }
 
   get model(): ChannelModel | undefined { return this.#up ? this.#model : undefined; }

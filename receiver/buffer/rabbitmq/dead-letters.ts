@@ -59,10 +59,14 @@ export class DeadLetters {
     const letters: DeadLetter[] = [];
     const matched: GetMessage[] = [];
     let settled = 0;
+    let taken = 0;
+    let before = 0;
     try {
+      before = (await ch.checkQueue(dlq)).messageCount;
       for (let i = 0; i < this.#deps.scanLimit; i++) {
         const msg = await ch.get(dlq, { noAck: false });
         if (msg === false) break;
+        taken++;
         const dl = decodeDeadLetter(msg.content, msg.properties, queue);
         if (!matchesFilter(dl, filter)) continue;
         letters.push(dl);
@@ -80,7 +84,24 @@ export class DeadLetters {
     } finally {
       await ch.close().catch(() => {});
     }
+    if (taken > settled) await this.#settle(model, dlq, Math.min(before, before - settled));
     return { letters, settled };
+  }
+
+  /**
+   * The messages a closed channel hands back reach the quorum queue's counters a moment later; wait
+   * (bounded) until the DLQ shows them again, so stats() right after a list or purge are exact.
+   */
+  async #settle(model: ChannelModel, dlq: string, expected: number): Promise<void> {
+    const ch = await model.createChannel().catch(() => undefined);
+    if (!ch) return;
+    ch.on('error', () => {});
+    try {
+      const deadline = Date.now() + 2_000;
+      while (Date.now() < deadline && (await ch.checkQueue(dlq)).messageCount < expected) await new Promise((r) => setTimeout(r, 10));
+    } catch { /* best effort */ } finally {
+      await ch.close().catch(() => {});
+    }
   }
 
   /** Republishes concurrently (confirms pipelined), acks only what the main queue confirmed. */

@@ -6,7 +6,7 @@ import type { ChannelConfig } from '../../../shared/config.ts';
 import type { Logger } from '../../../shared/logger.ts';
 import { queueName } from '../../../shared/config.ts';
 import { DEFAULT_HISTORY_RETENTION_MS } from '../history.ts';
-import { channelTopology, deadLetterQueueName, delayQueueName, dlxName, EVENTS_STREAM, eventsStreamArgs, exchangeName, subscriptionTiers } from './topology.ts';
+import { channelTopology, DEAD_LETTER_EVENTS, deadLetterEventsArgs, deadLetterQueueName, delayQueueName, dlxName, EVENTS_STREAM, eventsStreamArgs, exchangeName, subscriptionTiers } from './topology.ts';
 
 const PRECONDITION_FAILED = 406;
 
@@ -16,38 +16,43 @@ async function open(model: ChannelModel): Promise<Channel> {
   return ch;
 }
 
+/** The history stream and the dead-letter events queue that feeds it. */
 export async function declareEventsStream(model: ChannelModel, retentionMs: number | undefined, maxBytes: number | undefined, logger: Logger): Promise<void> {
-  let ch = await open(model);
+  const args = eventsStreamArgs(retentionMs ?? DEFAULT_HISTORY_RETENTION_MS, maxBytes ?? 1_000_000_000);
+  await assertOrKeep(model, EVENTS_STREAM, args, logger);
+  await assertOrKeep(model, DEAD_LETTER_EVENTS, deadLetterEventsArgs, logger);
+}
+
+/** Declares a queue; if it exists with other arguments, keeps it (checked passively) with a warning. */
+async function assertOrKeep(model: ChannelModel, name: string, args: Record<string, unknown>, logger: Logger): Promise<void> {
+  const ch = await open(model);
   try {
-    await ch.assertQueue(EVENTS_STREAM, { durable: true, arguments: eventsStreamArgs(retentionMs ?? DEFAULT_HISTORY_RETENTION_MS, maxBytes ?? 1_000_000_000) });
+    await ch.assertQueue(name, { durable: true, arguments: args });
+    return;
   } catch (err) {
     if ((err as { code?: number }).code !== PRECONDITION_FAILED) throw err;
-    logger.warn({ queue: EVENTS_STREAM }, 'history stream exists with other retention settings; keeping it');
-    ch = await open(model);
-    await ch.checkQueue(EVENTS_STREAM);
   } finally {
     await ch.close().catch(() => {});
   }
+  logger.warn({ queue: name, wanted: args }, 'queue exists with other arguments; keeping the existing queue (delete it to apply the new settings)');
+  const check = await open(model);
+  try { await check.checkQueue(name); } finally { await check.close().catch(() => {}); }
 }
 
 export async function declareChannelTopology(model: ChannelModel, cfg: ChannelConfig, logger: Logger): Promise<void> {
   const t = channelTopology(cfg);
-  let ch = await open(model);
+  const ch = await open(model);
   try {
     for (const x of t.exchanges) await ch.assertExchange(x.name, x.type, { durable: true });
-    for (const q of t.queues) {
-      try {
-        await ch.assertQueue(q.name, { durable: true, arguments: q.args });
-      } catch (err) {
-        if ((err as { code?: number }).code !== PRECONDITION_FAILED) throw err;
-        logger.warn({ queue: q.name, wanted: q.args }, 'queue exists with other arguments; keeping the existing queue (delete it to apply the new limits)');
-        ch = await open(model);
-        await ch.checkQueue(q.name);
-      }
-    }
-    for (const b of t.bindings) await ch.bindQueue(b.queue, b.exchange, b.key);
   } finally {
     await ch.close().catch(() => {});
+  }
+  for (const q of t.queues) await assertOrKeep(model, q.name, q.args, logger);
+  const bind = await open(model);
+  try {
+    for (const b of t.bindings) await bind.bindQueue(b.queue, b.exchange, b.key);
+  } finally {
+    await bind.close().catch(() => {});
   }
 }
 

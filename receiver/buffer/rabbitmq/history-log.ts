@@ -1,8 +1,8 @@
 // Durable message history: events are appended, in compressed batches, to the stream `hb.events`
 // (x-max-age = retention) and tailed back into a bounded in-memory index. recordEvent never waits: the
 // batch goes out every flushMs (or at batchSize) with a confirm, and is kept for the next try if the
-// broker is away. The channels' dead-letter exchanges also feed the stream, so broker-side outcomes
-// (TTL expiry, delivery limit) reach the history without anyone watching the DLQs.
+// broker is away. Broker-side outcomes (TTL expiry, delivery limit) arrive as dead-letter copies in
+// `hb.dead-letter-events`; they are turned into events and acked once those events are confirmed.
 import { randomUUID } from 'node:crypto';
 import { promisify } from 'node:util';
 import zlib from 'node:zlib';
@@ -12,24 +12,35 @@ import { HistoryIndex, type HistoryOptions } from '../history.ts';
 import type { MessageEvent } from '../types.ts';
 import { latestDeath } from './codec.ts';
 import type { Publisher } from './publisher.ts';
-import { EVENTS_STREAM } from './topology.ts';
+import { DEAD_LETTER_EVENTS, EVENTS_STREAM } from './topology.ts';
 
 const deflate = promisify(zlib.deflateRaw);
 const WRITER = 'hb-writer';
+const MARKER = 'hb-marker';
 const MAX_PENDING = 100_000;
 
-export interface HistoryLogOptions extends HistoryOptions { logger: Logger; publisher: Publisher; clock: () => number; flushMs?: number; batchSize?: number }
+export interface HistoryLogOptions extends HistoryOptions {
+  logger: Logger;
+  publisher: Publisher;
+  clock: () => number;
+  flushMs?: number;
+  batchSize?: number;
+  /** How long attach() waits for the tail to reach the end of the stream. */
+  catchUpMs?: number;
+}
 
 export class HistoryLog {
   readonly index: HistoryIndex;
   readonly #o: HistoryLogOptions;
   readonly #writer = randomUUID();
+  readonly #retentionMs: number;
   #pending: MessageEvent[] = [];
+  #acks: { ch: Channel; msg: ConsumeMessage }[] = []; // dead-letter copies whose events are pending
   #timer: NodeJS.Timeout | undefined;
   #flushing: Promise<void> | undefined;
-  #ch: Channel | undefined;
+  #tail: Channel | undefined;
   #offset: number | undefined;
-  readonly #retentionMs: number;
+  #markers = new Map<string, () => void>();
 
   constructor(o: HistoryLogOptions) {
     this.#o = o;
@@ -48,40 +59,55 @@ export class HistoryLog {
     else this.#timer ??= setTimeout(() => { this.#timer = undefined; void this.flush(); }, this.#o.flushMs ?? 100);
   }
 
-  /** Sends what is pending (one batch in flight at a time); on failure keeps it for the next flush. */
+  /** Sends what is pending (one flush at a time); on failure keeps it and tries again shortly. */
   flush(): Promise<void> {
     this.#flushing ??= (async () => {
+      const acks = this.#acks.splice(0);
       try {
-        while (this.#pending.length > 0 && this.#o.publisher.ready) {
+        while (this.#pending.length > 0) {
+          if (!this.#o.publisher.ready) throw new Error('not connected');
           const batch = this.#pending.splice(0, this.#o.batchSize ?? 500);
           try {
-            const body = await deflate(Buffer.from(JSON.stringify(batch)));
-            await this.#o.publisher.publish('', EVENTS_STREAM, body, { persistent: true, contentType: 'application/json', contentEncoding: 'deflate', headers: { [WRITER]: this.#writer }, mandatory: true });
+            await this.#publish(await deflate(Buffer.from(JSON.stringify(batch))), {});
           } catch (err) {
             this.#pending.unshift(...batch);
-            this.#o.logger.warn({ err: (err as Error).message, events: batch.length }, 'message history write failed; will retry');
-            break;
+            throw err;
           }
         }
+        for (const a of acks) { try { a.ch.ack(a.msg); } catch { /* channel gone: the copy comes back, its event is idempotent */ } }
+      } catch (err) {
+        this.#acks.unshift(...acks);
+        this.#o.logger.warn({ err: (err as Error).message, events: this.#pending.length }, 'message history write failed; will retry');
+        this.#timer ??= setTimeout(() => { this.#timer = undefined; void this.flush(); }, 1_000);
       } finally { this.#flushing = undefined; }
     })();
     return this.#flushing;
   }
 
-  /** Tails the stream from where it left off (first time: the start of the retention window). */
+  /** Tails the stream from where it left off (first time: the start of the retention window), then catches up. */
   async attach(model: ChannelModel): Promise<void> {
-    const ch = await model.createChannel();
-    ch.on('error', (err: Error) => this.#o.logger.warn({ err: err.message }, 'rabbitmq history channel error'));
-    await ch.prefetch(1000);
+    const tail = await model.createChannel();
+    tail.on('error', (err: Error) => this.#o.logger.warn({ err: err.message }, 'rabbitmq history channel error'));
+    await tail.prefetch(1000);
     const from = this.#offset === undefined
       ? { '!': 'timestamp', value: Math.floor((this.#o.clock() - this.#retentionMs) / 1000) }
       : this.#offset + 1;
-    this.#ch = ch;
-    await ch.consume(EVENTS_STREAM, (msg) => { if (msg && this.#ch === ch) void this.#apply(ch, msg); }, { noAck: false, arguments: { 'x-stream-offset': from } });
+    this.#tail = tail;
+    await tail.consume(EVENTS_STREAM, (msg) => { if (msg && this.#tail === tail) this.#apply(tail, msg); }, { noAck: false, arguments: { 'x-stream-offset': from } });
+
+    const dead = await model.createChannel();
+    dead.on('error', (err: Error) => this.#o.logger.warn({ err: err.message }, 'rabbitmq dead-letter events channel error'));
+    await dead.prefetch(500);
+    await dead.consume(DEAD_LETTER_EVENTS, (msg) => { if (msg) this.#deadLettered(dead, msg); }, { noAck: false });
+
+    await this.#catchUp();
     if (this.#pending.length > 0) void this.flush();
   }
 
-  detach(): void { this.#ch = undefined; }
+  detach(): void {
+    this.#tail = undefined;
+    this.#acks = []; // their channel is gone; the broker redelivers them
+  }
 
   async close(): Promise<void> {
     clearTimeout(this.#timer);
@@ -89,25 +115,52 @@ export class HistoryLog {
     await this.flush();
   }
 
-  async #apply(ch: Channel, msg: ConsumeMessage): Promise<void> {
+  /** Appends a marker and waits (bounded) until the tail reads it: the index then holds the whole stream. */
+  async #catchUp(): Promise<void> {
+    const id = randomUUID();
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      await Promise.race([
+        Promise.all([new Promise<void>((resolve) => this.#markers.set(id, resolve)), this.#publish(Buffer.alloc(0), { [MARKER]: id })]),
+        new Promise((resolve) => { timer = setTimeout(resolve, this.#o.catchUpMs ?? 10_000); }),
+      ]);
+    } catch (err) {
+      this.#o.logger.warn({ err: (err as Error).message }, 'message history catch-up incomplete');
+    } finally {
+      clearTimeout(timer);
+      this.#markers.delete(id);
+    }
+  }
+
+  #publish(body: Buffer, headers: Record<string, unknown>): Promise<void> {
+    return this.#o.publisher.publish('', EVENTS_STREAM, body, { persistent: true, contentType: 'application/json', contentEncoding: 'deflate', headers: { [WRITER]: this.#writer, ...headers }, mandatory: true });
+  }
+
+  /** Synchronous, so entries apply in stream order and the catch-up marker comes after all before it. */
+  #apply(ch: Channel, msg: ConsumeMessage): void {
     const h = msg.properties.headers ?? {};
     this.#offset = Number(h['x-stream-offset']);
     ch.ack(msg);
+    const marker = h[MARKER];
+    if (marker !== undefined) { this.#markers.get(String(marker))?.(); return; }
+    if (String(h[WRITER]) === this.#writer) return; // applied when recorded
     try {
-      if (h[WRITER] !== undefined) {
-        if (String(h[WRITER]) === this.#writer) return; // applied when recorded
-        const events = JSON.parse((await promisify(zlib.inflateRaw)(msg.content)).toString()) as MessageEvent[];
-        for (const e of events) this.index.add(e);
-      } else {
-        const death = latestDeath(msg.properties);
-        if (!death || msg.properties.messageId === undefined) return;
-        this.index.add({
-          id: String(msg.properties.messageId), at: death.at, kind: 'state', subscription: msg.fields.routingKey,
-          state: death.reason === 'expired' ? 'expired' : 'dead_lettered', reason: death.reason,
-        });
-      }
+      const events = JSON.parse(zlib.inflateRawSync(msg.content).toString()) as MessageEvent[];
+      for (const e of events) this.index.add(e);
     } catch (err) {
       this.#o.logger.warn({ err: (err as Error).message }, 'unreadable message history entry skipped');
     }
+  }
+
+  /** A broker dead-lettering: one state event for the subscription (the routing key is "ns/name"). */
+  #deadLettered(ch: Channel, msg: ConsumeMessage): void {
+    const death = latestDeath(msg.properties);
+    if (!death || msg.properties.messageId === undefined) { ch.ack(msg); return; }
+    this.record({
+      // x-death time has 1 s precision: the end of that second keeps it after the events that led to it.
+      id: String(msg.properties.messageId), at: death.at ? death.at + 999 : this.#o.clock(), kind: 'state', subscription: msg.fields.routingKey,
+      state: death.reason === 'expired' ? 'expired' : 'dead_lettered', reason: death.reason,
+    });
+    this.#acks.push({ ch, msg });
   }
 }

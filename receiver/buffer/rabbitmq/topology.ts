@@ -5,11 +5,20 @@
 //        ▲                                              │ TTL expiry / delivery limit
 //        │ dead-letter after the tier's TTL             ▼ dead-letter (at-least-once)
 //   quorum delay queues <queueName>.retry.<ms>ms     exchange hb.<ns>.<ch>.dlx (topic) ──▶ <queueName>.dlq
-//   (retry() publishes here directly)                                        └── '#' ──▶ stream hb.events
+//   (retry() publishes here directly)                  └── '#' ──▶ quorum hb.dead-letter-events (consumed
+//                                                          into the history stream hb.events)
 import { queueName, type ChannelConfig, type ObjectKey, type SubscriptionRoute } from '../../../shared/config.ts';
 import { retryTiers } from '../filter.ts';
 
 export const EVENTS_STREAM = 'hb.events';
+/**
+ * Copies of broker dead-letterings (TTL expiry, delivery limit), turned into history events by whichever
+ * buffer consumes them. A quorum queue rather than the stream itself: a stream drops the x-death header,
+ * and after a retry x-first-death names the delay queue, so only x-death tells why the message died.
+ * drop-head so it always accepts (at-least-once dead-lettering would otherwise stall on it).
+ */
+export const DEAD_LETTER_EVENTS = 'hb.dead-letter-events';
+export const deadLetterEventsArgs = { 'x-queue-type': 'quorum', 'x-max-length': 100_000, 'x-overflow': 'drop-head' };
 
 export const exchangeName = (ch: ObjectKey): string => `hb.${ch.namespace}.${ch.name}`;
 export const dlxName = (ch: ObjectKey): string => `${exchangeName(ch)}.dlx`;
@@ -67,7 +76,7 @@ export function channelTopology(ch: ChannelConfig): ChannelTopology {
   const t: ChannelTopology = {
     exchanges: [{ name: exchangeName(ch), type: 'direct' }, { name: dlxName(ch), type: 'topic' }],
     queues: [],
-    bindings: [{ queue: EVENTS_STREAM, exchange: dlxName(ch), key: '#' }],
+    bindings: [{ queue: DEAD_LETTER_EVENTS, exchange: dlxName(ch), key: '#' }],
   };
   for (const sub of ch.subscriptions) {
     const main = queueName(ch, sub);

@@ -1,0 +1,105 @@
+// The buffer conformance suite against a real RabbitMQ (test/harness), plus what only a broker can
+// show: losing it, restarting it, and many confirms in flight at once.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { createLogger } from '../../shared/logger.ts';
+import { Inbox, channelConfig, eventually, message, runConformance } from '../../receiver/buffer/conformance.ts';
+import { RabbitBuffer } from '../../receiver/buffer/rabbitmq/index.ts';
+import { BufferError } from '../../receiver/buffer/types.ts';
+import { startRabbit, type Rabbit } from '../harness/rabbitmq.ts';
+
+const logger = createLogger({ name: 'buffer-test', level: process.env.HOOKBRIDGE_LOG_LEVEL ?? 'silent' });
+let rabbit: Rabbit;
+let buffer: RabbitBuffer;
+const make = (): RabbitBuffer => new RabbitBuffer({ url: rabbit.url, logger, reconnectMinMs: 50, reconnectMaxMs: 500, history: { flushMs: 20 }, fullRecheckMs: 100 });
+
+before(async () => {
+  rabbit = await startRabbit();
+  console.log(`rabbitmq ready in ${rabbit.startupMs} ms`);
+  buffer = make();
+  await buffer.connect();
+});
+after(async () => {
+  await buffer?.close();
+  await rabbit?.dispose();
+});
+
+runConformance('rabbitmq', () => buffer);
+
+describe('RabbitMQ only', () => {
+  test('many publishes in flight at once are all confirmed, and all arrive', async () => {
+    const ch = channelConfig({ maxQueueSize: 10_000 });
+    await buffer.declareChannel(ch);
+    const s1 = { namespace: 'ns-a', name: 's1' };
+    const msgs = Array.from({ length: 2000 }, () => message(ch, { body: Buffer.alloc(512, 7) }));
+    const t0 = performance.now();
+    await Promise.all(msgs.map((m) => buffer.publish(m, [s1])));
+    const ms = performance.now() - t0;
+    console.log(`2000 concurrent publishes (512 B) confirmed in ${ms.toFixed(0)} ms (${Math.round(2000 / (ms / 1000))} msg/s)`);
+    assert.equal((await buffer.stats({ channel: ch, subscription: s1 })).messagesQueued, 2000);
+    await buffer.removeChannel(ch, { deleteQueues: true });
+  });
+
+  test('broker restart: delivery count survives, publish fails fast while down, then everything resumes', async () => {
+    const b = make();
+    await b.connect();
+    const ch = channelConfig();
+    await b.declareChannel(ch);
+    const s1 = { namespace: 'ns-a', name: 's1' };
+    const q1 = { channel: ch, subscription: s1 };
+    const m = message(ch);
+    await b.publish(m, [s1]);
+    const inbox = await Inbox.open(b, q1, 1);
+    await (await inbox.next()).release();
+    assert.equal((await inbox.next()).deliveryCount, 1);
+
+    await rabbit.stop();
+    await eventually(async () => assert.equal(b.isConnected(), false), 'disconnect noticed');
+    const t0 = performance.now();
+    await assert.rejects(b.publish(message(ch), [s1]), (e: unknown) => e instanceof BufferError && e.code === 'buffer_error');
+    const rejectMs = performance.now() - t0;
+    console.log(`publish while the broker is down rejected in ${rejectMs.toFixed(1)} ms`);
+    await assert.rejects(b.stats(q1), BufferError);
+
+    await rabbit.start();
+    await eventually(async () => assert.equal(b.isConnected(), true), 'reconnected', 30_000);
+    const d = await inbox.next(10_000);
+    assert.equal(d.message.id, m.id);
+    assert.equal(d.deliveryCount, 2, 'x-delivery-count survived the restart (1 release + 1 lost with the connection)');
+    await d.ack();
+    const after = message(ch);
+    await b.publish(after, [s1]);
+    assert.equal((await inbox.next()).message.id, after.id);
+    await inbox.close();
+    await b.close();
+  });
+
+  test('hard kill: the buffer reconnects, re-declares its topology and a new buffer sees the history', async () => {
+    await eventually(async () => assert.equal(buffer.isConnected(), true), 'back from the previous restart', 30_000);
+    const ch = channelConfig();
+    await buffer.declareChannel(ch);
+    const s1 = { namespace: 'ns-a', name: 's1' };
+    const q1 = { channel: ch, subscription: s1 };
+    const m = message(ch);
+    await buffer.publish(m, [s1]);
+    const inbox = await Inbox.open(buffer, q1, 5);
+    await (await inbox.next()).ack({ statusCode: 200, latencyMs: 1 });
+    await eventually(async () => {
+      const fresh = make();
+      await fresh.connect();
+      try { assert.equal((await fresh.messageHistory(m.id))?.subscriptions['ns-a/s1']?.state, 'delivered'); } finally { await fresh.close(); }
+    }, 'history written to the stream');
+
+    await rabbit.kill();
+    await rabbit.start();
+    await eventually(async () => assert.equal(buffer.isConnected(), true), 'reconnected', 30_000);
+    const m2 = message(ch);
+    await buffer.publish(m2, [s1]);
+    assert.equal((await inbox.next()).message.id, m2.id, 'consumer re-established');
+    await inbox.close();
+    const fresh = make();
+    await fresh.connect();
+    assert.equal((await fresh.messageHistory(m.id))?.subscriptions['ns-a/s1']?.state, 'delivered', 'history survived the kill');
+    await fresh.close();
+  });
+});
