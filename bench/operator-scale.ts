@@ -63,6 +63,7 @@ async function main(): Promise<void> {
     console.log(`all Ready after:                     ${((allReady - t0) / 1000).toFixed(1)} s from the first create`);
     console.log(`reconciles:                          ${n}`);
     console.log(`operator apiserver requests:         ${sum(op)} (${fmt(op.requests)}), watches not counted`);
+    console.log(`  by resource: ${fmt(op.requestsByResource)}`);
     console.log(`requests per reconcile:              ${(sum(op) / n).toFixed(2)} (writes ${(sum(op, WRITES) / n).toFixed(2)})`);
     console.log(`writes per (channel+subscription):   ${(sum(op, WRITES) / N).toFixed(2)}`);
     const connectors = await must(kube, ['get', 'deployments', '-A', '-l', 'app.kubernetes.io/name=hookbridge-connector', '-o', 'name']);

@@ -9,6 +9,7 @@ import path from 'node:path';
 import { parseFlags, usage } from '../cli/flags.ts';
 import { measureGenerator, measureRabbitCeiling } from './ceilings.ts';
 import { BODY_BYTES } from './lib/payload.ts';
+import type { CpuUse } from './lib/cpu.ts';
 import { treeMemory, type Memory } from './lib/proc.ts';
 import { startBenchRabbit, type BenchRabbit } from './lib/rabbit.ts';
 import { REDIS_DURABILITY, startRedis } from './lib/redis.ts';
@@ -52,6 +53,12 @@ const results: BenchResults = {
   bullmq: { label: 'BullMQ + Redis' },
   notes: [],
 };
+
+function phaseCpu(r: BenchResults): CpuUse[] {
+  const all = [r.generator?.cpu, r.rabbitCeiling?.cpu, r.rabbitAtClients?.cpu];
+  for (const x of [r.hookbridge, r.bullmq]) all.push(x.ingest?.cpu, x.saturation?.cpu, x.fixedRate?.cpu);
+  return all.filter((c): c is CpuUse => c !== undefined);
+}
 
 function memoryOf(pids: Record<string, number | undefined>): Record<string, Memory> {
   const out: Record<string, Memory> = {};
@@ -106,6 +113,7 @@ async function main(): Promise<void> {
     log('raw RabbitMQ publish-confirm ceiling');
     try {
       results.rabbitCeiling = await measureRabbitCeiling(runDir, rabbit, flags['bench-window'], timing.warmupMs, timing.durationMs);
+      results.rabbitAtClients = await measureRabbitCeiling(runDir, rabbit, timing.clients, timing.warmupMs, Math.min(timing.durationMs, 5_000));
     } catch (err) {
       results.rabbitCeiling = { rate: 0, confirmed: 0, nacked: 0, window: flags['bench-window'], memory: { rssMiB: 0, peakMiB: 0, processes: 0 }, error: String(err).split('\n')[0] };
     }
@@ -127,6 +135,10 @@ async function main(): Promise<void> {
       }
     }
     if (rabbit.pid !== undefined) results.notes.push('RabbitMQ memory is in the Hookbridge rows (rabbitmq-server); it also served the raw ceiling.');
+    const noisy = Math.max(...phaseCpu(results).map((c) => c.otherCores));
+    if (noisy > 0.25) {
+      results.notes.push(`other work on the machine used up to ${noisy.toFixed(2)} of ${results.machine.cpus} cores during a phase: rates and latencies are disturbed; compare CPU µs/msg, or rerun on an idle machine`);
+    }
   } finally {
     results.finishedAt = new Date().toISOString();
     await rabbit?.stop();

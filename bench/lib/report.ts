@@ -22,6 +22,8 @@ export interface BenchResults {
   settings: { clients: number; warmupMs: number; durationMs: number; rate: number; bodyBytes: number; rabbitmq: string; redis: string };
   generator?: GeneratorCeiling;
   rabbitCeiling?: RabbitCeiling;
+  /** The same raw publisher with only as many confirms in flight as the closed loop has clients. */
+  rabbitAtClients?: RabbitCeiling;
   hookbridge: SystemResults;
   bullmq: SystemResults;
   notes: string[];
@@ -95,11 +97,13 @@ export function render(r: BenchResults): string {
     x ? [name, fmt(x.rate), fmt(x.latencyMs.p50, 1), fmt(x.latencyMs.p99, 1), rejections(x), ...cpuCells(x.cpu, x.rate)]
       : [name, '—', '—', '—', err ?? 'not run', '—', '—', '—', '—'];
   const rc = r.rabbitCeiling;
+  const rabbitRow = (c: RabbitCeiling | undefined): string[] => (c && !c.error
+    ? [`raw amqplib → 1 quorum queue, ${c.window} confirms in flight`, fmt(c.rate), '—', '—', String(c.nacked), ...cpuCells(c.cpu, c.rate)]
+    : ['raw amqplib → 1 quorum queue', '—', '—', '—', c?.error ?? 'not run', '—', '—', '—', '—']);
   out.push(table(['system', 'req/s', 'p50 ms', 'p99 ms', 'errors', ...CPU_HEAD], [
     ingRow('load generator → no-op server (generator ceiling)', r.generator),
-    rc && !rc.error
-      ? [`raw amqplib → 1 quorum queue, ${rc.window} confirms in flight (ceiling)`, fmt(rc.rate), '—', '—', String(rc.nacked), ...cpuCells(rc.cpu, rc.rate)]
-      : ['raw amqplib → 1 quorum queue (ceiling)', '—', '—', '—', rc?.error ?? 'not run', '—', '—', '—', '—'],
+    rabbitRow(rc),
+    ...(r.rabbitAtClients ? [rabbitRow(r.rabbitAtClients)] : []),
     ingRow('Hookbridge receiver → RabbitMQ (confirms)', r.hookbridge.ingest, r.hookbridge.error),
     ingRow('BullMQ baseline: express → queue.add → Redis', r.bullmq.ingest, r.bullmq.error),
   ]));
@@ -129,6 +133,18 @@ export function render(r: BenchResults): string {
   }
   if (rc?.memory) memRows.push(['ceiling', 'raw amqplib publisher', fmt(rc.memory.rssMiB), fmt(rc.memory.peakMiB)]);
   out.push(table(['system', 'process', 'RSS', 'peak'], memRows));
+
+  out.push('', 'CPU per message by process (µs; ingest per accepted request, end-to-end per delivered message)');
+  const cpuRows: string[][] = [];
+  for (const x of [r.hookbridge, r.bullmq]) {
+    const phases: [string, CpuUse | undefined, number | undefined][] = [
+      ['ingest', x.ingest?.cpu, x.ingest?.rate], ['saturation', x.saturation?.cpu, x.saturation?.deliveredRate], ['fixed rate', x.fixedRate?.cpu, x.fixedRate?.achievedRate]];
+    const procs = new Set(phases.flatMap(([, c]) => Object.keys(c?.cores ?? {})));
+    for (const proc of procs) {
+      cpuRows.push([x.label, proc, ...phases.map(([, c, rate]) => (c && rate && c.cores[proc] !== undefined ? fmt((c.cores[proc] / rate) * 1e6) : '—'))]);
+    }
+  }
+  out.push(table(['system', 'process', 'ingest', 'saturation', 'fixed rate'], cpuRows));
 
   out.push('', 'Targets (information only; timings never fail the run)');
   out.push(table(['target', 'measured', 'result'], verdicts(r).map((v) => [v.target, v.value, v.pass === undefined ? 'n/a' : v.pass ? 'PASS' : 'MISS'])));
