@@ -144,8 +144,10 @@ export class Deliverer {
       ...(m.eventType ? { eventType: m.eventType } : {}),
       ...(result?.statusCode !== undefined ? { status: result.statusCode } : {}),
     };
-    const log = this.d.logger.child({ messageId: m.id, channel: this.d.sub.channel.namespace + '/' + this.d.sub.channel.name, subscription: report.subscription, traceId: traceIdOf(m.traceparent), attempt: m.attempt });
     const withResult = result ? { result } : {};
+    // The hot path (success at info level) builds no child logger.
+    if (o.kind === 'success' && !this.d.logger.isLevelEnabled('debug')) return { frame: { type: 'ack', id: m.id, ...withResult }, report };
+    const log = this.d.logger.child({ messageId: m.id, channel: this.d.sub.channel.namespace + '/' + this.d.sub.channel.name, subscription: report.subscription, traceId: traceIdOf(m.traceparent), attempt: m.attempt });
     switch (o.kind) {
       case 'success':
         log.debug({ status: report.status, latencyMs: report.latencyMs }, 'delivered');
