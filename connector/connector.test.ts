@@ -13,6 +13,7 @@ import { startConnector } from './connector.ts';
 import type { DeliveryReport } from './delivery/deliver.ts';
 import { eventually, messageFrame, startFakeReceiver } from './testing/fake-receiver.ts';
 import { writeSecretVolume } from './testing/kubelet-secret.ts';
+import { track } from './testing/cleanup.ts';
 
 const SECRET = 'whsec_' + Buffer.from('connector-test-signing-secret-32').toString('base64');
 
@@ -25,7 +26,7 @@ async function destination(handler: (req: IncomingMessage, n: number) => number 
     req.on('end', async () => { bodies.push(Buffer.concat(chunks)); res.writeHead(await handler(req, ++n)).end(); });
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hooks`, bodies, close: () => { server.closeAllConnections(); return new Promise((r) => server.close(r)); } };
+  return track({ url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hooks`, bodies, close: () => { server.closeAllConnections(); return new Promise((r) => server.close(r)); } });
 }
 
 async function setup(destUrl: string, receiverUrl: string) {
@@ -46,12 +47,13 @@ async function setup(destUrl: string, receiverUrl: string) {
   const registry = createRegistry({ defaults: false });
   const reports: DeliveryReport[] = [];
   const connector = await startConnector({ config, secretsDir: dir, logger, registry, onDelivery: (r) => reports.push(r), tuning: { backoff: { baseMs: 20, capMs: 100 } } });
+  track({ close: () => connector.close(100) });
   return { dir, config, logs, registry, reports, connector, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
 test('end to end against a fake receiver: delivered, signed, acked, metrics up', async () => {
   const dest = await destination(() => 200);
-  const rx = await startFakeReceiver({ tokens: new Set(['hbt_good']) });
+  const rx = track(await startFakeReceiver({ tokens: new Set(['hbt_good']) }));
   const s = await setup(dest.url, rx.url);
   const c = await rx.connection(1);
   assert.equal(c.url, '/connect/stream/demo/github?window=4');
@@ -75,7 +77,7 @@ test('graceful shutdown: in-flight deliveries finish and are acked before the st
   let release!: () => void;
   const gate = new Promise<void>((r) => { release = r; });
   const dest = await destination(async () => { await gate; return 200; });
-  const rx = await startFakeReceiver({ tokens: new Set(['hbt_good']) });
+  const rx = track(await startFakeReceiver({ tokens: new Set(['hbt_good']) }));
   const s = await setup(dest.url, rx.url);
   const c = await rx.connection(1);
   const m = messageFrame();
@@ -96,7 +98,7 @@ test('graceful shutdown: in-flight deliveries finish and are acked before the st
 
 test('graceful shutdown past the deadline: the slow delivery is cut short and nacked for retry', async () => {
   const dest = await destination(() => new Promise<number>(() => { /* never answers */ }));
-  const rx = await startFakeReceiver({ tokens: new Set(['hbt_good']) });
+  const rx = track(await startFakeReceiver({ tokens: new Set(['hbt_good']) }));
   const s = await setup(dest.url, rx.url);
   const c = await rx.connection(1);
   const m = messageFrame();
@@ -113,7 +115,7 @@ test('graceful shutdown past the deadline: the slow delivery is cut short and na
 test('update(): a changed destination restarts only that subscription', async () => {
   const a = await destination(() => 200);
   const b = await destination(() => 200);
-  const rx = await startFakeReceiver({ tokens: new Set(['hbt_good']) });
+  const rx = track(await startFakeReceiver({ tokens: new Set(['hbt_good']) }));
   const s = await setup(a.url, rx.url);
   const first = await rx.connection(1);
   await s.connector.update({ ...s.config, subscriptions: [{ ...s.config.subscriptions[0], destination: { url: b.url } }] });

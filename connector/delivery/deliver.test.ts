@@ -13,6 +13,7 @@ import { connectorMetrics } from '../metrics.ts';
 import { HttpSender } from './attempt.ts';
 import { Deliverer } from './deliver.ts';
 import { DestinationGuard } from './guard.ts';
+import { track } from '../testing/cleanup.ts';
 
 const SECRET = 'whsec_' + Buffer.from('a-32-byte-long-signing-secret!!!').toString('base64');
 
@@ -29,7 +30,7 @@ async function destination(replies: (n: number) => Reply) {
     });
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hooks`, got, close: () => { server.closeAllConnections(); return new Promise((r) => server.close(r)); } };
+  return track({ url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hooks`, got, close: () => { server.closeAllConnections(); return new Promise((r) => server.close(r)); } });
 }
 
 function setup(url: string, delivery: Partial<ConnectorSubscription['delivery']> = {}) {
@@ -42,7 +43,7 @@ function setup(url: string, delivery: Partial<ConnectorSubscription['delivery']>
   const registry = createRegistry({ defaults: false });
   const logs: string[] = [];
   const logger = createLogger({ name: 't', level: 'debug', destination: new Writable({ write(c, _e, cb) { logs.push(String(c)); cb(); } }) });
-  const sender = new HttpSender({ connections: 4 });
+  const sender = track(new HttpSender({ connections: 4 }));
   const d = new Deliverer({ sub, signingSecrets: () => [SECRET], guard: new DestinationGuard({ namespace: 'team-a' }), sender, clock: systemClock, metrics: connectorMetrics(registry), logger });
   return { d, registry, logs, sender };
 }

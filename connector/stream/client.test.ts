@@ -13,6 +13,7 @@ import { ackUrl, sseUrl, websocketUrl } from './url.ts';
 import { dialWebSocket } from './websocket.ts';
 import { eventually, messageFrame, startFakeReceiver } from '../testing/fake-receiver.ts';
 import { writeSecretVolume } from '../testing/kubelet-secret.ts';
+import { track } from '../testing/cleanup.ts';
 
 const channel = { namespace: 'demo', name: 'github' };
 
@@ -36,15 +37,15 @@ function harness(receiverUrl: string, opts: { sse?: boolean; token?: string } = 
     events: { onMessage: (frame, session) => got.push({ frame, session }) },
     onReconnectAttempt: () => { reconnects++; },
   });
-  return {
+  return track({
     client, got, logs, secretDir, get reconnects() { return reconnects; },
     rotate: (t: string) => writeSecretVolume(secretDir, { token: t }),
     async close() { await client.stop(); token.stop(); rmSync(dir, { recursive: true, force: true }); },
-  };
+  });
 }
 
 test('websocket: bearer token, window, hello, messages in, acks out, pings answered', async () => {
-  const rx = await startFakeReceiver({ tokens: new Set(['hbt_good']) });
+  const rx = track(await startFakeReceiver({ tokens: new Set(['hbt_good']) }));
   const h = harness(rx.url);
   h.client.start();
   const c = await rx.connection(1);
@@ -67,7 +68,7 @@ test('websocket: bearer token, window, hello, messages in, acks out, pings answe
 });
 
 test('reconnects with backoff after the server drops the stream, forever', async () => {
-  const rx = await startFakeReceiver({ tokens: new Set(['hbt_good']) });
+  const rx = track(await startFakeReceiver({ tokens: new Set(['hbt_good']) }));
   const h = harness(rx.url);
   h.client.start();
   for (let i = 1; i <= 3; i++) (await rx.connection(i)).close(1011, 'server restart');
@@ -80,7 +81,7 @@ test('reconnects with backoff after the server drops the stream, forever', async
 
 test('token file swapped kubelet-style → reconnects with the new token', async () => {
   const tokens = new Set(['hbt_old', 'hbt_new']);
-  const rx = await startFakeReceiver({ tokens });
+  const rx = track(await startFakeReceiver({ tokens }));
   const h = harness(rx.url, { token: 'hbt_old' });
   h.client.start();
   const first = await rx.connection(1);
@@ -95,7 +96,7 @@ test('token file swapped kubelet-style → reconnects with the new token', async
 
 test('4001 is logged clearly and retried until a rotated token works', async () => {
   const tokens = new Set(['hbt_new']);
-  const rx = await startFakeReceiver({ tokens });
+  const rx = track(await startFakeReceiver({ tokens }));
   const h = harness(rx.url, { token: 'hbt_revoked' });
   h.client.start();
   await rx.connection(2); // refused, and tried again
@@ -109,7 +110,7 @@ test('4001 is logged clearly and retried until a rotated token works', async () 
 });
 
 test('an upgrade refused with HTTP 401 maps to 4001', async () => {
-  const rx = await startFakeReceiver({ tokens: new Set(['hbt_new']), rejectUpgrade: true });
+  const rx = track(await startFakeReceiver({ tokens: new Set(['hbt_new']), rejectUpgrade: true }));
   const h = harness(rx.url, { token: 'hbt_bad' });
   h.client.start();
   await eventually(() => /invalid or revoked token \(4001\).*token not accepted/.test(h.logs.join('')), '4001 log');
@@ -118,7 +119,7 @@ test('an upgrade refused with HTTP 401 maps to 4001', async () => {
 });
 
 test('a silent server is dropped after 3 heartbeat intervals and the client reconnects', async () => {
-  const rx = await startFakeReceiver({ tokens: new Set(['hbt_good']), heartbeatMs: 40, silent: true });
+  const rx = track(await startFakeReceiver({ tokens: new Set(['hbt_good']), heartbeatMs: 40, silent: true }));
   const h = harness(rx.url);
   h.client.start();
   const first = await rx.connection(1);
@@ -132,7 +133,7 @@ test('a silent server is dropped after 3 heartbeat intervals and the client reco
 });
 
 test('sse: hello and messages as events, acks POSTed with the session', async () => {
-  const rx = await startFakeReceiver({ tokens: new Set(['hbt_good']) });
+  const rx = track(await startFakeReceiver({ tokens: new Set(['hbt_good']) }));
   const h = harness(rx.url, { sse: true });
   h.client.start();
   const c = await rx.connection(1);
@@ -154,7 +155,7 @@ test('sse: hello and messages as events, acks POSTed with the session', async ()
 });
 
 test('sse: 401 with {code: 4001} is a 4001', async () => {
-  const rx = await startFakeReceiver({ tokens: new Set(['hbt_good']) });
+  const rx = track(await startFakeReceiver({ tokens: new Set(['hbt_good']) }));
   const h = harness(rx.url, { sse: true, token: 'hbt_bad' });
   h.client.start();
   await eventually(() => /invalid or revoked token \(4001\)/.test(h.logs.join('')), '4001 log');
