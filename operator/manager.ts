@@ -42,6 +42,8 @@ export interface OperatorOptions extends OperatorSettings {
   statsIntervalMs?: number;
   relistMs?: number;
   workers?: number;
+  /** Wait this long after a change before updating a namespace's connector (coalesces bursts). */
+  connectorDebounceMs?: number;
   logger?: Logger;
   /** Called when leadership is lost: the process should exit (a fresh start re-campaigns). */
   onFatal?: (reason: string) => void;
@@ -53,6 +55,8 @@ export interface Operator {
   server: Server;
   /** apiserver requests made by this operator, by verb (GET, LIST, POST, APPLY, PATCH, PUT, DELETE). */
   requests: Map<string, number>;
+  /** The same by `VERB resource[/subresource]`. */
+  requestsByResource: Map<string, number>;
   controllers: Controller[];
   isLeader(): boolean;
   ready(): boolean;
@@ -64,7 +68,12 @@ export async function startOperator(o: OperatorOptions): Promise<Operator> {
   const registry = createRegistry();
   const metrics = createOperatorMetrics(registry);
   const requests = new Map<string, number>();
-  const client = KubeClient.load(o.kubeconfig, (verb) => requests.set(verb, (requests.get(verb) ?? 0) + 1));
+  const requestsByResource = new Map<string, number>();
+  const client = KubeClient.load(o.kubeconfig, (verb, path) => {
+    requests.set(verb, (requests.get(verb) ?? 0) + 1);
+    const k = `${verb} ${resourceOfPath(path)}`;
+    requestsByResource.set(k, (requestsByResource.get(k) ?? 0) + 1);
+  });
   const identity = o.identity ?? process.env.POD_NAME ?? `${os.hostname()}-${process.pid}`;
   const watched = o.namespaces?.length ? o.namespaces : undefined;
   const inf = (type: ResourceType, opts: { namespaces?: string[]; labelSelector?: string } = {}) =>
@@ -94,7 +103,8 @@ export async function startOperator(o: OperatorOptions): Promise<Operator> {
   const mapping = wireMapping(world, {
     channel: (k) => channelCtl.enqueue(k),
     subscription: (k) => subCtl.enqueue(k),
-    connector: (ns) => connectorCtl.enqueue(ns),
+    // Coalesce bursts (ten Subscriptions applied at once → one connector update, one rollout).
+    connector: (ns) => connectorCtl.enqueueAfter(ns, o.connectorDebounceMs ?? 500),
   });
   const stats = new ReceiverStats({
     receiverUrl: o.receiverUrl, adminTokenFile: o.receiverAdminTokenFile, intervalMs: o.statsIntervalMs ?? 30_000, logger,
@@ -136,7 +146,7 @@ export async function startOperator(o: OperatorOptions): Promise<Operator> {
 
   let stopping = false;
   return {
-    identity, registry, server, requests, controllers,
+    identity, registry, server, requests, requestsByResource, controllers,
     isLeader: () => leading,
     ready: () => informers.every((i) => i.healthy()),
     async stop() {
@@ -145,9 +155,18 @@ export async function startOperator(o: OperatorOptions): Promise<Operator> {
       await Promise.all(controllers.map((c) => c.stop()));
       await elector?.stop();
       await Promise.all(informers.map((i) => i.stop()));
+      client.close();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
       logger.info({ identity }, 'operator stopped');
     },
   };
+}
+
+/** `secrets`, `webhookchannels/status`, ... from an API path. */
+function resourceOfPath(path: string): string {
+  const parts = path.split('/').filter(Boolean);
+  const i = parts[0] === 'api' ? 2 : 3;
+  const rest = parts[i] === 'namespaces' && parts.length > i + 2 ? parts.slice(i + 2) : parts.slice(i);
+  return [rest[0], rest[2]].filter(Boolean).join('/');
 }

@@ -52,7 +52,6 @@ export const EventReason = {
   TokenIssued: 'TokenIssued',
   TokenRotated: 'TokenRotated',
   TokenRevoked: 'TokenRevoked',
-  SigningSecretIssued: 'SigningSecretIssued',
   ReceiverConfigured: 'ReceiverConfigured',
   ReceiverConfigRemoved: 'ReceiverConfigRemoved',
   ConnectorUpdated: 'ConnectorUpdated',

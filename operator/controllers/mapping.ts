@@ -1,6 +1,8 @@
 // Which keys to enqueue when something changes. Handlers only enqueue; they never look at what kind of
 // change it was (level-based). A Subscription's previous channel is remembered so moving it to
-// another channel also re-reconciles the one it left.
+// another channel also re-reconciles the one it left. An object's own key is always enqueued; the
+// fan-out to dependents only when what they read changed (spec/generation, labels, annotations,
+// deletion) — not on our own status writes, which would otherwise echo across a whole channel.
 import { channelKeyOf } from '../../shared/api/compile.ts';
 import { keyOf } from '../../shared/config.ts';
 import { COMPONENT, Component, CONNECTOR_NAME, CHANNEL_ANNOTATION } from '../api/labels.ts';
@@ -15,6 +17,19 @@ export interface Queues {
 
 const k = (o: KubeObject): string => `${o.metadata.namespace ?? ''}/${o.metadata.name}`;
 
+/** Remembers a fingerprint of what dependents read; true when it changed (or the object came or went). */
+function changeFilter(): (key: string, obj: KubeObject | undefined) => boolean {
+  const seen = new Map<string, string>();
+  return (key, obj) => {
+    if (!obj) return seen.delete(key) || true;
+    const m = obj.metadata;
+    const print = JSON.stringify([m.uid, m.generation, m.labels, m.annotations, m.deletionTimestamp]);
+    if (seen.get(key) === print) return false;
+    seen.set(key, print);
+    return true;
+  };
+}
+
 export function wireMapping(world: World, q: Queues): { channelStatsChanged: (channelKey: string) => void } {
   const lastChannel = new Map<string, string>();
 
@@ -27,11 +42,18 @@ export function wireMapping(world: World, q: Queues): { channelStatsChanged: (ch
     }
   };
 
-  world.c.channels.onChange((ch) => channelAndDependents(k(ch)));
+  const channelChanged = changeFilter();
+  world.c.channels.onChange((ch) => {
+    const key = k(ch);
+    const live = world.c.channels.get(ch.metadata.namespace, ch.metadata.name);
+    if (channelChanged(key, live)) channelAndDependents(key); else q.channel(key);
+  });
 
+  const subscriptionChanged = changeFilter();
   world.c.subscriptions.onChange((raw) => {
     const key = k(raw);
     q.subscription(key);
+    if (!subscriptionChanged(key, world.c.subscriptions.get(raw.metadata.namespace, raw.metadata.name))) return;
     q.connector(raw.metadata.namespace ?? 'default');
     const parsed = world.parsedSubscription(raw.metadata.namespace ?? 'default', raw.metadata.name);
     const now = parsed?.ok ? keyOf(channelKeyOf(parsed.value)) : undefined;
@@ -41,7 +63,9 @@ export function wireMapping(world: World, q: Queues): { channelStatsChanged: (ch
     if (now && parsed) lastChannel.set(key, now); else lastChannel.delete(key);
   });
 
+  const namespaceChanged = changeFilter();
   world.c.namespaces.onChange((ns) => {
+    if (!namespaceChanged(ns.metadata.name, world.c.namespaces.get(undefined, ns.metadata.name))) return;
     q.connector(ns.metadata.name);
     const channels = new Set<string>();
     for (const s of world.allSubscriptions(ns.metadata.name)) {

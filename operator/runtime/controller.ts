@@ -53,6 +53,11 @@ export class Controller {
     this.opts.metrics.queueDepth.set({ controller: this.name }, this.queue.length);
   }
 
+  /** Enqueues after `ms`; more requests meanwhile fold into the first (a debounce). */
+  enqueueAfter(key: string, ms: number): void {
+    this.queue.addAfter(key, ms);
+  }
+
   start(): void {
     for (let i = 0; i < (this.opts.workers ?? 2); i++) this.workers.push(this.work());
   }

@@ -3,6 +3,7 @@
 // delete, server-side apply (which the generated client makes awkward) and a request count per verb.
 import https from 'node:https';
 import http from 'node:http';
+import tls from 'node:tls';
 import { KubeConfig } from '@kubernetes/client-node';
 import { FIELD_MANAGER } from '../api/conditions.ts';
 
@@ -53,6 +54,7 @@ export class KubeClient {
   readonly config: KubeConfig;
   private readonly onRequest: RequestCounter;
   private opts?: { at: number; value: https.RequestOptions };
+  private agent?: { material: string; agent: https.Agent };
 
   constructor(config: KubeConfig, onRequest: RequestCounter = () => {}) {
     this.config = config;
@@ -68,15 +70,29 @@ export class KubeClient {
     return new KubeClient(kc, onRequest);
   }
 
+  /**
+   * Credentials and one keep-alive agent with one TLS context: a connection per request (and a TLS
+   * context per connection) would cost more CPU than everything else the operator does. Credentials
+   * are re-read now and then (in-cluster tokens are rotated by the kubelet).
+   */
   private async requestOptions(): Promise<https.RequestOptions> {
-    // Re-read credentials now and then (in-cluster tokens are rotated by the kubelet).
     if (!this.opts || Date.now() - this.opts.at > 60_000) {
-      const value: https.RequestOptions = {};
-      await this.config.applyToHTTPSOptions(value);
-      this.opts = { at: Date.now(), value };
+      const o: https.RequestOptions = {};
+      await this.config.applyToHTTPSOptions(o);
+      const material = JSON.stringify([o.ca, o.cert, o.key, o.pfx, o.passphrase, o.rejectUnauthorized, o.servername].map((v) => (v === undefined ? null : String(v))));
+      if (!this.agent || this.agent.material !== material) {
+        this.agent?.agent.destroy();
+        const secureContext = tls.createSecureContext({ ca: o.ca, cert: o.cert, key: o.key, pfx: o.pfx, passphrase: o.passphrase });
+        const agent = new https.Agent({ keepAlive: true, maxSockets: 32, secureContext, rejectUnauthorized: o.rejectUnauthorized, servername: o.servername });
+        this.agent = { material, agent };
+      }
+      this.opts = { at: Date.now(), value: { agent: this.agent.agent, headers: o.headers, ...(o.auth ? { auth: o.auth } : {}) } };
     }
     return this.opts.value;
   }
+
+  /** Closes idle keep-alive connections. */
+  close(): void { this.agent?.agent.destroy(); }
 
   async request<T>(method: string, path: string, body?: unknown, contentType = 'application/json', verb = method): Promise<T> {
     const server = this.config.getCurrentCluster()?.server;

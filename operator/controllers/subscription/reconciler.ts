@@ -53,7 +53,7 @@ export function subscriptionReconciler(d: Deps): (key: string) => Promise<Outcom
     const ck = channelKeyOf(sub);
     const channel = d.world.channel(ck.namespace, ck.name) as WebhookChannel;
     const token = await ensureToken(d, sub, raw, channel);
-    const signing = await ensureSigning(d, sub, raw);
+    const signing = await ensureSigning(d, sub);
     const secrets = signing ?? condTrue(T.SecretsReady, Reason.SecretsIssued, `Token in Secret ${tokenSecretName(name)}`);
     const view = d.stats.view(ck);
     const status = subscriptionStatus({
@@ -113,7 +113,7 @@ async function ensureToken(d: Deps, sub: Subscription, raw: KubeObject, channel:
 }
 
 /** The signing secret: the referenced one must exist; else one is generated once (create, never overwrite). */
-async function ensureSigning(d: Deps, sub: Subscription, raw: KubeObject): Promise<ConditionInput | undefined> {
+async function ensureSigning(d: Deps, sub: Subscription): Promise<ConditionInput | undefined> {
   const ns = sub.metadata.namespace ?? 'default';
   const ref = sub.spec.signing.secretRef;
   if (ref) {
@@ -128,7 +128,7 @@ async function ensureSigning(d: Deps, sub: Subscription, raw: KubeObject): Promi
   if (await d.client.tryGet(Secrets, ns, desired.metadata.name)) return undefined;
   try {
     await d.client.create(Secrets, desired);
-    d.events.record(Subscriptions, raw, 'Normal', EventReason.SigningSecretIssued, 'Issue', `Signing secret generated in Secret ${desired.metadata.name}`);
+    d.logger.info({ namespace: ns, secret: desired.metadata.name }, 'signing secret generated');
   } catch (err) {
     if (!(err instanceof Error && 'status' in err && err.status === 409)) throw err;
   }

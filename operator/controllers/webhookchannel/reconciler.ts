@@ -74,8 +74,10 @@ async function applyReceiverConfig(d: Deps, ch: WebhookChannel, raw: KubeObject,
   const desired = buildReceiverConfigSecret(d.settings.receiverNamespace, config);
   const live = d.world.secret(d.settings.receiverNamespace, desired.metadata.name);
   if (await d.applier.apply(Secrets, desired, live)) {
-    d.events.record(WebhookChannels, raw, 'Normal', EventReason.ReceiverConfigured, 'Configure',
-      `Receiver configuration ${live ? 'updated' : 'created'}: ${config.subscriptions.length} subscription(s)`);
+    // One event when the channel first gets its configuration; later updates (tokens, subscriptions)
+    // have their own events on the Subscriptions and are logged here.
+    if (!live) d.events.record(WebhookChannels, raw, 'Normal', EventReason.ReceiverConfigured, 'Configure', `Receiver configuration created in Secret ${d.settings.receiverNamespace}/${desired.metadata.name}`);
+    d.logger.info({ channel: `${ch.metadata.namespace}/${ch.metadata.name}`, subscriptions: config.subscriptions.length }, 'receiver configuration applied');
   }
   return condTrue(T.ReceiverConfigured, Reason.Configured, `Receiver configuration in Secret ${d.settings.receiverNamespace}/${desired.metadata.name}`);
 }
