@@ -59,8 +59,8 @@ export class SubscriptionRunner {
     this.key = `${sub.namespace}/${sub.name}`;
     this.log = o.logger.child({ subscription: this.key, channel: `${sub.channel.namespace}/${sub.channel.name}` });
     const pollMs = o.tuning?.filePollMs;
-    this.token = new WatchedFile(secretPath(o.secretsDir, sub.tokenFile), { pollMs });
-    this.secrets = sub.signing.secretFiles.map((f) => new WatchedFile(secretPath(o.secretsDir, f), { pollMs }));
+    this.token = new WatchedFile(secretPath(o.secretsDir, sub.tokenFile), { pollMs, root: o.secretsDir });
+    this.secrets = sub.signing.secretFiles.map((f) => new WatchedFile(secretPath(o.secretsDir, f), { pollMs, root: o.secretsDir }));
     this.sender = new HttpSender({ connections: sub.delivery.concurrency });
     this.deliverer = new Deliverer({
       sub, sender: this.sender, clock: o.clock, metrics: o.metrics, logger: this.log,

@@ -1,15 +1,18 @@
 // A small file whose contents can change under us: the stream token and signing secrets. Kubelet swaps a
 // mounted Secret by writing a new timestamped directory and renaming the `..data` symlink, so we watch
 // the *directory* (fs.watch on the file itself would keep watching the old inode) and also poll, because
-// fs.watch is best effort (network filesystems, a directory that does not exist yet).
+// fs.watch is best effort (network filesystems, a directory that does not exist yet). In a projected
+// volume the swapped `..data` link sits at the volume root, above the file's own directory (which is
+// reached through a `secrets -> ..data/secrets` link), so every directory up to `root` is watched.
 import { readFile } from 'node:fs/promises';
 import { watch, type FSWatcher } from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, relative, resolve } from 'node:path';
 
 export class WatchedFile {
   readonly path: string;
   private value: string | undefined;
-  private watcher: FSWatcher | undefined;
+  private watchers: FSWatcher[] = [];
+  private readonly root: string | undefined;
   private timer: NodeJS.Timeout | undefined;
   private debounce: NodeJS.Timeout | undefined;
   private readonly pollMs: number;
@@ -17,9 +20,11 @@ export class WatchedFile {
   private stopped = true;
   private attempted = false;
 
-  constructor(path: string, opts: { pollMs?: number } = {}) {
+  /** `root`: the volume's mount point (the connector's --secrets-dir); directories up to it are watched. */
+  constructor(path: string, opts: { pollMs?: number; root?: string } = {}) {
     this.path = path;
     this.pollMs = opts.pollMs ?? 10_000;
+    this.root = opts.root;
   }
 
   /** The last value read (trimmed), or undefined if the file could not be read yet. */
@@ -51,24 +56,42 @@ export class WatchedFile {
 
   stop(): void {
     this.stopped = true;
-    this.watcher?.close();
-    this.watcher = undefined;
+    this.closeWatchers();
     if (this.timer) clearInterval(this.timer);
     if (this.debounce) clearTimeout(this.debounce);
   }
 
   private check(): void { this.read().catch(() => {}); }
 
+  /** The file's directory and, when it lies under `root`, every directory up to and including root. */
+  private directories(): string[] {
+    const dirs = [dirname(this.path)];
+    if (!this.root) return dirs;
+    const root = resolve(this.root);
+    const rel = relative(root, dirs[0]);
+    if (rel.startsWith('..') || rel === dirs[0]) return dirs;
+    for (let d = dirs[0]; d !== root && dirname(d) !== d;) { d = dirname(d); dirs.push(d); }
+    return dirs;
+  }
+
+  private closeWatchers(): void {
+    for (const w of this.watchers.splice(0)) w.close();
+  }
+
   private tryWatch(): void {
-    if (this.watcher || this.stopped) return;
+    if (this.watchers.length > 0 || this.stopped) return;
     try {
-      this.watcher = watch(dirname(this.path), { persistent: false }, () => {
-        if (this.debounce) clearTimeout(this.debounce);
-        this.debounce = setTimeout(() => this.check(), 25);
-      });
-      this.watcher.on('error', () => { this.watcher?.close(); this.watcher = undefined; });
+      for (const dir of this.directories()) {
+        const w = watch(dir, { persistent: false }, () => {
+          if (this.debounce) clearTimeout(this.debounce);
+          this.debounce = setTimeout(() => this.check(), 25);
+        });
+        // A watched directory that went away (an old ..data target): watch again on the next poll.
+        w.on('error', () => this.closeWatchers());
+        this.watchers.push(w);
+      }
     } catch {
-      this.watcher = undefined; // directory not there yet: the poll keeps trying
+      this.closeWatchers(); // a directory is not there yet: the poll keeps trying
     }
   }
 }

@@ -16,3 +16,25 @@ export function writeSecretVolume(dir: string, data: Record<string, string>): vo
   for (const k of Object.keys(data)) if (!existsSync(join(dir, k))) symlinkSync(join('..data', k), join(dir, k));
   if (old) rmSync(join(dir, old), { recursive: true, force: true });
 }
+
+/**
+ * A projected volume (what the operator's connector Deployment mounts): every item path (e.g.
+ * `secrets/sink-hookbridge-token/token`) lives under one timestamped directory, `..data` points at it,
+ * and each top-level entry (`secrets`) is a symlink `secrets -> ..data/secrets`. An update writes a new
+ * timestamped directory and renames `..data` — at the volume root, not in the file's directory.
+ */
+export function writeProjectedVolume(root: string, items: Record<string, string>): void {
+  mkdirSync(root, { recursive: true });
+  const ts = `..${Date.now()}_${++n}`;
+  for (const [p, v] of Object.entries(items)) {
+    mkdirSync(join(root, ts, p, '..'), { recursive: true });
+    writeFileSync(join(root, ts, p), v, { mode: 0o600 });
+  }
+  const old = existsSync(join(root, '..data')) ? readlinkSync(join(root, '..data')) : undefined;
+  symlinkSync(ts, join(root, '..data_tmp'));
+  renameSync(join(root, '..data_tmp'), join(root, '..data'));
+  for (const top of new Set(Object.keys(items).map((p) => p.split('/')[0]))) {
+    if (!existsSync(join(root, top))) symlinkSync(join('..data', top), join(root, top));
+  }
+  if (old) rmSync(join(root, old), { recursive: true, force: true });
+}
