@@ -154,7 +154,7 @@ export class Deliverer {
         return { frame: { type: 'ack', id: m.id, ...withResult }, report };
       case 'duplicate':
         log.info('duplicate of a message delivered recently: acked without re-sending');
-        return { frame: { type: 'ack', id: m.id, result: { latencyMs: 0, error: 'duplicate suppressed' } }, report };
+        return { frame: { type: 'ack', id: m.id }, report };
       case 'released':
         log.info('shutting down before the attempt: left for redelivery');
         return { report };
