@@ -237,6 +237,9 @@ export function runConformance(name: string, getBuffer: () => MessageBuffer): vo
       const old = message(ch, { receivedAt: Date.now() - 5_000 });
       await b.publish(old, [s1]);
       for (let i = 0; i < 2; i++) await b.publish(message(ch), [s1]);
+      const idle = await b.stats(q1);
+      assert.equal(idle.messagesQueued, 3);
+      assert.ok(idle.oldestMessageAgeSeconds >= 5, `oldest age with no consumer ${idle.oldestMessageAgeSeconds}`);
       const inbox = await Inbox.open(b, q1, 1);
       const d = await inbox.next();
       const s = await b.stats(q1);

@@ -40,6 +40,45 @@ describe('RabbitMQ only', () => {
     await buffer.removeChannel(ch, { deleteQueues: true });
   });
 
+  test('backpressure: with a small write window publishes wait for drain, and all are confirmed and arrive', async () => {
+    const small = new RabbitBuffer({ url: rabbit.url, logger, publishHighWaterMark: 8 });
+    await small.connect();
+    const ch = channelConfig({ maxQueueSize: 1_000 });
+    await small.declareChannel(ch);
+    const s1 = { namespace: 'ns-a', name: 's1' };
+    const msgs = Array.from({ length: 200 }, (_, i) => message(ch, { body: Buffer.alloc(256 * 1024, i) }));
+    await Promise.all(msgs.map((m) => small.publish(m, [s1])));
+    await small.close();
+    await buffer.declareChannel(ch);
+    const inbox = await Inbox.open(buffer, { channel: ch, subscription: s1 }, 50);
+    for (const m of msgs) {
+      const d = await inbox.next();
+      assert.equal(d.message.id, m.id);
+      assert.ok(d.message.body.equals(m.body));
+      await d.ack();
+    }
+    await inbox.close();
+    await buffer.removeChannel(ch, { deleteQueues: true });
+  });
+
+  test('receiver restart: a new connection sees the delivery count the old one left', async () => {
+    const ch = channelConfig();
+    await buffer.declareChannel(ch);
+    const s1 = { namespace: 'ns-a', name: 's1' };
+    const q1 = { channel: ch, subscription: s1 };
+    await buffer.publish(message(ch), [s1]);
+    const first = make();
+    await first.connect();
+    await first.declareChannel(ch);
+    const a = await Inbox.open(first, q1, 1);
+    await (await a.next()).release();
+    assert.equal((await a.next()).deliveryCount, 1);
+    await first.close(); // the unsettled delivery goes back with the connection
+    const b = await Inbox.open(buffer, q1, 1);
+    assert.equal((await b.next()).deliveryCount, 2);
+    await b.close();
+  });
+
   test('broker restart: delivery count survives, publish fails fast while down, then everything resumes', async () => {
     const b = make();
     await b.connect();

@@ -24,6 +24,8 @@ export interface RabbitBufferOptions {
   /** How long connect() waits for the first connection (the reconnect loop keeps going after). */
   connectTimeoutMs?: number;
   confirmTimeoutMs?: number;
+  /** Frames buffered on the publish channel before publishes wait for 'drain' (amqplib default 1024). */
+  publishHighWaterMark?: number;
   heartbeatSeconds?: number;
   reconnectMinMs?: number;
   reconnectMaxMs?: number;
@@ -57,7 +59,7 @@ export class RabbitBuffer implements MessageBuffer {
     const model = (): ChannelModel | undefined => this.#conn.model;
     const record = (e: MessageEvent): void => this.recordEvent(e);
     this.#conn = new AmqpConnection({ url: opts.url, logger, heartbeatSeconds: opts.heartbeatSeconds, reconnectMinMs: opts.reconnectMinMs, reconnectMaxMs: opts.reconnectMaxMs });
-    this.#publisher = new Publisher({ logger, confirmTimeoutMs: opts.confirmTimeoutMs });
+    this.#publisher = new Publisher({ logger, confirmTimeoutMs: opts.confirmTimeoutMs, highWaterMark: opts.publishHighWaterMark });
     this.#consumers = new Consumers({ logger, publisher: this.#publisher, clock: this.#clock, record, model, tiers: (q) => this.#tiers(q) });
     this.#deadLetters = new DeadLetters({ logger, publisher: this.#publisher, clock: this.#clock, record, model, scanLimit: opts.deadLetterScanLimit ?? 10_000 });
     const h = opts.history ?? {};

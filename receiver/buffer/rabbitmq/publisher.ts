@@ -17,21 +17,24 @@ export class PublishError extends Error {
 export class Publisher {
   readonly #logger: Logger;
   readonly #timeoutMs: number;
+  readonly #highWaterMark: number | undefined;
   #ch: ConfirmChannel | undefined;
   #drained: Promise<void> | undefined;
   #releaseDrain: (() => void) | undefined;
   /** message ids returned as unroutable; the ack for the same publish follows the return. */
   readonly #returned = new Set<string>();
 
-  constructor(opts: { logger: Logger; confirmTimeoutMs?: number }) {
+  /** highWaterMark: frames amqplib buffers per channel before publish() reports backpressure (its default 1024). */
+  constructor(opts: { logger: Logger; confirmTimeoutMs?: number; highWaterMark?: number }) {
     this.#logger = opts.logger;
     this.#timeoutMs = opts.confirmTimeoutMs ?? 15_000;
+    this.#highWaterMark = opts.highWaterMark;
   }
 
   get ready(): boolean { return this.#ch !== undefined; }
 
   async attach(model: ChannelModel): Promise<void> {
-    const ch = await model.createConfirmChannel();
+    const ch = await model.createConfirmChannel(this.#highWaterMark ? { highWaterMark: this.#highWaterMark } : undefined);
     ch.on('error', (err: Error) => this.#logger.warn({ err: err.message }, 'rabbitmq publish channel error'));
     ch.on('close', () => { if (this.#ch === ch) this.detach(); });
     ch.on('drain', () => this.#drain());
