@@ -72,3 +72,15 @@ export async function startTestOperator(kube: Kube, overrides: Partial<OperatorO
 }
 
 export const decode = (b64: string): string => Buffer.from(b64, 'base64').toString('utf8');
+
+export type Cond = { type: string; status: string; reason: string; message: string };
+
+export const condition = async (kube: Kube, ns: string, kind: string, name: string, type = 'Ready'): Promise<Cond | undefined> =>
+  (await getJson<{ status?: { conditions?: Cond[] } }>(kube, ['-n', ns, kind, name]))?.status?.conditions?.find((c) => c.type === type);
+
+/** Waits for Ready=False with `reason` and returns the condition. */
+export const readyReason = (kube: Kube, ns: string, kind: string, name: string, reason: string): Promise<Cond> =>
+  waitFor(`${kind} ${ns}/${name} Ready=False ${reason}`, async () => {
+    const c = await condition(kube, ns, kind, name);
+    return c?.status === 'False' && c.reason === reason ? c : undefined;
+  });

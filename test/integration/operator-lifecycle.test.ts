@@ -5,7 +5,7 @@ import { after, before, test } from 'node:test';
 import type { Kube } from '../harness/kube.ts';
 import type { ChannelConfig, ConnectorConfig } from '../../shared/config.ts';
 import { hashToken } from '../../shared/tokens.ts';
-import { decode, getJson, must, PUBLIC_URL, RECEIVER_NS, startTestKube, startTestOperator, waitFor, type TestOperator } from '../../operator/testing/env.ts';
+import { decode, getJson, must, PUBLIC_URL, readyReason, RECEIVER_NS, startTestKube, startTestOperator, waitFor, type TestOperator } from '../../operator/testing/env.ts';
 
 let kube: Kube;
 let op: TestOperator;
@@ -93,15 +93,6 @@ test('kubectl apply channel + subscription → token, receiver config, connector
   assert.ok(!op.logs.join('').includes(token), 'the token never reaches a log line');
 });
 
-type Cond = { type: string; status: string; reason: string; message: string };
-const condition = async (ns: string, kind: string, name: string, type = 'Ready'): Promise<Cond | undefined> =>
-  (await getJson<{ status?: { conditions?: Cond[] } }>(kube, ['-n', ns, kind, name]))?.status?.conditions?.find((c) => c.type === type);
-const readyReason = (ns: string, kind: string, name: string, reason: string) =>
-  waitFor(`${kind} ${ns}/${name} Ready=False ${reason}`, async () => {
-    const c = await condition(ns, kind, name);
-    return c?.status === 'False' && c.reason === reason ? c : undefined;
-  });
-
 test('invalid specs: rejected by CEL at the apiserver, or Ready=False with a reason a person can act on', async () => {
   const ns = 'team-invalid';
   await must(kube, ['create', 'namespace', ns]);
@@ -164,13 +155,13 @@ kind: Subscription
 metadata: {name: second, namespace: ${ns}}
 spec: {channelRef: {name: private}, destination: {url: "http://c.example/"}}
 `);
-  const notFound = await readyReason(ns, 'whsub', 'orphan', 'ChannelNotFound');
+  const notFound = await readyReason(kube, ns, 'whsub', 'orphan', 'ChannelNotFound');
   assert.match(notFound.message, new RegExp(`${ns}/nope`));
-  const notAllowed = await readyReason('team-other', 'whsub', 'outsider', 'NamespaceNotAllowed');
+  const notAllowed = await readyReason(kube, 'team-other', 'whsub', 'outsider', 'NamespaceNotAllowed');
   assert.match(notAllowed.message, /allowedNamespaces/);
-  const dup = await readyReason(ns, 'whsub', 'second', 'DuplicateSubscription');
+  const dup = await readyReason(kube, ns, 'whsub', 'second', 'DuplicateSubscription');
   assert.match(dup.message, new RegExp(`${ns}/first`));
-  await readyReason(ns, 'whsub', 'unsigned', 'SigningSecretNotFound');
+  await readyReason(kube, ns, 'whsub', 'unsigned', 'SigningSecretNotFound');
   assert.equal((await getJson(kube, ['-n', 'team-other', 'secret', 'outsider-hookbridge-token'])), undefined, 'no token for an unbound subscription');
 
   // Fixing the cause clears the reason: allow the namespace, and the outsider binds.
@@ -179,53 +170,6 @@ spec: {channelRef: {name: private}, destination: {url: "http://c.example/"}}
   // Deleting the older duplicate lets the newer one bind.
   await must(kube, ['delete', 'whsub', 'first', '-n', ns]);
   await must(kube, ['wait', '--for=condition=Ready', '--timeout=60s', '-n', ns, 'whsub/second']);
-});
-
-test('forced rotation: new token; the old one is accepted until the grace period ends, then revoked', async () => {
-  const ns = 'team-rotate';
-  await must(kube, ['apply', '-f', '-'], `
-apiVersion: v1
-kind: Namespace
-metadata: {name: ${ns}}
----
-apiVersion: hookbridge.io/v1alpha1
-kind: WebhookChannel
-metadata: {name: orders, namespace: ${ns}}
-spec: {tokenRotation: {interval: 720h, gracePeriod: 3s}}
----
-apiVersion: hookbridge.io/v1alpha1
-kind: Subscription
-metadata: {name: sink, namespace: ${ns}}
-spec: {channelRef: {name: orders}, destination: {url: "http://sink.example/"}}
-`);
-  await must(kube, ['wait', '--for=condition=Ready', '--timeout=60s', '-n', ns, 'whc/orders', 'whsub/sink']);
-  const tokenOf = async () => decode((await getJson(kube, ['-n', ns, 'secret', 'sink-hookbridge-token']))?.data.token);
-  const receiverTokens = async () => {
-    const s = await getJson(kube, ['-n', RECEIVER_NS, 'secret', `hookbridge-channel.${ns}.orders`]);
-    return (JSON.parse(decode(s?.data['channel.json'])) as ChannelConfig).subscriptions[0]?.tokens ?? [];
-  };
-  const before = await tokenOf();
-  await waitFor('receiver config with the first token', async () => (await receiverTokens()).length === 1);
-
-  await must(kube, ['annotate', 'whc', 'orders', '-n', ns, 'hookbridge.io/rotate-token=one']);
-  const rotated = await waitFor('a new token', async () => { const t = await tokenOf(); return t !== before ? t : undefined; });
-  const during = await waitFor('receiver config with new and old token', async () => { const t = await receiverTokens(); return t.length === 2 ? t : undefined; });
-  assert.deepEqual(during[0], { sha256: hashToken(rotated) });
-  assert.equal(during[1].sha256, hashToken(before));
-  assert.ok(during[1].notAfter, 'the old token carries its revocation time');
-  const secret = await getJson(kube, ['-n', ns, 'secret', 'sink-hookbridge-token']);
-  assert.ok(!JSON.stringify(secret).includes(before), 'the previous token itself is kept nowhere');
-
-  const afterGrace = await waitFor('old token dropped after the grace period', async () => { const t = await receiverTokens(); return t.length === 1 ? t : undefined; });
-  assert.deepEqual(afterGrace, [{ sha256: hashToken(rotated) }]);
-  assert.equal(await tokenOf(), rotated, 'no further rotation: the annotation value was handled once');
-  const annotations = (await getJson(kube, ['-n', ns, 'secret', 'sink-hookbridge-token']))?.metadata.annotations;
-  assert.equal(annotations['hookbridge.io/previous-token-sha256'], undefined);
-  const whc = await getJson(kube, ['-n', ns, 'whc', 'orders']);
-  assert.equal(whc?.status.tokenRotatedAt, annotations['hookbridge.io/token-rotated-at']);
-  const events = await must(kube, ['get', 'events.events.k8s.io', '-n', ns, '--field-selector', 'reason=TokenRotated', '-o', 'json']);
-  assert.equal((JSON.parse(events) as { items: unknown[] }).items.length, 1, 'one TokenRotated event');
-  assert.ok(!events.includes(rotated) && !events.includes(before), 'events carry no tokens');
 });
 
 test('deleting the last subscription of a namespace removes its connector and secrets', async () => {
@@ -258,60 +202,8 @@ test('deleting a channel runs the finalizer: receiver config removed, then the c
   await must(kube, ['delete', 'whc', 'payments', '-n', ns, '--timeout=60s']);
   assert.equal(await getJson(kube, ['-n', ns, 'whc', 'payments']), undefined);
   assert.equal(await getJson(kube, ['-n', RECEIVER_NS, 'secret', `hookbridge-channel.${ns}.payments`]), undefined);
-  await readyReason(ns, 'whsub', 'sink', 'ChannelNotFound');
+  await readyReason(kube, ns, 'whsub', 'sink', 'ChannelNotFound');
   await waitFor('connector removed once nothing is bound', async () => (await getJson(kube, ['-n', ns, 'deployment', 'hookbridge-connector'])) === undefined);
-});
-
-test('scheduled rotation: tokens rotate on their interval without any annotation', async () => {
-  const ns = 'team-schedule';
-  await must(kube, ['apply', '-f', '-'], `
-apiVersion: v1
-kind: Namespace
-metadata: {name: ${ns}}
----
-apiVersion: hookbridge.io/v1alpha1
-kind: WebhookChannel
-metadata: {name: fast, namespace: ${ns}}
-spec: {tokenRotation: {interval: 3s, gracePeriod: 1s}}
----
-apiVersion: hookbridge.io/v1alpha1
-kind: Subscription
-metadata: {name: sink, namespace: ${ns}}
-spec: {channelRef: {name: fast}, destination: {url: "http://sink.example/"}}
-`);
-  await must(kube, ['wait', '--for=condition=Ready', '--timeout=60s', '-n', ns, 'whsub/sink']);
-  const tokenOf = async () => decode((await getJson(kube, ['-n', ns, 'secret', 'sink-hookbridge-token']))?.data.token);
-  const first = await tokenOf();
-  const firstStatus = (await getJson(kube, ['-n', ns, 'whsub', 'sink']))?.status;
-  await waitFor('a scheduled rotation', async () => (await tokenOf()) !== first);
-  const later = await waitFor('status follows', async () => {
-    const st = (await getJson(kube, ['-n', ns, 'whsub', 'sink']))?.status;
-    return st?.tokenRotatedAt > firstStatus.tokenRotatedAt ? st : undefined;
-  });
-  assert.ok(later.nextTokenRotationAt > later.tokenRotatedAt);
-});
-
-test('inbound verification secret: missing → ReceiverConfigured=False; created → resolved into the receiver config', async () => {
-  const ns = 'team-verify';
-  await must(kube, ['apply', '-f', '-'], `
-apiVersion: v1
-kind: Namespace
-metadata: {name: ${ns}}
----
-apiVersion: hookbridge.io/v1alpha1
-kind: WebhookChannel
-metadata: {name: github, namespace: ${ns}}
-spec: {verify: {provider: github, secretRef: {name: gh-webhook, key: secret}}, eventType: {header: X-GitHub-Event}}
-`);
-  const c = await readyReason(ns, 'whc', 'github', 'VerifySecretNotFound');
-  assert.match(c.message, /gh-webhook/);
-  assert.equal(await getJson(kube, ['-n', RECEIVER_NS, 'secret', `hookbridge-channel.${ns}.github`]), undefined, 'no config without its verify secret');
-  await must(kube, ['create', 'secret', 'generic', 'gh-webhook', '-n', ns, '--from-literal=secret=It\'s a Secret to Everybody']);
-  await must(kube, ['wait', '--for=condition=Ready', '--timeout=60s', '-n', ns, 'whc/github']);
-  const s = await getJson(kube, ['-n', RECEIVER_NS, 'secret', `hookbridge-channel.${ns}.github`]);
-  const cfg = JSON.parse(decode(s?.data['channel.json'])) as ChannelConfig;
-  assert.deepEqual(cfg.verify, { provider: 'github', secrets: ['It\'s a Secret to Everybody'], toleranceSeconds: 300 });
-  assert.ok(!op.logs.join('').includes('Secret to Everybody'), 'verify secrets never reach a log line');
 });
 
 test('kubectl explain reads the schema descriptions', async () => {

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { Kube } from '../harness/kube.ts';
-import { getJson, must, startTestKube, startTestOperator, type TestOperator } from '../../operator/testing/env.ts';
+import { getJson, must, startTestKube, startTestOperator, waitFor, type TestOperator } from '../../operator/testing/env.ts';
 
 let kube: Kube;
 let op: TestOperator;
@@ -36,4 +36,12 @@ test('objects outside the watched namespaces are left alone', async () => {
   assert.equal(await getJson(kube, ['-n', 'ignored', 'secret', 'sub-hookbridge-token']), undefined);
   const configs = await getJson(kube, ['-n', 'hookbridge-system', 'secret', '-l', 'hookbridge.io/receiver-config=true']);
   assert.deepEqual(configs?.items.map((s: { metadata: { name: string } }) => s.metadata.name), ['hookbridge-channel.watched.ch']);
+});
+
+test('without kube-controller-manager (no garbage collector) a deleted subscription\'s secrets are still removed', async () => {
+  await must(kube, ['delete', 'whsub', 'sub', '-n', 'watched']);
+  await waitFor('token and signing secrets gone', async () => {
+    const left = await must(kube, ['get', 'secret,deployment,configmap,serviceaccount', '-n', 'watched', '-l', 'app.kubernetes.io/managed-by=hookbridge-operator', '-o', 'name']);
+    return left.trim() === '';
+  });
 });
