@@ -104,6 +104,9 @@ export async function startRabbit(): Promise<Rabbit> {
       RABBITMQ_DIST_PORT: String(distPort),
       ERL_EPMD_PORT: String(epmdPort),
       ERL_EPMD_ADDRESS: '127.0.0.1',
+      // The node starts its own epmd daemon (outside our process group); this lets `epmd -kill` end it
+      // even while the node is still registered (a hard kill on exit races the node's deregistration).
+      ERL_EPMD_RELAXED_COMMAND_CHECK: '1',
       RABBITMQ_MNESIA_BASE: path.join(dir, 'mnesia'),
       RABBITMQ_LOG_BASE: path.join(dir, 'log'),
       RABBITMQ_CONFIG_FILE: path.join(dir, 'rabbitmq.conf'),
