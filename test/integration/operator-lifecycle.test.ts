@@ -1,11 +1,12 @@
 // The operator against a real kube-apiserver (+ kube-controller-manager for garbage collection):
 // kubectl apply a channel and a subscription → everything the data plane needs, Ready with columns.
 import assert from 'node:assert/strict';
+import path from 'node:path';
 import { after, before, test } from 'node:test';
 import type { Kube } from '../harness/kube.ts';
 import type { ChannelConfig, ConnectorConfig } from '../../shared/config.ts';
 import { hashToken } from '../../shared/tokens.ts';
-import { decode, getJson, must, PUBLIC_URL, readyReason, RECEIVER_NS, startTestKube, startTestOperator, waitFor, type TestOperator } from '../../operator/testing/env.ts';
+import { decode, getJson, must, PUBLIC_URL, readyReason, RECEIVER_NS, REPO, startTestKube, startTestOperator, waitFor, type TestOperator } from '../../operator/testing/env.ts';
 
 let kube: Kube;
 let op: TestOperator;
@@ -216,4 +217,13 @@ test('kubectl explain reads the schema descriptions', async () => {
   assert.match(out, /Attempts before a message is dead-lettered/);
   const whc = await must(kube, ['explain', 'whc.spec.tokenRotation']);
   assert.match(whc, /gracePeriod/);
+});
+
+test('the examples/ folder applies as is and becomes Ready', async () => {
+  await must(kube, ['create', 'namespace', 'demo']);
+  await must(kube, ['apply', '-f', path.join(REPO, 'examples')]);
+  await must(kube, ['wait', '--for=condition=Ready', '--timeout=60s', '-n', 'demo', 'whc/github', 'whsub/echo']);
+  const cfg = JSON.parse((await getJson(kube, ['-n', 'demo', 'configmap', 'hookbridge-connector']))?.data['config.json']) as ConnectorConfig;
+  assert.deepEqual(cfg.subscriptions[0].signing.secretFiles, ['secrets/echo-signing/secret'], 'the referenced signing secret is used, none generated');
+  assert.equal(await getJson(kube, ['-n', 'demo', 'secret', 'echo-hookbridge-signing']), undefined);
 });

@@ -37,7 +37,7 @@ test('Deployment: non-root, read-only root fs, probes, resources, args, checksum
   const d = buildConnectorDeployment(input) as Any;
   const pod = d.spec.template.spec;
   const c = pod.containers[0];
-  assert.deepEqual(c.args, ['connector', '--config', '/etc/hookbridge/config.json', '--secrets-dir', '/var/run/hookbridge', '--metrics-port', '9090']);
+  assert.deepEqual(c.args, ['connector', '--config', '/etc/hookbridge/config.json', '--secrets-dir', '/var/run/hookbridge', '--metrics-port', '9091']);
   assert.equal(c.image, 'hookbridge:test');
   assert.equal(pod.securityContext.runAsNonRoot, true);
   assert.equal(c.securityContext.readOnlyRootFilesystem, true);

@@ -12,7 +12,7 @@ import { SIGNING_KEY } from './signing-secret.ts';
 
 export const CONFIG_DIR = '/etc/hookbridge';
 export const SECRETS_DIR = '/var/run/hookbridge';
-export const CONNECTOR_METRICS_PORT = 9090;
+export const CONNECTOR_METRICS_PORT = 9091; // connector/main.ts's default
 const UID = 65532;
 
 export interface ConnectorInput {
