@@ -1,7 +1,8 @@
 // Scale bench for the operator against a real kube-apiserver: N channels + N subscriptions (spread over
 // namespaces) created at once → time until every one is Ready, apiserver requests per reconcile; then
 // a restart over the same objects (a cold resync: reads only, no writes expected).
-// `node bench/operator-scale.ts [channels=500] [namespaces=50]`. Prints figures; never fails on timing.
+// `node bench/operator-scale.ts [channels=500] [namespaces=50]` (WORKERS=n per controller, default 8).
+// Prints figures; never fails on timing.
 import { Writable } from 'node:stream';
 import { createLogger } from '../shared/logger.ts';
 import { KubeClient, type KubeObject } from '../operator/runtime/kube-client.ts';
@@ -35,7 +36,7 @@ async function main(): Promise<void> {
   let op: TestOperator | undefined;
   try {
     const client = KubeClient.load(kube.kubeconfigPath);
-    op = await startTestOperator(kube, { workers: 4, logger: silent });
+    op = await startTestOperator(kube, { workers: Number(process.env.WORKERS ?? 8), logger: silent });
     const namespaces = Array.from({ length: NAMESPACES }, (_, i) => `bench-${i}`);
     const t0 = performance.now();
     await pool(namespaces, 16, (name) => client.create(Namespaces, { metadata: { name } }));
@@ -72,7 +73,7 @@ async function main(): Promise<void> {
 
     // Cold restart over the converged state: every key is reconciled once; nothing should be written.
     const t1 = performance.now();
-    op = await startTestOperator(kube, { workers: 4, logger: silent });
+    op = await startTestOperator(kube, { workers: Number(process.env.WORKERS ?? 8), logger: silent });
     const synced = performance.now();
     const expected = 2 * N;
     let r = 0;

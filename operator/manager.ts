@@ -94,7 +94,7 @@ export async function startOperator(o: OperatorOptions): Promise<Operator> {
   const events = new EventRecorder(client, identity, logger);
 
   const mk = (name: string, reconcile: (key: string) => Promise<import('./runtime/controller.ts').Outcome>) =>
-    new Controller({ name, reconcile, logger, metrics, workers: o.workers ?? 4 });
+    new Controller({ name, reconcile, logger, metrics, workers: o.workers ?? 8 });
   // The reconcilers close over `deps`, assembled below once the stats poller exists.
   const channelCtl = mk(CHANNEL, (key) => channelReconciler(deps)(key));
   const subCtl = mk(SUBSCRIPTION, (key) => subscriptionReconciler(deps)(key));
