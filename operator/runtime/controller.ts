@@ -46,11 +46,11 @@ export class Controller {
     this.opts = opts;
     this.name = opts.name;
     this.queue = opts.queue ?? new WorkQueue();
+    opts.metrics.queues.set(this.name, () => this.queue.length);
   }
 
   enqueue(key: string): void {
     this.queue.add(key);
-    this.opts.metrics.queueDepth.set({ controller: this.name }, this.queue.length);
   }
 
   /** Enqueues after `ms`; more requests meanwhile fold into the first (a debounce). */
@@ -72,7 +72,6 @@ export class Controller {
     for (;;) {
       const key = await this.queue.get();
       if (key === undefined) return;
-      this.opts.metrics.queueDepth.set({ controller: this.name }, this.queue.length);
       try { await this.process(key); } finally { this.queue.done(key); }
     }
   }

@@ -11,6 +11,8 @@ export interface OperatorMetrics {
   tokenNextRotation: Gauge<'namespace' | 'subscription'>;
   /** Current tokens by `ns/name`; the token gauges are computed from it at scrape time. */
   tokens: Map<string, TokenTimes>;
+  /** Work queue lengths by controller; the depth gauge reads them at scrape time. */
+  queues: Map<string, () => number>;
 }
 
 export interface TokenTimes { namespace: string; subscription: string; rotatedAt: number; nextRotationAt: number }
@@ -18,12 +20,17 @@ export interface TokenTimes { namespace: string; subscription: string; rotatedAt
 export function createOperatorMetrics(registry: Registry, now: () => number = Date.now): OperatorMetrics {
   const registers = [registry];
   const tokens = new Map<string, TokenTimes>();
+  const queues = new Map<string, () => number>();
   return {
     tokens,
+    queues,
     reconcileTotal: new Counter({ name: 'hookbridge_reconcile_total', help: 'Reconciles by controller and result (success, error, requeue).', labelNames: ['controller', 'result'] as const, registers }),
     reconcileErrors: new Counter({ name: 'hookbridge_reconcile_errors_total', help: 'Failed reconciles.', labelNames: ['controller'] as const, registers }),
     reconcileDuration: new Histogram({ name: 'hookbridge_reconcile_duration_seconds', help: 'Duration of one reconcile.', labelNames: ['controller'] as const, buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10], registers }),
-    queueDepth: new Gauge({ name: 'hookbridge_workqueue_depth', help: 'Keys waiting in the work queue.', labelNames: ['controller'] as const, registers }),
+    queueDepth: new Gauge({
+      name: 'hookbridge_workqueue_depth', help: 'Keys waiting in the work queue.', labelNames: ['controller'] as const, registers,
+      collect() { for (const [controller, length] of queues) this.set({ controller }, length()); },
+    }),
     leader: new Gauge({ name: 'hookbridge_leader', help: '1 on the instance holding the leader lease.', registers }),
     tokenAge: new Gauge({
       name: 'hookbridge_token_age_seconds', help: 'Age of the subscription\'s current token.', labelNames: ['namespace', 'subscription'] as const, registers,
