@@ -107,6 +107,7 @@ test('graceful shutdown past the deadline: the slow delivery is cut short and na
   await s.connector.close(100);
   const nack = c.frames.find((f) => f.type === 'nack');
   assert.deepEqual(nack && { type: nack.type, id: nack.id, action: nack.type === 'nack' && nack.action, delayMs: nack.type === 'nack' && nack.delayMs }, { type: 'nack', id: m.id, action: 'retry', delayMs: 0 });
+  assert.equal(nack?.type === 'nack' && nack.attempted, false, 'the cut-short attempt does not count against maxAttempts');
   s.cleanup();
   await rx.close();
   await dest.close();

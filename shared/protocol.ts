@@ -29,7 +29,7 @@ export interface MessageFrame {
   type: 'message';
   id: string;
   subscription: string;
-  attempt: number; // 1 on first delivery attempt; +1 per broker retry (nack retry)
+  attempt: number; // 1 on first delivery attempt; +1 per broker retry (nack retry, unless `attempted: false`)
   deliveryCount: number; // redeliveries after lost acks (survives restarts)
   eventType?: string;
   receivedAt: string; // ISO time of ingest
@@ -56,9 +56,15 @@ export interface NackFrame {
   action: 'retry' | 'dead';
   /** For retry: requested delay (e.g. from Retry-After); the broker waits at least this long. */
   delayMs?: number;
-  /** For dead: why, e.g. "410 Gone" or "max attempts reached". */
+  /** For dead: why, e.g. "410 Gone" or "max attempts reached". For a retry with `attempted: false`: why it was not tried. */
   reason?: string;
   result?: AttemptResult;
+  /**
+   * For retry: `false` means "park it, it was not tried" (circuit open, connector shutting down): the
+   * message comes back after the delay with the SAME attempt number, so it does not count against
+   * maxAttempts. Absent or true: an attempt was made and the next one is attempt + 1.
+   */
+  attempted?: boolean;
 }
 
 export type ServerFrame = HelloFrame | MessageFrame | PingFrame | PongFrame;

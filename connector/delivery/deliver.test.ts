@@ -150,6 +150,7 @@ test('circuit open: holds while the ack timeout allows (no attempt burnt), else 
   const quick = await d.deliver(frame(), { signal: new AbortController().signal, ackTimeoutMs: 1000 });
   assert.equal(quick.frame?.type === 'nack' && quick.frame.action, 'retry');
   assert.ok(quick.frame?.type === 'nack' && (quick.frame.delayMs ?? 0) > 0 && (quick.frame.delayMs ?? 0) <= 300);
+  assert.ok(quick.frame?.type === 'nack' && quick.frame.attempted === false && quick.frame.reason === 'circuit open', 'not attempted: the receiver keeps the attempt number');
   assert.equal(dest.got.length, 2);
   // long ack timeout: held until half-open, then delivered as the probe
   failing = false;
@@ -161,7 +162,7 @@ test('circuit open: holds while the ack timeout allows (no attempt burnt), else 
   await dest.close();
 });
 
-test('shutdown while an attempt runs: nack retry at once, whatever the attempt number', async () => {
+test('shutdown while an attempt runs: nack retry at once, whatever the attempt number, marked not attempted', async () => {
   const server = createServer(() => { /* hang */ });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const { d, sender } = setup(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`, { maxAttempts: 1, timeoutMs: 10_000 });
@@ -170,6 +171,8 @@ test('shutdown while an attempt runs: nack retry at once, whatever the attempt n
   setTimeout(() => ac.abort(), 50);
   const s = await p;
   assert.deepEqual(s.frame?.type === 'nack' && [s.frame.action, s.frame.delayMs], ['retry', 0]);
+  assert.equal(s.frame?.type === 'nack' && s.frame.attempted, false, 'cut short by our shutdown: does not count against maxAttempts');
+  assert.match(s.frame?.type === 'nack' ? (s.frame.reason ?? '') : '', /connector shutting down/);
   await sender.close();
   server.closeAllConnections();
   server.close();

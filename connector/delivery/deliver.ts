@@ -100,7 +100,7 @@ export class Deliverer {
         const a = this.circuit.admit();
         if (a.allowed) { probe = a.probe; break; }
         const left = holdUntil - this.d.clock.now();
-        if (a.waitMs > left) return this.settle(m, { kind: 'retry', delayMs: a.waitMs, reason: 'circuit open' });
+        if (a.waitMs > left) return this.settle(m, { kind: 'retry', delayMs: a.waitMs, reason: 'circuit open', attempted: false });
         if (!(await sleep(a.waitMs, ctx.signal))) return this.settle(m, { kind: 'released' });
       }
     }
@@ -121,10 +121,11 @@ export class Deliverer {
     const result: AttemptResult = { latencyMs: res.latencyMs, ...(res.status !== undefined ? { statusCode: res.status } : {}), ...(res.error ? { error: res.error } : {}) };
 
     if (res.status === undefined && ctx.signal.aborted) {
-      // Shutdown cut the attempt short: hand it straight back; it is not the destination's fault.
+      // Shutdown cut the attempt short: hand it straight back; it is not the destination's fault, so it
+      // does not count against maxAttempts (attempted: false).
       this.circuit?.release(probe);
       this.d.metrics.attempts.inc({ ...this.labels, outcome: 'retry', code_class: cls });
-      return this.settle(m, { kind: 'retry', delayMs: 0, reason: res.error ?? 'aborted' }, result);
+      return this.settle(m, { kind: 'retry', delayMs: 0, reason: `connector shutting down (${res.error ?? 'aborted'})`, attempted: false }, result);
     }
     const o = classify({ status: res.status, retryAfter: res.retryAfter, error: res.error }, m.attempt, sub.delivery, this.d.clock.now(), this.d.random);
     this.circuit?.record(destinationHealthy(res.status), probe);
@@ -135,7 +136,7 @@ export class Deliverer {
 
   private settle(
     m: MessageFrame,
-    o: { kind: 'success' | 'duplicate' | 'released' } | { kind: 'retry'; delayMs: number; reason: string } | { kind: 'dead'; reason: string; gone?: boolean },
+    o: { kind: 'success' | 'duplicate' | 'released' } | { kind: 'retry'; delayMs: number; reason: string; attempted?: false } | { kind: 'dead'; reason: string; gone?: boolean },
     result?: AttemptResult,
   ): Settlement {
     const report: DeliveryReport = {
@@ -158,10 +159,13 @@ export class Deliverer {
       case 'released':
         log.info('shutting down before the attempt: left for redelivery');
         return { report };
-      case 'retry':
+      case 'retry': {
         this.d.metrics.retries.inc(this.labels);
-        log.info({ status: report.status, error: result?.error, delayMs: o.delayMs }, `delivery failed, retry in ${o.delayMs}ms: ${o.reason}`);
-        return { frame: { type: 'nack', id: m.id, action: 'retry', delayMs: o.delayMs, ...withResult }, report: { ...report, reason: o.reason, delayMs: o.delayMs } };
+        // Not attempted: the receiver parks it with the same attempt number (and records why).
+        const untried = o.attempted === false ? { attempted: false, reason: o.reason } : {};
+        log.info({ status: report.status, error: result?.error, delayMs: o.delayMs }, `${o.attempted === false ? 'not attempted' : 'delivery failed'}, retry in ${o.delayMs}ms: ${o.reason}`);
+        return { frame: { type: 'nack', id: m.id, action: 'retry', delayMs: o.delayMs, ...untried, ...withResult }, report: { ...report, reason: o.reason, delayMs: o.delayMs } };
+      }
       case 'dead':
         log.warn({ status: report.status, error: result?.error, gone: o.gone ?? false }, `delivery failed permanently: ${o.reason}`);
         return { frame: { type: 'nack', id: m.id, action: 'dead', reason: o.reason, ...withResult }, report: { ...report, reason: o.reason, gone: o.gone ?? false } };

@@ -119,6 +119,25 @@ export function connectorScenarios(name: string, makeBuffer: () => Promise<Messa
     } finally { await r.done(); }
   });
 
+  test(`${name}: an open circuit hands messages back without burning attempts (same attempt number when tried)`, async () => {
+    const dest = await scriptedDestination((n) => ({ status: n === 1 ? 503 : 200 }));
+    // ack timeout 3 s − delivery timeout 1 s − 2 s margin: the connector cannot hold, so it nacks while open.
+    const r = await rig(dest, {
+      channel: { ackTimeoutSeconds: 3 },
+      delivery: { maxAttempts: 2, timeoutMs: 1000, retryScheduleMs: [50], circuitBreaker: { failureRatio: 0.5, minRequests: 1, openMs: 600 } },
+    });
+    try {
+      await r.connector();
+      const id = await r.post('{"circuit":1}');
+      const h = await until(() => r.history(id), delivered, 'delivered once the circuit closes');
+      assert.deepEqual(dest.received.map((x) => x.headers['x-hookbridge-attempt']), ['1', '2'], 'circuit-open hand-backs did not count as attempts');
+      const attempts = h?.subscriptions[`${SUB.namespace}/${SUB.name}`].attempts ?? [];
+      assert.deepEqual(attempts.map((a) => [a.attempt, a.result?.statusCode]), [[1, 503], [2, 200]]);
+      assert.ok(r.reports.some((x) => x.reason === 'circuit open'), 'the circuit was open at least once');
+      assert.deepEqual(await r.deadLetters(), []);
+    } finally { await r.done(); }
+  });
+
   test(`${name}: a connector killed mid-delivery → the message is redelivered to the next one`, async () => {
     const dest = await scriptedDestination((n) => (n === 1 ? { status: 200, hang: true } : { status: 200 }));
     const r = await rig(dest);

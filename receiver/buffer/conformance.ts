@@ -144,6 +144,31 @@ export function runConformance(name: string, getBuffer: () => MessageBuffer): vo
       await inbox.close();
     });
 
+    test('retry with attempted: false (not tried) comes back with the SAME attempt; the history shows no attempt for it', async () => {
+      const { b, ch, s1, q1 } = await setup({ tiers: [50, 400] });
+      const m = message(ch);
+      await b.publish(m, [s1]);
+      const inbox = await Inbox.open(b, q1, 5);
+      const first = await inbox.next();
+      await first.retry(10, { statusCode: 503, latencyMs: 4 });
+      const second = await inbox.next();
+      assert.equal(second.attempt, 2);
+      await second.retry(10, undefined, { attempted: false, reason: 'circuit open' });
+      await eventually(async () => assert.equal((await b.messageHistory(m.id))?.subscriptions['ns-a/s1']?.reason, 'not attempted: circuit open'));
+      const third = await inbox.next();
+      assert.equal(third.message.id, m.id);
+      assert.equal(third.attempt, 2, 'a retry that was not attempted keeps the attempt number');
+      assert.equal(third.deliveryCount, 0);
+      await third.ack({ statusCode: 200, latencyMs: 1 });
+      const h = await eventually(async () => {
+        const x = await b.messageHistory(m.id);
+        assert.equal(x?.subscriptions['ns-a/s1'].state, 'delivered');
+        return x;
+      });
+      assert.deepEqual(h?.subscriptions['ns-a/s1'].attempts.map((a) => [a.attempt, a.result?.statusCode]), [[1, 503], [2, 200]]);
+      await inbox.close();
+    });
+
     test('dead(reason) → in the dead-letter queue with reason, attempts and last result', async () => {
       const { b, ch, s1, q1 } = await setup();
       const m = message(ch, { eventType: 'order.created' });

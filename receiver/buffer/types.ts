@@ -19,18 +19,33 @@ export interface StoredMessage {
 /** Identifies one subscription queue on one channel. */
 export interface QueueRef { channel: ObjectKey; subscription: ObjectKey }
 
+/** How a retry came about (NackFrame.attempted / reason). */
+export interface RetryOptions {
+  /** false: the connector did not try it (circuit open, shutdown): it comes back with the SAME attempt and no attempt is recorded. */
+  attempted?: boolean;
+  /** Why, recorded in the history with a retry that was not attempted. */
+  reason?: string;
+}
+
+/** The history reason of a retry that was not attempted. */
+export const notAttemptedReason = (opts: RetryOptions | undefined): string =>
+  opts?.reason ? `not attempted: ${opts.reason}` : 'not attempted';
+
 /** A message handed to a consumer. Exactly one of ack/retry/dead/release settles it. */
 export interface Delivery {
   readonly message: StoredMessage;
   readonly queue: QueueRef;
-  /** 1 on the first attempt; +1 each time a retry came back from a delay queue. */
+  /** 1 on the first attempt; +1 each time a retry came back from a delay queue (not for `attempted: false`). */
   readonly attempt: number;
   /** Times this copy was handed out before without being settled (lost acks); survives restarts. */
   readonly deliveryCount: number;
   /** Delivered: remove from the queue. */
   ack(result?: AttemptResult): Promise<void>;
-  /** Retryable failure: park in a durable delay queue for at least delayMs, then back with attempt+1. */
-  retry(delayMs: number, result?: AttemptResult): Promise<void>;
+  /**
+   * Retryable failure: park in a durable delay queue for at least delayMs, then back with attempt+1 —
+   * or with the same attempt when `opts.attempted` is false (then only a `retrying` state is recorded).
+   */
+  retry(delayMs: number, result?: AttemptResult, opts?: RetryOptions): Promise<void>;
   /** Permanent failure: move to the dead-letter queue with the reason. */
   dead(reason: string, result?: AttemptResult): Promise<void>;
   /** Not settled (ack timeout, disconnect): back to its queue, deliveryCount+1; past deliveryLimit → dead letter. */

@@ -107,7 +107,9 @@ export class StreamSession {
         if (!h) return false;
         if (frame.action === 'retry') {
           const delay = Number.isFinite(frame.delayMs) && (frame.delayMs as number) > 0 ? (frame.delayMs as number) : 0;
-          this.#settled(h.d.retry(delay, cleanResult(frame.result)));
+          // attempted: false — parked without counting against maxAttempts (circuit open, connector shutdown).
+          const opts = frame.attempted === false ? { attempted: false, ...(typeof frame.reason === 'string' && frame.reason && { reason: frame.reason.slice(0, 1024) }) } : undefined;
+          this.#settled(h.d.retry(delay, cleanResult(frame.result), opts));
         } else {
           const reason = typeof frame.reason === 'string' && frame.reason ? frame.reason.slice(0, 1024) : 'rejected by connector';
           this.#settled(h.d.dead(reason, cleanResult(frame.result)));

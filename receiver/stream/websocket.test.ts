@@ -118,6 +118,27 @@ test('nack retry comes back with attempt 2; nack dead lands in the dead letters 
   await c.closed;
 });
 
+test('nack retry with attempted: false comes back with the same attempt, recorded as not attempted', async () => {
+  const sent = await post(t.base, '/webhook/shop/orders', 'circuit-open');
+  const c = new StreamClient(url('orders'), TOKEN);
+  await c.until((x) => x.messages().length === 1);
+  c.send({ type: 'nack', id: sent.json.id, action: 'retry', delayMs: 10, attempted: false, reason: 'circuit open' });
+  await c.until((x) => x.messages().length === 2);
+  const again = c.messages()[1];
+  assert.equal(again.id, sent.json.id);
+  assert.equal(again.attempt, 1);
+  const h = await t.buffer.messageHistory(String(sent.json.id));
+  assert.deepEqual(h?.subscriptions['shop/sink'].attempts, []);
+  c.send({ type: 'ack', id: again.id, result: { statusCode: 200, latencyMs: 1 } });
+  const done = await eventually(async () => {
+    const x = await t.buffer.messageHistory(String(sent.json.id));
+    return x?.subscriptions['shop/sink']?.state === 'delivered' ? x : undefined;
+  });
+  assert.deepEqual(done.subscriptions['shop/sink'].attempts.map((a) => [a.attempt, a.result?.statusCode]), [[1, 200]]);
+  c.close();
+  await c.closed;
+});
+
 test('malformed client frames and unknown ids do not break the stream', async () => {
   const c = new StreamClient(url('orders'), TOKEN);
   await c.until((x) => x.frames.length > 0);

@@ -3,7 +3,7 @@
 // release, delay tiers for retries and a dead-letter list.
 import type { AttemptResult } from '../../../shared/protocol.ts';
 import { pickTier } from '../filter.ts';
-import type { DeadLetter, Delivery, MessageEvent, QueueRef, StoredMessage } from '../types.ts';
+import { notAttemptedReason, type DeadLetter, type Delivery, type MessageEvent, type QueueRef, type StoredMessage } from '../types.ts';
 
 export interface Entry { message: StoredMessage; attempt: number; deliveryCount: number; enqueuedAt: number }
 
@@ -102,10 +102,12 @@ export class MemoryQueue {
       attempt: entry.attempt,
       deliveryCount: entry.deliveryCount,
       ack: (result) => settle(() => attemptEvent('delivered', result)),
-      retry: (delayMs, result) => settle(() => {
+      retry: (delayMs, result, opts) => settle(() => {
+        const tried = opts?.attempted !== false;
         const tier = pickTier(this.limits.tiers, delayMs);
-        this.delayed.push({ entry: { ...entry, attempt: entry.attempt + 1, deliveryCount: 0 }, dueAt: this.#host.clock() + tier });
-        attemptEvent('retrying', result);
+        this.delayed.push({ entry: { ...entry, attempt: tried ? entry.attempt + 1 : entry.attempt, deliveryCount: 0 }, dueAt: this.#host.clock() + tier });
+        if (tried) attemptEvent('retrying', result);
+        else this.#host.record({ id: entry.message.id, at: this.#host.clock(), kind: 'state', subscription: this.subKey, attempt: entry.attempt, state: 'retrying', reason: notAttemptedReason(opts) });
       }),
       dead: (reason, result) => settle(() => {
         this.#deadLetter(entry, reason, result, entry.attempt);

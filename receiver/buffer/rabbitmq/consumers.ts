@@ -6,7 +6,7 @@ import { queueName } from '../../../shared/config.ts';
 import type { Logger } from '../../../shared/logger.ts';
 import type { AttemptResult } from '../../../shared/protocol.ts';
 import { pickTier } from '../filter.ts';
-import { BufferError, type Consumer, type Delivery, type MessageEvent, type QueueRef } from '../types.ts';
+import { BufferError, notAttemptedReason, type Consumer, type Delivery, type MessageEvent, type QueueRef } from '../types.ts';
 import { attemptOf, decodeMessage, deliveryCountOf, reencodeOptions } from './codec.ts';
 import type { Publisher } from './publisher.ts';
 import { deadLetterQueueName, delayQueueName, routingKey } from './topology.ts';
@@ -133,12 +133,14 @@ export class Consumers {
       attempt,
       deliveryCount: deliveryCountOf(msg.properties),
       ack: (result) => settle(async () => { ch.ack(msg); attemptEvent('delivered', result); }),
-      retry: (delayMs, result) => settle(async () => {
+      retry: (delayMs, result, opts) => settle(async () => {
+        const tried = opts?.attempted !== false;
         const tier = pickTier(this.#deps.tiers(reg.queue), delayMs);
         const q = delayQueueName(reg.queue.channel, reg.queue.subscription, tier);
-        await publisher.publish('', q, msg.content, { ...reencodeOptions(msg.properties, { attempt: attempt + 1 }), mandatory: true });
+        await publisher.publish('', q, msg.content, { ...reencodeOptions(msg.properties, { attempt: tried ? attempt + 1 : attempt }), mandatory: true });
         ch.ack(msg);
-        attemptEvent('retrying', result);
+        if (tried) attemptEvent('retrying', result);
+        else record({ id: message.id, at: clock(), kind: 'state', subscription: sub, attempt, state: 'retrying', reason: notAttemptedReason(opts) });
       }),
       dead: (reason, result) => settle(async () => {
         const q = deadLetterQueueName(reg.queue.channel, reg.queue.subscription);
