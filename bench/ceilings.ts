@@ -4,6 +4,7 @@ import path from 'node:path';
 import { closedLoop, type ClosedLoopResult } from './load/closed.ts';
 import { snapshot, usage, type CpuUse } from './lib/cpu.ts';
 import { start, treeMemory, type Memory } from './lib/proc.ts';
+import type { LatencySummary } from './lib/stats.ts';
 
 const servers = path.join(import.meta.dirname, 'servers');
 
@@ -25,6 +26,27 @@ export async function measureGenerator(runDir: string, clients: number, warmupMs
 }
 
 export interface RabbitCeiling { rate: number; confirmed: number; nacked: number; window: number; memory: Memory; cpu?: CpuUse; error?: string }
+
+export interface RabbitLatencyFloor { rate: number; prefetch: number; sent: number; received: number; confirmMs: LatencySummary; endToEndMs: LatencySummary; cpu?: CpuUse }
+
+/** Raw publish → quorum queue → consumer at a fixed rate: what RabbitMQ alone costs in latency. */
+export async function measureRabbitLatency(runDir: string, rabbit: { url: string; pid?: number }, rate: number, prefetch: number, warmupMs: number, durationMs: number): Promise<RabbitLatencyFloor> {
+  const child = start('rabbit-latency', path.join(servers, 'rabbit-ceiling.ts'), runDir, { ipc: true, env: { RABBITMQ_URL: rabbit.url } });
+  const pids = () => ({ 'amqplib publisher+consumer': child.pid, 'rabbitmq-server': rabbit.pid });
+  try {
+    await child.next('ready');
+    let a = snapshot(pids());
+    const timer = setTimeout(() => { a = snapshot(pids()); }, warmupMs);
+    const r = await child.request<RabbitLatencyFloor & { error?: string }>({ type: 'latency', rate, prefetch, warmupMs, durationMs }, 'latency:ok', warmupMs + durationMs + 60_000);
+    clearTimeout(timer);
+    const cpu = usage(a, snapshot(pids()));
+    if (r.error) throw new Error(`rabbit latency: ${r.error}`);
+    await child.request({ type: 'cleanup' }, 'cleanup:ok');
+    return { rate: r.rate, prefetch: r.prefetch, sent: r.sent, received: r.received, confirmMs: r.confirmMs, endToEndMs: r.endToEndMs, cpu };
+  } finally {
+    await child.stop();
+  }
+}
 
 export async function measureRabbitCeiling(runDir: string, rabbit: { url: string; pid?: number }, window: number, warmupMs: number, durationMs: number): Promise<RabbitCeiling> {
   const child = start('rabbit-ceiling', path.join(servers, 'rabbit-ceiling.ts'), runDir, { ipc: true, env: { RABBITMQ_URL: rabbit.url } });

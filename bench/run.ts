@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseFlags, usage } from '../cli/flags.ts';
-import { measureGenerator, measureRabbitCeiling } from './ceilings.ts';
+import { measureGenerator, measureRabbitCeiling, measureRabbitLatency } from './ceilings.ts';
 import { BODY_BYTES } from './lib/payload.ts';
 import type { CpuUse } from './lib/cpu.ts';
 import { treeMemory, type Memory } from './lib/proc.ts';
@@ -25,6 +25,7 @@ const spec = {
   'bench-warmup': { type: 'number', default: 2, help: 'warm-up seconds before each measurement' },
   'bench-clients': { type: 'number', default: 64, help: 'concurrent HTTP clients in closed-loop phases' },
   'bench-rate': { type: 'number', default: 1000, help: 'offered rate (msg/s) of the fixed-rate phase' },
+  'bench-concurrency': { type: 'number', default: 10, help: 'delivery concurrency of both systems (BullMQ Worker concurrency; Subscription delivery.concurrency = stream window)' },
   'bench-window': { type: 'number', default: 1000, help: 'unconfirmed publishes in flight for the raw RabbitMQ ceiling' },
   'bench-only': { type: 'list', help: 'systems to run: hookbridge, bullmq (default both)' },
   'bench-phases': { type: 'list', help: 'phases to run: ingest, saturation, fixed (default all)' },
@@ -45,7 +46,7 @@ const results: BenchResults = {
   startedAt: new Date().toISOString(),
   machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model ?? 'unknown', node: process.version, memoryGiB: os.totalmem() / 2 ** 30, loadavgAtStart: os.loadavg() },
   settings: {
-    clients: timing.clients, warmupMs: timing.warmupMs, durationMs: timing.durationMs, rate: flags['bench-rate'], bodyBytes: BODY_BYTES,
+    clients: timing.clients, concurrency: flags['bench-concurrency'], warmupMs: timing.warmupMs, durationMs: timing.durationMs, rate: flags['bench-rate'], bodyBytes: BODY_BYTES,
     rabbitmq: 'Debian rabbitmq-server via test/harness/rabbitmq.ts; quorum queues, persistent messages, publisher confirms',
     redis: `redis-server ${REDIS_DURABILITY} (AOF fsync once per second: up to ~1 s of acknowledged jobs can be lost on a crash)`,
   },
@@ -55,7 +56,7 @@ const results: BenchResults = {
 };
 
 function phaseCpu(r: BenchResults): CpuUse[] {
-  const all = [r.generator?.cpu, r.rabbitCeiling?.cpu, r.rabbitAtClients?.cpu];
+  const all = [r.generator?.cpu, r.rabbitCeiling?.cpu, r.rabbitAtClients?.cpu, r.rabbitLatency?.cpu];
   for (const x of [r.hookbridge, r.bullmq]) all.push(x.ingest?.cpu, x.saturation?.cpu, x.fixedRate?.cpu);
   return all.filter((c): c is CpuUse => c !== undefined);
 }
@@ -95,7 +96,7 @@ async function main(): Promise<void> {
       const dest = await startDestination(runDir, 'destination-bullmq', 'hmac-sha256', secret);
       let sys: System | undefined;
       try {
-        sys = await startBullmq(runDir, redis, { url: dest.url, secret });
+        sys = await startBullmq(runDir, redis, { url: dest.url, secret }, flags['bench-concurrency']);
         await measureSystem(results.bullmq, sys, dest);
       } catch (err) {
         results.bullmq.error = String(err instanceof Error ? err.message : err).split('\n')[0];
@@ -114,6 +115,10 @@ async function main(): Promise<void> {
     try {
       results.rabbitCeiling = await measureRabbitCeiling(runDir, rabbit, flags['bench-window'], timing.warmupMs, timing.durationMs);
       results.rabbitAtClients = await measureRabbitCeiling(runDir, rabbit, timing.clients, timing.warmupMs, Math.min(timing.durationMs, 5_000));
+      if (phases.has('fixed')) {
+        log(`raw RabbitMQ publish → consume at ${flags['bench-rate']} msg/s`);
+        results.rabbitLatency = await measureRabbitLatency(runDir, rabbit, flags['bench-rate'], flags['bench-concurrency'], timing.warmupMs, timing.durationMs);
+      }
     } catch (err) {
       results.rabbitCeiling = { rate: 0, confirmed: 0, nacked: 0, window: flags['bench-window'], memory: { rssMiB: 0, peakMiB: 0, processes: 0 }, error: String(err).split('\n')[0] };
     }
@@ -123,7 +128,7 @@ async function main(): Promise<void> {
       const dest = await startDestination(runDir, 'destination-hookbridge', 'standard-webhooks', secret);
       let sys: System | undefined;
       try {
-        sys = await startHookbridge(runDir, rabbit, { url: dest.url, secret });
+        sys = await startHookbridge(runDir, rabbit, { url: dest.url, secret }, flags['bench-concurrency']);
         await measureSystem(results.hookbridge, sys, dest);
       } catch (err) {
         results.hookbridge.error = String(err instanceof Error ? err.message : err).split('\n')[0];

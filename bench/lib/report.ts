@@ -1,6 +1,6 @@
 // Turns the bench results into the printed tables and the target verdicts. Targets are information:
 // a miss is printed, never turned into a failing exit code.
-import type { GeneratorCeiling, RabbitCeiling } from '../ceilings.ts';
+import type { GeneratorCeiling, RabbitCeiling, RabbitLatencyFloor } from '../ceilings.ts';
 import type { ClosedLoopResult } from '../load/closed.ts';
 import type { FixedRateResult, IngestResult, SaturationResult } from '../phases.ts';
 import type { CpuUse } from './cpu.ts';
@@ -19,11 +19,13 @@ export interface BenchResults {
   startedAt: string;
   finishedAt?: string;
   machine: { cpus: number; model: string; node: string; memoryGiB: number; loadavgAtStart: number[] };
-  settings: { clients: number; warmupMs: number; durationMs: number; rate: number; bodyBytes: number; rabbitmq: string; redis: string };
+  settings: { clients: number; concurrency: number; warmupMs: number; durationMs: number; rate: number; bodyBytes: number; rabbitmq: string; redis: string };
   generator?: GeneratorCeiling;
   rabbitCeiling?: RabbitCeiling;
   /** The same raw publisher with only as many confirms in flight as the closed loop has clients. */
   rabbitAtClients?: RabbitCeiling;
+  /** Raw publish → consume at the fixed rate: RabbitMQ's own share of end-to-end latency. */
+  rabbitLatency?: RabbitLatencyFloor;
   hookbridge: SystemResults;
   bullmq: SystemResults;
   notes: string[];
@@ -89,7 +91,7 @@ export function render(r: BenchResults): string {
   out.push(`machine: ${r.machine.cpus} × ${r.machine.model}, ${r.machine.memoryGiB.toFixed(0)} GiB, node ${r.machine.node}, load average at start ${r.machine.loadavgAtStart.map((l) => l.toFixed(2)).join(' ')}`);
   out.push(`RabbitMQ: ${s.rabbitmq}`);
   out.push(`Redis: ${s.redis}`);
-  out.push(`load: ${s.bodyBytes} B JSON bodies; closed loop = ${s.clients} concurrent keep-alive clients; warm-up ${s.warmupMs / 1000} s, measured ${s.durationMs / 1000} s per phase`);
+  out.push(`load: ${s.bodyBytes} B JSON bodies; closed loop = ${s.clients} concurrent keep-alive clients; warm-up ${s.warmupMs / 1000} s, measured ${s.durationMs / 1000} s per phase; delivery concurrency ${s.concurrency} (BullMQ Worker concurrency = Hookbridge Subscription concurrency = stream window)`);
   out.push('CPU: "cores" = the system\'s own processes (broker included, destination excluded); "gen" = the load generator; "other" = the rest of the machine (noise from outside the bench)');
 
   out.push('', '(a) Ingest throughput — POST /webhook/{ns}/{channel} answered 202 only once durably stored, nothing consuming');
@@ -123,8 +125,14 @@ export function render(r: BenchResults): string {
       fmt(f.latencyMs.p50, 1), fmt(f.latencyMs.p90, 1), fmt(f.latencyMs.p99, 1), fmt(f.latencyMs.max, 1), fmt(f.load.ingestLatencyMs.p99, 1),
       fmt(f.load.sendLagMs.p99, 1), fmt(systemCpu(f.cpu, f.achievedRate).cores, 2), fmt(f.cpu.otherCores, 2)];
   };
+  const rl = r.rabbitLatency;
+  const floorRow = rl
+    ? [`raw amqplib publish → consume (prefetch ${rl.prefetch}), floor`, String(rl.sent), '—', '0', String(rl.sent - rl.received), '—',
+      fmt(rl.endToEndMs.p50, 1), fmt(rl.endToEndMs.p90, 1), fmt(rl.endToEndMs.p99, 1), fmt(rl.endToEndMs.max, 1), fmt(rl.confirmMs.p99, 1), '—',
+      fmt(systemCpu(rl.cpu, rl.rate).cores, 2), fmt(rl.cpu?.otherCores, 2)]
+    : undefined;
   out.push(table(['system', 'sent', 'delivered/s', 'ingest errors', 'lost', 'dupes', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms', '202 p99 ms', 'gen lag p99 ms', 'cores', 'other cores'],
-    [frRow(r.hookbridge), frRow(r.bullmq)]));
+    [...(floorRow ? [floorRow] : []), frRow(r.hookbridge), frRow(r.bullmq)]));
 
   out.push('', 'Memory — resident set of each server process after its phases (MiB, now / peak)');
   const memRows: string[][] = [];

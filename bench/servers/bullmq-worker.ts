@@ -1,6 +1,6 @@
-// Baseline delivery, as in seed 004: a BullMQ Worker (concurrency 10) that POSTs each job's payload to
+// Baseline delivery, as in seed 004: a BullMQ Worker (CONCURRENCY, 10 in the bench) that POSTs each job's payload to
 // the destination with `X-Signature: sha256=<hex HMAC>`; a non-2xx answer throws so BullMQ retries.
-// Env: REDIS_URL, QUEUE, DEST_URL, DEST_SECRET.
+// Env: REDIS_URL, QUEUE, DEST_URL, DEST_SECRET, CONCURRENCY.
 import { createHmac } from 'node:crypto';
 import { Worker } from 'bullmq';
 import { Redis } from 'ioredis';
@@ -23,7 +23,7 @@ const worker = new Worker(requireEnv('QUEUE'), async (job) => {
   });
   await res.body.dump();
   if (res.statusCode < 200 || res.statusCode >= 300) throw new Error(`destination answered ${res.statusCode}`);
-}, { connection, concurrency: 10 });
+}, { connection, concurrency: Number(process.env.CONCURRENCY ?? 10) });
 
 worker.on('error', (err) => console.error('worker error', err.message));
 await worker.waitUntilReady();

@@ -1,9 +1,11 @@
-// The ceiling: raw amqplib publishing 1 KiB persistent messages into one quorum queue with publisher
-// confirms pipelined (WINDOW unconfirmed at a time) — no HTTP, no routing logic. Env: RABBITMQ_URL,
-// WINDOW, WARMUP_MS, DURATION_MS. Reports confirms per second inside the measurement window.
+// The ceiling: raw amqplib and one quorum queue, no HTTP and no routing logic. `run`: publish 1 KiB
+// persistent messages with publisher confirms pipelined (`window` unconfirmed at a time) and report
+// confirms per second. `latency`: publish open-loop at a fixed rate while a consumer (prefetch =
+// delivery concurrency, ack on receipt) drains the queue, and report scheduled send → consumer receipt,
+// the floor RabbitMQ alone puts under any relay's end-to-end latency. Env: RABBITMQ_URL.
 import { connect } from 'amqplib';
-import { makeBody } from '../lib/payload.ts';
-import { nowMs, perSecond } from '../lib/stats.ts';
+import { makeBody, readStamp } from '../lib/payload.ts';
+import { nowMs, perSecond, summarize } from '../lib/stats.ts';
 import { handle, ready, requireEnv } from './ipc.ts';
 
 const QUEUE = 'hb.bench.ceiling';
@@ -39,6 +41,47 @@ handle('run', async (m) => {
     pump();
   });
   return { confirmed, nacked, rate: perSecond(confirmed, until - from), window };
+});
+
+handle('latency', async (m) => {
+  const rate = Number(m.rate);
+  const interval = 1000 / rate;
+  const warmup = Math.round(Number(m.warmupMs) / interval);
+  const total = warmup + Math.round(Number(m.durationMs) / interval);
+  const consumerConn = await connect(requireEnv('RABBITMQ_URL'));
+  consumerConn.on('error', () => {});
+  const cch = await consumerConn.createChannel();
+  await cch.prefetch(Number(m.prefetch), false);
+  const confirm: number[] = [];
+  const e2e: number[] = [];
+  let received = 0;
+  const done = new Promise<void>((resolve) => {
+    void cch.consume(QUEUE, (msg) => {
+      if (!msg) return;
+      const stamp = readStamp(msg.content);
+      cch.ack(msg);
+      if (stamp && stamp.seq >= warmup) e2e.push(nowMs() - stamp.t);
+      if (++received === total) resolve();
+    });
+  });
+  const start = nowMs() + 5;
+  let i = 0;
+  await new Promise<void>((resolve) => {
+    const tick = (): void => {
+      while (i < total && start + i * interval <= nowMs()) {
+        const due = start + i * interval;
+        const measured = i >= warmup;
+        ch.publish('', QUEUE, makeBody(i++, due), { persistent: true }, () => { if (measured) confirm.push(nowMs() - due); });
+      }
+      if (i >= total) resolve();
+      else setTimeout(tick, Math.max(0, Math.min(1, start + i * interval - nowMs())));
+    };
+    tick();
+  });
+  await Promise.race([done, new Promise((r) => setTimeout(r, 15_000))]);
+  await consumerConn.close();
+  await ch.purgeQueue(QUEUE);
+  return { rate, prefetch: Number(m.prefetch), sent: total - warmup, received: e2e.length, confirmMs: summarize(confirm), endToEndMs: summarize(e2e) };
 });
 
 handle('cleanup', async () => {

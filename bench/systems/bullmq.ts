@@ -7,7 +7,7 @@ import type { BenchChannel, System } from './types.ts';
 const servers = path.join(import.meta.dirname, '../servers');
 const queueOf = (channel: BenchChannel): string => `bench.${channel}`;
 
-export async function startBullmq(runDir: string, redis: Redis, dest: { url: string; secret: string }): Promise<System> {
+export async function startBullmq(runDir: string, redis: Redis, dest: { url: string; secret: string }, concurrency: number): Promise<System> {
   const ingest: Child = start('bullmq-ingest', path.join(servers, 'bullmq-ingest.ts'), runDir, { ipc: true, env: { REDIS_URL: redis.url } });
   const { port } = await ingest.next<{ port: number }>('ready');
   let worker: Child | undefined;
@@ -17,7 +17,7 @@ export async function startBullmq(runDir: string, redis: Redis, dest: { url: str
     async startDelivery() {
       if (worker) return;
       worker = start('bullmq-worker', path.join(servers, 'bullmq-worker.ts'), runDir, {
-        ipc: true, env: { REDIS_URL: redis.url, QUEUE: queueOf('e2e'), DEST_URL: dest.url, DEST_SECRET: dest.secret },
+        ipc: true, env: { REDIS_URL: redis.url, QUEUE: queueOf('e2e'), DEST_URL: dest.url, DEST_SECRET: dest.secret, CONCURRENCY: String(concurrency) },
       });
       await worker.next('ready');
     },

@@ -15,16 +15,16 @@ import { benchManifests, NAMESPACE, subscriptionOf } from './hookbridge-manifest
 import type { BenchChannel, System } from './types.ts';
 
 const CLI = path.join(import.meta.dirname, '../../cli/main.ts');
-const CONCURRENCY = 10; // same as the BullMQ worker
 
 /** Extra node flags for the Hookbridge processes, e.g. HOOKBRIDGE_BENCH_NODE_ARGS=--cpu-prof. */
 const nodeArgs = (): string[] => (process.env.HOOKBRIDGE_BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
 
-export async function startHookbridge(runDir: string, rabbit: BenchRabbit, dest: { url: string; secret: string }): Promise<System> {
+/** `concurrency` is the Subscription's delivery.concurrency, which is also the stream window. */
+export async function startHookbridge(runDir: string, rabbit: BenchRabbit, dest: { url: string; secret: string }, concurrency: number): Promise<System> {
   const dir = path.join(runDir, 'hookbridge');
   fs.mkdirSync(path.join(dir, 'manifests'), { recursive: true });
   const token = (): string => `hbt_${randomBytes(32).toString('base64url')}`;
-  const manifests = benchManifests({ destinationUrl: dest.url, signingSecret: dest.secret, tokens: { ingest: token(), e2e: token() }, concurrency: CONCURRENCY });
+  const manifests = benchManifests({ destinationUrl: dest.url, signingSecret: dest.secret, tokens: { ingest: token(), e2e: token() }, concurrency });
   fs.writeFileSync(path.join(dir, 'manifests', 'bench.yaml'), manifests);
   const port = await freePort();
   const receiverUrl = `http://127.0.0.1:${port}`;
