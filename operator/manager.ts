@@ -96,9 +96,12 @@ export async function startOperator(o: OperatorOptions): Promise<Operator> {
   const mk = (name: string, reconcile: (key: string) => Promise<import('./runtime/controller.ts').Outcome>) =>
     new Controller({ name, reconcile, logger, metrics, workers: o.workers ?? 8 });
   // The reconcilers close over `deps`, assembled below once the stats poller exists.
-  const channelCtl = mk(CHANNEL, (key) => channelReconciler(deps)(key));
-  const subCtl = mk(SUBSCRIPTION, (key) => subscriptionReconciler(deps)(key));
-  const connectorCtl = mk(CONNECTOR, (key) => connectorReconciler(deps)(key));
+  type R = (key: string) => Promise<import('./runtime/controller.ts').Outcome>;
+  let reconcilers: { channel: R; subscription: R; connector: R } | undefined;
+  const r = () => (reconcilers ??= { channel: channelReconciler(deps), subscription: subscriptionReconciler(deps), connector: connectorReconciler(deps) });
+  const channelCtl = mk(CHANNEL, (key) => r().channel(key));
+  const subCtl = mk(SUBSCRIPTION, (key) => r().subscription(key));
+  const connectorCtl = mk(CONNECTOR, (key) => r().connector(key));
   const controllers = [channelCtl, subCtl, connectorCtl];
   const mapping = wireMapping(world, {
     channel: (k) => channelCtl.enqueue(k),

@@ -30,6 +30,8 @@ export const CHANNEL_ANNOTATION = `${GROUP}/channel`;
 
 // Token Secret bookkeeping (never the previous token itself: only its hash).
 export const TOKEN_KEY = 'token';
+/** A rotation's new token, staged until the receiver accepts it; connectors do not mount this key. */
+export const NEXT_TOKEN_KEY = 'next-token';
 export const ROTATED_AT_ANNOTATION = `${GROUP}/token-rotated-at`;
 export const PREVIOUS_HASH_ANNOTATION = `${GROUP}/previous-token-sha256`;
 export const PREVIOUS_NOT_AFTER_ANNOTATION = `${GROUP}/previous-token-not-after`;

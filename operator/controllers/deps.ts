@@ -17,6 +17,8 @@ export interface OperatorSettings {
   connectorImage: string;
   /** Re-read a missing user-named Secret this often (default MISSING_SECRET_RECHECK_MS). */
   missingSecretRecheckMs?: number;
+  /** How long the receiver config must carry a staged token before the connector gets it (default 2 s). */
+  tokenSettleMs?: number;
 }
 
 export interface Deps {

@@ -80,7 +80,11 @@ export function wireMapping(world: World, q: Queues): { channelStatsChanged: (ch
     const component = secret.metadata.labels?.[COMPONENT];
     if (component === Component.ReceiverConfig) {
       const ch = secret.metadata.annotations?.[CHANNEL_ANNOTATION];
-      if (ch) q.channel(ch);
+      if (!ch) return;
+      q.channel(ch);
+      // A staged token is promoted once the receiver config carries it.
+      const i = ch.indexOf('/');
+      for (const s of world.subscriptionsOf(ch.slice(0, i), ch.slice(i + 1))) q.subscription(`${s.metadata.namespace}/${s.metadata.name}`);
       return;
     }
     if (component !== Component.Token && component !== Component.Signing) return;

@@ -63,6 +63,7 @@ export async function startTestOperator(kube: Kube, overrides: Partial<OperatorO
     connectorReceiverUrl: 'http://hookbridge-receiver.hookbridge-system.svc:8080',
     connectorImage: 'hookbridge:test',
     missingSecretRecheckMs: 500,
+    tokenSettleMs: 300,
     metricsPort: 0,
     metricsHost: '127.0.0.1',
     logger: createLogger({ name: 'operator', level: 'debug', destination: sink }),

@@ -12,7 +12,9 @@ let op: TestOperator;
 
 before(async () => {
   kube = await startTestKube();
-  op = await startTestOperator(kube);
+  // A settle long enough for the test to see the staged step (the receiver config carries the new token
+  // before the connector's Secret does).
+  op = await startTestOperator(kube, { tokenSettleMs: 2_000 });
 });
 after(async () => {
   await op?.stop();
@@ -46,8 +48,13 @@ spec: {channelRef: {name: orders}, destination: {url: "http://sink.example/"}}
   await waitFor('receiver config with the first token', async () => (await receiverTokens()).length === 1);
 
   await must(kube, ['annotate', 'whc', 'orders', '-n', ns, 'hookbridge.io/rotate-token=one']);
+  // First the receiver learns the new token (staged; the connector's key is unchanged) ...
+  const staged = await waitFor('the new token staged in the receiver config', async () => { const t = await receiverTokens(); return t.length === 2 && !t[1].notAfter ? t : undefined; });
+  assert.equal(staged[0].sha256, hashToken(before));
+  // ... then the connector gets it.
   const rotated = await waitFor('a new token', async () => { const t = await tokenOf(); return t !== before ? t : undefined; });
-  const during = await waitFor('receiver config with new and old token', async () => { const t = await receiverTokens(); return t.length === 2 ? t : undefined; });
+  assert.equal(staged[1].sha256, hashToken(rotated), 'the connector got the very token the receiver already accepted');
+  const during = await waitFor('receiver config with new and old token', async () => { const t = await receiverTokens(); return t.length === 2 && t[1].notAfter ? t : undefined; });
   assert.deepEqual(during[0], { sha256: hashToken(rotated) });
   assert.equal(during[1].sha256, hashToken(before));
   assert.ok(during[1].notAfter, 'the old token carries its revocation time');

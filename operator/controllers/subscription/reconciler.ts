@@ -1,13 +1,11 @@
 // Subscription: binding (ChannelBound), token Secret with rotation, signing Secret, status. The
 // namespace's connector is the connector controller's (connector.ts); this one reports on it.
 import { channelKeyOf } from '../../../shared/api/compile.ts';
-import { parseDuration, ROTATE_ANNOTATION, tokenSecretName, type Subscription, type WebhookChannel } from '../../../shared/api/v1alpha1.ts';
+import { tokenSecretName, type Subscription, type WebhookChannel } from '../../../shared/api/v1alpha1.ts';
 import type { ConnectorConfig } from '../../../shared/config.ts';
-import { mintToken } from '../../../shared/tokens.ts';
 import { ConditionType as T, EventReason, Reason } from '../../api/conditions.ts';
-import { CONNECTOR_CONFIG_KEY, CONNECTOR_NAME, PREVIOUS_HASH_ANNOTATION, PREVIOUS_NOT_AFTER_ANNOTATION, ROTATE_HANDLED_ANNOTATION, ROTATED_AT_ANNOTATION } from '../../api/labels.ts';
+import { CONNECTOR_CONFIG_KEY, CONNECTOR_NAME } from '../../api/labels.ts';
 import type { SubscriptionStatus } from '../../api/status.ts';
-import { deepEqual, needsApply } from '../../runtime/compare.ts';
 import { condFalse, condTrue, findCondition, mergeConditions, type ConditionInput } from '../../runtime/conditions.ts';
 import { combine, done, requeueAfter, terminal, type Outcome } from '../../runtime/controller.ts';
 import type { KubeObject } from '../../runtime/kube-client.ts';
@@ -15,15 +13,13 @@ import { Secrets, Subscriptions } from '../../runtime/resource-types.ts';
 import { bindingOf } from '../binding.ts';
 import { MAX_REQUEUE_MS, MISSING_SECRET_RECHECK_MS, type Deps } from '../deps.ts';
 import { buildSigningSecret, mintSigningSecret } from './resources/signing-secret.ts';
-import { buildTokenSecret } from './resources/token-secret.ts';
 import { subscriptionStatus } from './status.ts';
-import { tokenPolicy } from './token-policy.ts';
-import { forceRequest, nextTokenState, readTokenSecret, type SecretLike } from './token-state.ts';
+import { TokenKeeper } from './token.ts';
 
 export const CONTROLLER = 'subscription';
-const OWNED_ANNOTATIONS = [ROTATED_AT_ANNOTATION, PREVIOUS_HASH_ANNOTATION, PREVIOUS_NOT_AFTER_ANNOTATION, ROTATE_HANDLED_ANNOTATION];
 
 export function subscriptionReconciler(d: Deps): (key: string) => Promise<Outcome> {
+  const tokens = new TokenKeeper(d);
   return async (key) => {
     const i = key.indexOf('/');
     const [ns, name] = [key.slice(0, i), key.slice(i + 1)];
@@ -52,7 +48,7 @@ export function subscriptionReconciler(d: Deps): (key: string) => Promise<Outcom
     if (wasBound !== 'True') d.events.record(Subscriptions, raw, 'Normal', EventReason.Bound, 'Bind', `Bound to WebhookChannel ${channelKeyOf(sub).namespace}/${channelKeyOf(sub).name}`);
     const ck = channelKeyOf(sub);
     const channel = d.world.channel(ck.namespace, ck.name) as WebhookChannel;
-    const token = await ensureToken(d, sub, raw, channel);
+    const token = await tokens.ensure(sub, raw, channel);
     const signing = await ensureSigning(d, sub);
     const secrets = signing ?? condTrue(T.SecretsReady, Reason.SecretsIssued, `Token in Secret ${tokenSecretName(name)}`);
     const view = d.stats.view(ck);
@@ -66,50 +62,10 @@ export function subscriptionReconciler(d: Deps): (key: string) => Promise<Outcom
     const now = d.now();
     return combine(
       requeueAfter(Math.min(token.nextRotationAt - now, MAX_REQUEUE_MS)),
-      ...(token.graceEndsAt !== undefined ? [requeueAfter(token.graceEndsAt - now)] : []),
+      ...(token.wakeAt !== undefined ? [requeueAfter(token.wakeAt - now)] : []),
       ...(signing ? [requeueAfter(d.settings.missingSecretRecheckMs ?? MISSING_SECRET_RECHECK_MS)] : []),
     );
   };
-}
-
-interface TokenResult { rotatedAt: string; nextRotationAt: number; graceEndsAt?: number }
-
-/** Evaluates the rotation policy; mints, rotates or drops an expired previous hash as it says. */
-async function ensureToken(d: Deps, sub: Subscription, raw: KubeObject, channel: WebhookChannel): Promise<TokenResult> {
-  const ns = sub.metadata.namespace ?? 'default';
-  const name = tokenSecretName(sub.metadata.name);
-  const interval = parseDuration(channel.spec.tokenRotation.interval);
-  const graceMs = parseDuration(channel.spec.tokenRotation.gracePeriod);
-  const annotation = forceRequest(channel.metadata.annotations?.[ROTATE_ANNOTATION], sub.metadata.annotations?.[ROTATE_ANNOTATION]);
-  const annotationsOf = (o?: KubeObject) => Object.fromEntries(Object.entries(o?.metadata.annotations ?? {}).filter(([k]) => OWNED_ANNOTATIONS.includes(k)));
-  const plan = (live: SecretLike | undefined) => {
-    const current = readTokenSecret(live);
-    const decision = tokenPolicy({ secret: live ? current : undefined, annotation, lastHandledAnnotation: current.handled, interval, now: d.now() });
-    const next = nextTokenState({ current, decision, annotation, graceMs, now: d.now(), mint: mintToken });
-    const desired = buildTokenSecret(sub, next.state);
-    return { current, decision, next, desired, changes: needsApply(live, desired) || !deepEqual(annotationsOf(live), annotationsOf(desired)) };
-  };
-  let p = plan(d.world.secret(ns, name) as SecretLike | undefined);
-  if (p.changes) {
-    // A credential is about to be written: decide on the apiserver's copy, not a cache that may lag our own last write.
-    p = plan(await d.client.tryGet<SecretLike>(Secrets, ns, name));
-  }
-  const { current, decision, next } = p;
-  if (p.changes) {
-    await d.client.apply(Secrets, p.desired);
-    if (next.rotated && !current.token) {
-      d.events.record(Subscriptions, raw, 'Normal', EventReason.TokenIssued, 'Issue', `Token issued in Secret ${name}`);
-    } else if (next.rotated) {
-      const grace = next.state.previous ? `; the previous token is accepted until ${next.state.previous.notAfter}` : '; the previous token is revoked now';
-      d.events.record(Subscriptions, raw, 'Normal', EventReason.TokenRotated, 'Rotate', `Token rotated (${decision.reason})${grace}`);
-    } else if (current.previous && !next.state.previous) {
-      d.events.record(Subscriptions, raw, 'Normal', EventReason.TokenRevoked, 'Revoke', 'Previous token revoked: grace period over');
-    }
-  }
-  const rotatedAt = Date.parse(next.state.rotatedAt);
-  const nextRotationAt = rotatedAt + interval;
-  d.metrics.tokens.set(`${ns}/${sub.metadata.name}`, { namespace: ns, subscription: sub.metadata.name, rotatedAt, nextRotationAt });
-  return { rotatedAt: next.state.rotatedAt, nextRotationAt, ...(next.state.previous ? { graceEndsAt: Date.parse(next.state.previous.notAfter) + 1000 } : {}) };
 }
 
 /** The signing secret: the referenced one must exist; else one is generated once (create, never overwrite). */

@@ -36,58 +36,70 @@ test('token policy chain: first matching check decides', () => {
   assert.equal(tokenPolicy(base).nextRotationAt, T0 + 720 * H);
 });
 
-test('forced rotation with grace: old hash accepted until grace ends, then dropped; schedule rotates again', () => {
+test('forced rotation: staged until the receiver accepts it, then promoted; old hash kept for the grace period', () => {
   const clock = new FakeTimers(T0);
   const s = sub({ name: 'sink', namespace: 'team-a' });
   const interval = 2 * H;
   const grace = 60_000;
-  // One reconcile: evaluate the policy, compute the next state, write the Secret (here: build it).
+  // The world: the token Secret (what the connector mounts: key `token`) and what the receiver accepts.
   let secret: SecretLike | undefined;
-  let rotations = 0;
+  let receiverAccepts: string[] = [];
+  const steps: string[] = [];
   const reconcile = (channelAnnotation?: string) => {
     const current = readTokenSecret(secret);
     const annotation = forceRequest(channelAnnotation, undefined);
-    const decision = tokenPolicy({ secret: current, annotation, lastHandledAnnotation: current.handled, interval, now: clock.now() });
-    const next = nextTokenState({ current, decision, annotation, graceMs: grace, now: clock.now(), mint: mintToken });
-    if (next.rotated) rotations++;
+    const decision = tokenPolicy({ secret: secret ? current : undefined, annotation, lastHandledAnnotation: current.handled, interval, now: clock.now() });
+    const nextAccepted = current.next !== undefined && receiverAccepts.includes(hashToken(current.next));
+    const next = nextTokenState({ current, decision, annotation, nextAccepted, graceMs: grace, now: clock.now(), mint: mintToken });
+    if (next.step !== 'none') steps.push(next.step);
     secret = buildTokenSecret(s, next.state) as SecretLike;
     return readTokenSecret(secret);
   };
+  const connectorToken = () => Buffer.from(secret?.data?.token ?? '', 'base64').toString();
+  const receiverSync = () => { receiverAccepts = tokenHashes(secret, clock.now()).map((t) => t.sha256); };
 
   const first = reconcile();
-  assert.equal(rotations, 1, 'minted when missing');
-  assert.equal(first.previous, undefined, 'nothing to keep the first time');
+  assert.deepEqual(steps, ['issued'], 'minted at once when missing');
   assert.deepEqual(reconcile(), first, 'an ordinary reconcile changes nothing');
-  assert.equal(rotations, 1);
+  receiverSync();
 
   clock.advance(10 * 60_000);
-  const forced = reconcile('now');
-  assert.equal(rotations, 2);
-  assert.notEqual(forced.token, first.token);
-  assert.equal(forced.previous?.sha256, hashToken(first.token as string));
-  assert.equal(forced.handled, 'channel=now');
-  reconcile('now');
-  assert.equal(rotations, 2, 'the same annotation value rotates once');
+  const staged = reconcile('now');
+  assert.deepEqual(steps, ['issued', 'staged']);
+  assert.equal(connectorToken(), first.token, 'the connector keeps the old token while the new one is staged');
+  assert.equal(staged.handled, 'channel=now', 'the request is handled once');
+  assert.deepEqual(reconcile('now'), staged, 'not promoted before the receiver accepts the new token');
 
+  receiverSync();
+  assert.equal(receiverAccepts.length, 2, 'the receiver accepts current and staged');
+  const promoted = reconcile('now');
+  assert.deepEqual(steps, ['issued', 'staged', 'promoted']);
+  assert.equal(connectorToken(), staged.next, 'the connector gets the token the receiver already accepts');
+  assert.equal(promoted.previous?.sha256, hashToken(first.token as string));
+  assert.equal(promoted.next, undefined);
+  reconcile('now');
+  assert.equal(steps.length, 3, 'the same annotation value rotates once');
+
+  receiverSync();
   const hashes = () => tokenHashes(secret, clock.now());
   assert.ok(tokenAccepted(first.token as string, hashes(), clock.now()), 'old token accepted during grace');
-  assert.ok(tokenAccepted(forced.token as string, hashes(), clock.now()));
-  assert.ok(!JSON.stringify(secret?.metadata.annotations).includes(first.token as string), 'the old token itself is never kept');
+  assert.ok(tokenAccepted(promoted.token as string, hashes(), clock.now()));
+  assert.ok(!JSON.stringify(secret).includes(first.token as string), 'the old token itself is kept nowhere');
 
   clock.advance(grace);
   assert.ok(!tokenAccepted(first.token as string, hashes(), clock.now()), 'old token revoked after grace');
   const after = reconcile('now');
   assert.equal(after.previous, undefined, 'expired previous hash dropped from the Secret');
-  assert.equal(after.token, forced.token);
+  assert.equal(after.token, promoted.token);
 
   clock.advance(interval);
-  const scheduled = reconcile('now');
-  assert.equal(rotations, 3, 'rotated by schedule');
-  assert.notEqual(scheduled.token, forced.token);
+  reconcile('now');
+  assert.deepEqual(steps.slice(3), ['staged'], 'the schedule starts the next rotation');
 });
 
-test('an invalid token is replaced without grace', () => {
-  const next = nextTokenState({ current: { token: 'leaked', rotatedAt: at(T0) }, decision: { rotate: true, reason: RotationReason.Invalid }, graceMs: H, now: T0, mint: () => good });
+test('an invalid token is replaced at once, without grace', () => {
+  const next = nextTokenState({ current: { token: 'leaked', rotatedAt: at(T0) }, decision: { rotate: true, reason: RotationReason.Invalid }, nextAccepted: false, graceMs: H, now: T0, mint: () => good });
+  assert.equal(next.step, 'issued');
   assert.equal(next.state.previous, undefined);
   assert.equal(next.state.token, good);
 });

@@ -1,8 +1,9 @@
-// `<subscription>-hookbridge-token`: the token the connector presents (key `token`) and, as
-// annotations, when it was minted and the previous token's hash during a rotation's grace period.
+// `<subscription>-hookbridge-token`: the token the connector presents (key `token`), a staged successor
+// during a rotation (key `next-token`, not mounted) and, as annotations, when the token was minted and
+// the previous token's hash during a rotation's grace period.
 import { tokenSecretName, type Subscription } from '../../../../shared/api/v1alpha1.ts';
 import {
-  Component, managedLabels, PREVIOUS_HASH_ANNOTATION, PREVIOUS_NOT_AFTER_ANNOTATION, ROTATE_HANDLED_ANNOTATION, ROTATED_AT_ANNOTATION, TOKEN_KEY,
+  Component, managedLabels, NEXT_TOKEN_KEY, PREVIOUS_HASH_ANNOTATION, PREVIOUS_NOT_AFTER_ANNOTATION, ROTATE_HANDLED_ANNOTATION, ROTATED_AT_ANNOTATION, TOKEN_KEY,
 } from '../../../api/labels.ts';
 import type { KubeObject } from '../../../runtime/kube-client.ts';
 import { b64, ownerRef } from '../../../runtime/owner.ts';
@@ -25,6 +26,6 @@ export function buildTokenSecret(sub: Subscription, state: TokenState): KubeObje
       ...(sub.metadata.uid ? { ownerReferences: [ownerRef(Subscriptions, sub)] } : {}),
     },
     type: 'Opaque',
-    data: { [TOKEN_KEY]: b64(state.token) },
+    data: { [TOKEN_KEY]: b64(state.token), ...(state.next ? { [NEXT_TOKEN_KEY]: b64(state.next) } : {}) },
   };
 }
