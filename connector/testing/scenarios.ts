@@ -86,6 +86,19 @@ export function connectorScenarios(name: string, makeBuffer: () => Promise<Messa
     } finally { await r.done(); }
   });
 
+  test(`${name}: a Retry-After longer than every retry tier is still honoured, and the wait is not an attempt`, async () => {
+    const dest = await scriptedDestination((n) => (n === 1 ? { status: 503, headers: { 'retry-after': '1' } } : { status: 200 }));
+    const r = await rig(dest, { delivery: { retryScheduleMs: [100] } });
+    try {
+      await r.connector();
+      const id = await r.post('x');
+      await dest.count(2);
+      assert.ok(dest.received[1].at - dest.received[0].at >= 1000 - SLACK_MS, `waited ${dest.received[1].at - dest.received[0].at}ms (tier 100ms, Retry-After 1s)`);
+      assert.deepEqual(dest.received.map((x) => x.headers['x-hookbridge-attempt']), ['1', '2']);
+      await until(() => r.history(id), delivered, 'delivered');
+    } finally { await r.done(); }
+  });
+
   test(`${name}: 4xx is dead-lettered at once; 410 is dead-lettered and reported as gone`, async () => {
     const dest = await scriptedDestination((_n, req) => ({ status: req.headers['x-want'] === 'gone' ? 410 : 422 }));
     const r = await rig(dest);

@@ -144,6 +144,34 @@ export function runConformance(name: string, getBuffer: () => MessageBuffer): vo
       await inbox.close();
     });
 
+    test('retry(delay) longer than every tier is honoured: re-parked until the delay is over, same attempt, one attempt recorded', async () => {
+      const { b, ch, s1, q1 } = await setup({ tiers: [50] });
+      const m = message(ch);
+      await b.publish(m, [s1]);
+      const inbox = await Inbox.open(b, q1, 5);
+      const d = await inbox.next();
+      const retriedAt = Date.now();
+      await d.retry(300, { statusCode: 429, latencyMs: 2 });
+      await sleep(150);
+      assert.equal(inbox.received, 1, 'not handed out after the 50 ms tier');
+      // eventually: a message moving between queues can be missed by one stats read (RabbitMQ dead-letters asynchronously)
+      await eventually(async () => assert.equal((await b.stats(q1)).messagesQueued, 1), 'still counted as queued while parked again');
+      const back = await inbox.next(5_000);
+      assert.ok(Date.now() - retriedAt >= 300, `came back after ${Date.now() - retriedAt} ms, asked for 300`);
+      assert.equal(back.message.id, m.id);
+      assert.equal(back.attempt, 2, 'the re-parking did not count as attempts');
+      assert.equal(back.deliveryCount, 0);
+      assert.deepEqual([...back.message.body], [...m.body]);
+      await back.ack({ statusCode: 200, latencyMs: 1 });
+      const h = await eventually(async () => {
+        const x = await b.messageHistory(m.id);
+        assert.equal(x?.subscriptions['ns-a/s1'].state, 'delivered');
+        return x;
+      });
+      assert.deepEqual(h?.subscriptions['ns-a/s1'].attempts.map((a) => [a.attempt, a.result?.statusCode]), [[1, 429], [2, 200]]);
+      await inbox.close();
+    });
+
     test('retry with attempted: false (not tried) comes back with the SAME attempt; the history shows no attempt for it', async () => {
       const { b, ch, s1, q1 } = await setup({ tiers: [50, 400] });
       const m = message(ch);

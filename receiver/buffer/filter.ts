@@ -20,7 +20,10 @@ export function retryTiers(scheduleMs: readonly number[]): number[] {
   return tiers.length > 0 ? tiers : [DEFAULT_RETRY_TIER_MS];
 }
 
-/** The smallest tier >= delayMs, else the largest: a retry never comes back earlier than asked unless no tier is long enough. */
+/**
+ * The smallest tier >= delayMs, else the largest. When no tier is long enough the buffers carry a
+ * not-before time and park the message again for the rest, so a retry never comes back earlier than asked.
+ */
 export function pickTier(tiers: readonly number[], delayMs: number): number {
   return tiers.find((t) => t >= delayMs) ?? tiers[tiers.length - 1];
 }

@@ -1,11 +1,16 @@
 // One subscription's queue in memory, with RabbitMQ quorum-queue semantics: FIFO ready list (returned
 // messages go to the front), per-consumer prefetch, TTL expiry of ready messages, delivery limit on
-// release, delay tiers for retries and a dead-letter list.
+// release, delay tiers for retries (a delay longer than every tier is honoured by re-parking until its
+// not-before time, as the RabbitMQ backend does) and a dead-letter list.
 import type { AttemptResult } from '../../../shared/protocol.ts';
 import { pickTier } from '../filter.ts';
 import { notAttemptedReason, type DeadLetter, type Delivery, type MessageEvent, type QueueRef, type StoredMessage } from '../types.ts';
 
-export interface Entry { message: StoredMessage; attempt: number; deliveryCount: number; enqueuedAt: number }
+export interface Entry {
+  message: StoredMessage; attempt: number; deliveryCount: number; enqueuedAt: number;
+  /** Epoch ms before which a parked retry is not handed out (a delay longer than every tier). */
+  notBefore?: number;
+}
 
 export interface QueueLimits { maxQueueSize: number; ttlMs: number; deliveryLimit: number; tiers: number[] }
 
@@ -54,7 +59,11 @@ export class MemoryQueue {
     const due = this.delayed.filter((d) => d.dueAt <= now);
     if (due.length > 0) {
       this.delayed = this.delayed.filter((d) => d.dueAt > now);
-      for (const d of due) this.ready.push({ ...d.entry, enqueuedAt: now });
+      for (const d of due) {
+        // Back from its tier too early: park it again for the rest (same attempt, nothing recorded).
+        if (d.entry.notBefore !== undefined && d.entry.notBefore > now) this.#park(d.entry, d.entry.notBefore - now, now);
+        else this.ready.push({ ...d.entry, enqueuedAt: now });
+      }
     }
     return due.length > 0 || this.ready.length + this.delayed.length !== before;
   }
@@ -104,8 +113,8 @@ export class MemoryQueue {
       ack: (result) => settle(() => attemptEvent('delivered', result)),
       retry: (delayMs, result, opts) => settle(() => {
         const tried = opts?.attempted !== false;
-        const tier = pickTier(this.limits.tiers, delayMs);
-        this.delayed.push({ entry: { ...entry, attempt: tried ? entry.attempt + 1 : entry.attempt, deliveryCount: 0 }, dueAt: this.#host.clock() + tier });
+        const now = this.#host.clock();
+        this.#park({ ...entry, attempt: tried ? entry.attempt + 1 : entry.attempt, deliveryCount: 0, notBefore: now + delayMs }, delayMs, now);
         if (tried) attemptEvent('retrying', result);
         else this.#host.record({ id: entry.message.id, at: this.#host.clock(), kind: 'state', subscription: this.subKey, attempt: entry.attempt, state: 'retrying', reason: notAttemptedReason(opts) });
       }),
@@ -119,6 +128,13 @@ export class MemoryQueue {
         return Promise.resolve();
       },
     };
+  }
+
+  /** Into the smallest delay tier >= delayMs (else the largest); notBefore is kept only while a tier falls short. */
+  #park(entry: Entry, delayMs: number, now: number): void {
+    const tier = pickTier(this.limits.tiers, delayMs);
+    const { notBefore, ...rest } = entry;
+    this.delayed.push({ entry: notBefore !== undefined && notBefore > now + tier ? entry : rest, dueAt: now + tier });
   }
 
   #release(c: ConsumerState, entry: Entry): void {

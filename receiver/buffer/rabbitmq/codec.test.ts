@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { MessageProperties } from 'amqplib';
 import type { StoredMessage } from '../types.ts';
-import { decodeDeadLetter, decodeMessage, encodeOptions, reencodeOptions } from './codec.ts';
+import { decodeDeadLetter, decodeMessage, encodeOptions, notBeforeOf, reencodeOptions } from './codec.ts';
 
 const msg: StoredMessage = {
   id: 'm-1', channel: { namespace: 'team', name: 'github' }, receivedAt: 1_700_000_000_123, eventType: 'push',
@@ -36,4 +36,13 @@ test('a broker dead-lettering reads the latest x-death; an expired message was n
   assert.deepEqual([limit.reason, limit.deadLetteredAt, limit.attempts], ['delivery_limit', 1_700_000_002_000, 2]);
   const expired = decodeDeadLetter(msg.body, props(o, death('expired')), queue);
   assert.deepEqual([expired.reason, expired.attempts], ['expired', 1]);
+});
+
+test('hb-not-before rides along a re-park and is dropped by the next re-encode without one (retry, dead letter, redrive)', () => {
+  const parked = reencodeOptions(props(encodeOptions(msg, { attempt: 1 })), { attempt: 2, notBefore: 1_700_000_060_000 });
+  assert.equal(notBeforeOf(props(parked)), 1_700_000_060_000);
+  assert.equal(notBeforeOf(props(encodeOptions(msg, { attempt: 1 }))), undefined);
+  const again = reencodeOptions(props(parked), { attempt: 2 });
+  assert.equal(notBeforeOf(props(again)), undefined);
+  assert.deepEqual(decodeMessage(msg.body, props(parked)), msg, 'the stored message is untouched');
 });

@@ -12,12 +12,14 @@ export const H = {
   deadReason: 'hb-dead-reason',
   deadAt: 'hb-dead-at',
   lastResult: 'hb-last-result',
+  /** Epoch ms before which a parked retry is not handed out (set while no delay tier is long enough). */
+  notBefore: 'hb-not-before',
 } as const;
 
 /** Broker-owned headers that must not follow a message into a fresh queue (retry, redrive). */
 const BROKER_HEADERS = ['x-death', 'x-delivery-count', 'x-first-death-exchange', 'x-first-death-queue', 'x-first-death-reason', 'CC', 'BCC'];
 
-export interface Extra { attempt: number; deadReason?: string; deadAt?: number; lastResult?: AttemptResult }
+export interface Extra { attempt: number; deadReason?: string; deadAt?: number; lastResult?: AttemptResult; notBefore?: number }
 
 export function encodeOptions(m: StoredMessage, extra: Extra): Options.Publish {
   const headers: Record<string, unknown> = {
@@ -44,8 +46,9 @@ export function encodeOptions(m: StoredMessage, extra: Extra): Options.Publish {
 export function reencodeOptions(props: MessageProperties, extra: Extra): Options.Publish {
   const headers: Record<string, unknown> = { ...props.headers };
   for (const h of BROKER_HEADERS) delete headers[h];
-  for (const h of [H.deadReason, H.deadAt, H.lastResult]) delete headers[h];
+  for (const h of [H.deadReason, H.deadAt, H.lastResult, H.notBefore]) delete headers[h];
   headers[H.attempt] = extra.attempt;
+  if (extra.notBefore !== undefined) headers[H.notBefore] = extra.notBefore;
   if (extra.deadReason !== undefined) headers[H.deadReason] = extra.deadReason;
   if (extra.deadAt !== undefined) headers[H.deadAt] = extra.deadAt;
   if (extra.lastResult) headers[H.lastResult] = JSON.stringify(extra.lastResult);
@@ -89,6 +92,11 @@ export function decodeMessage(body: Buffer, props: MessageProperties): StoredMes
 }
 
 export const attemptOf = (props: MessageProperties): number => num(props.headers?.[H.attempt], 1);
+/** hb-not-before, or undefined when the message may be handed out at once. */
+export const notBeforeOf = (props: MessageProperties): number | undefined => {
+  const v = props.headers?.[H.notBefore];
+  return v === undefined ? undefined : num(v, 0);
+};
 export const deliveryCountOf = (props: MessageProperties): number => num(props.headers?.['x-delivery-count'], 0);
 
 interface XDeath { reason?: unknown; time?: unknown; queue?: unknown }

@@ -7,7 +7,7 @@ import type { Logger } from '../../../shared/logger.ts';
 import type { AttemptResult } from '../../../shared/protocol.ts';
 import { pickTier } from '../filter.ts';
 import { BufferError, notAttemptedReason, type Consumer, type Delivery, type MessageEvent, type QueueRef } from '../types.ts';
-import { attemptOf, decodeMessage, deliveryCountOf, reencodeOptions } from './codec.ts';
+import { attemptOf, decodeMessage, deliveryCountOf, notBeforeOf, reencodeOptions } from './codec.ts';
 import type { Publisher } from './publisher.ts';
 import { deadLetterQueueName, delayQueueName, routingKey } from './topology.ts';
 
@@ -27,6 +27,7 @@ interface Registration {
   ch?: Channel;
   cancelled: boolean;
   inflight: Map<number, number>; // deliveryTag -> receivedAt
+  parking: number; // back from a delay tier too early, being parked again (still queued, not in flight)
 }
 
 export class Consumers {
@@ -38,7 +39,7 @@ export class Consumers {
   async add(queue: QueueRef, prefetch: number, onDelivery: (d: Delivery) => void): Promise<Consumer> {
     const model = this.#deps.model();
     if (!model) throw new BufferError('buffer_error', 'not connected to RabbitMQ');
-    const reg: Registration = { queue, prefetch: Math.max(1, prefetch), onDelivery, cancelled: false, inflight: new Map() };
+    const reg: Registration = { queue, prefetch: Math.max(1, prefetch), onDelivery, cancelled: false, inflight: new Map(), parking: 0 };
     await this.#open(reg, model);
     this.#regs.add(reg);
     return { cancel: () => this.#cancel(reg) };
@@ -51,23 +52,26 @@ export class Consumers {
 
   /** The connection is gone; the broker has returned every unsettled message. */
   detachAll(): void {
-    for (const reg of this.#regs) { reg.ch = undefined; reg.inflight.clear(); }
+    for (const reg of this.#regs) { reg.ch = undefined; reg.inflight.clear(); reg.parking = 0; }
   }
 
   async cancelWhere(pred: (q: QueueRef) => boolean): Promise<void> {
     for (const reg of [...this.#regs]) if (pred(reg.queue)) await this.#cancel(reg);
   }
 
-  inflight(queue: QueueRef): { count: number; oldestReceivedAt?: number } {
+  /** Handed out and not settled (count, oldest receivedAt), plus retries held while being parked again. */
+  inflight(queue: QueueRef): { count: number; oldestReceivedAt?: number; parking: number } {
     let count = 0;
+    let parking = 0;
     let oldest: number | undefined;
     const name = queueName(queue.channel, queue.subscription);
     for (const reg of this.#regs) {
       if (queueName(reg.queue.channel, reg.queue.subscription) !== name) continue;
       count += reg.inflight.size;
+      parking += reg.parking;
       for (const at of reg.inflight.values()) if (oldest === undefined || at < oldest) oldest = at;
     }
-    return oldest === undefined ? { count } : { count, oldestReceivedAt: oldest };
+    return oldest === undefined ? { count, parking } : { count, oldestReceivedAt: oldest, parking };
   }
 
   async #cancel(reg: Registration): Promise<void> {
@@ -77,6 +81,7 @@ export class Consumers {
     const ch = reg.ch;
     reg.ch = undefined;
     reg.inflight.clear();
+    reg.parking = 0;
     if (ch) await ch.close().catch(() => {});
   }
 
@@ -87,6 +92,7 @@ export class Consumers {
       if (reg.ch !== ch) return;
       reg.ch = undefined;
       reg.inflight.clear();
+      reg.parking = 0;
       // Closed by the broker while the connection stays up (e.g. queue deleted): try again shortly.
       if (!reg.cancelled) setTimeout(() => { const m = this.#deps.model(); if (m && !reg.cancelled && !reg.ch) this.#open(reg, m).catch(() => {}); }, 1_000).unref();
     });
@@ -95,10 +101,37 @@ export class Consumers {
     await ch.consume(queueName(reg.queue.channel, reg.queue.subscription), (msg) => {
       if (msg === null) { this.#deps.logger.warn({ queue: queueName(reg.queue.channel, reg.queue.subscription) }, 'rabbitmq cancelled the consumer'); return; }
       if (reg.ch !== ch || reg.cancelled) return;
+      const notBefore = notBeforeOf(msg.properties);
+      if (notBefore !== undefined && notBefore > this.#deps.clock()) { this.#repark(reg, ch, msg, notBefore); return; }
       const d = this.#delivery(reg, ch, msg);
       reg.inflight.set(msg.fields.deliveryTag, d.message.receivedAt);
       reg.onDelivery(d);
     }, { noAck: false });
+  }
+
+  /**
+   * Publishes the message into the smallest delay tier >= the time left until notBefore (else the largest).
+   * While that tier falls short, hb-not-before rides along so the consumer parks it again when it is back.
+   */
+  async #park(reg: Registration, msg: ConsumeMessage, attempt: number, notBefore: number): Promise<void> {
+    const now = this.#deps.clock();
+    const tier = pickTier(this.#deps.tiers(reg.queue), notBefore - now);
+    const q = delayQueueName(reg.queue.channel, reg.queue.subscription, tier);
+    const extra = { attempt, ...(notBefore > now + tier && { notBefore }) };
+    await this.#deps.publisher.publish('', q, msg.content, { ...reencodeOptions(msg.properties, extra), mandatory: true });
+  }
+
+  /** Back from a delay tier before its not-before time: parked again for the rest, never handed out, nothing recorded. */
+  #repark(reg: Registration, ch: Channel, msg: ConsumeMessage, notBefore: number): void {
+    reg.parking++;
+    const done = (): boolean => { if (reg.ch !== ch) return false; reg.parking--; return true; };
+    this.#park(reg, msg, attemptOf(msg.properties), notBefore).then(
+      () => { if (done()) ch.ack(msg); },
+      (err: Error) => {
+        this.#deps.logger.warn({ err: err.message, queue: queueName(reg.queue.channel, reg.queue.subscription) }, 'parking a retry again failed; it goes back to its queue');
+        // Not at once: a broker that refuses the delay queue would otherwise bounce it in a tight loop.
+        setTimeout(() => { if (done()) ch.nack(msg, false, true); }, 1_000).unref();
+      });
   }
 
   #delivery(reg: Registration, ch: Channel, msg: ConsumeMessage): Delivery {
@@ -135,9 +168,7 @@ export class Consumers {
       ack: (result) => settle(async () => { ch.ack(msg); attemptEvent('delivered', result); }),
       retry: (delayMs, result, opts) => settle(async () => {
         const tried = opts?.attempted !== false;
-        const tier = pickTier(this.#deps.tiers(reg.queue), delayMs);
-        const q = delayQueueName(reg.queue.channel, reg.queue.subscription, tier);
-        await publisher.publish('', q, msg.content, { ...reencodeOptions(msg.properties, { attempt: tried ? attempt + 1 : attempt }), mandatory: true });
+        await this.#park(reg, msg, tried ? attempt + 1 : attempt, clock() + delayMs);
         ch.ack(msg);
         if (tried) attemptEvent('retrying', result);
         else record({ id: message.id, at: clock(), kind: 'state', subscription: sub, attempt, state: 'retrying', reason: notAttemptedReason(opts) });

@@ -159,7 +159,7 @@ export class RabbitBuffer implements MessageBuffer {
     const candidates = [inflight.oldestReceivedAt, this.#journal.oldest(main, counts.ready)].filter((t): t is number => t !== undefined);
     const oldest = candidates.length > 0 ? Math.min(...candidates) : undefined;
     return {
-      messagesQueued: counts.ready + inflight.count + counts.delayed,
+      messagesQueued: counts.ready + inflight.count + inflight.parking + counts.delayed,
       messagesInFlight: inflight.count,
       deadLettered: counts.dead,
       oldestMessageAgeSeconds: oldest === undefined || counts.ready + inflight.count === 0 ? 0 : Math.max(0, (this.#clock() - oldest) / 1000),
