@@ -18,7 +18,6 @@ export type ConditionType = (typeof ConditionType)[keyof typeof ConditionType];
 export const Reason = {
   ...BindReason,
   Ready: 'Ready',
-  Deleting: 'Deleting',
   // ReceiverConfigured
   Configured: 'Configured',
   VerifySecretNotFound: 'VerifySecretNotFound',
