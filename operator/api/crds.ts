@@ -16,6 +16,11 @@ export interface CustomResourceDefinition {
 const READY: PrinterColumn = { name: 'Ready', type: 'string', jsonPath: '.status.conditions[?(@.type=="Ready")].status' };
 const REASON: PrinterColumn = { name: 'Reason', type: 'string', jsonPath: '.status.conditions[?(@.type=="Ready")].reason', priority: 1 };
 const AGE: PrinterColumn = { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' };
+/** Names become broker queue/exchange name segments joined by '.', so they must not contain dots. */
+const NAME_IS_LABEL = {
+  rule: "size(self.metadata.name) <= 63 && self.metadata.name.matches('^[a-z0-9]([-a-z0-9]*[a-z0-9])?$')",
+  message: "metadata.name must be a DNS label (lowercase letters, digits and '-', at most 63 characters, no dots)",
+};
 const HTTP_URL = "isURL(self) && url(self).getScheme() in ['http', 'https']";
 
 /** Descriptions zod does not carry (objects described where they are used, not where they are defined). */
@@ -125,6 +130,7 @@ function crd(kind: string, plural: string, shortName: string, schema: { spec: JS
               status: schema.status,
             },
             ...(specRequired ? { required: ['spec'] } : {}),
+            'x-kubernetes-validations': [NAME_IS_LABEL],
           },
         },
       }],

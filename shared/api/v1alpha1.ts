@@ -128,14 +128,18 @@ export const ObjectMeta = z.object({
   finalizers: z.array(z.string()).optional(),
 }).loose();
 
+/** Channel and Subscription names are DNS labels: they are '.'-joined segments of broker queue names. */
+const dnsLabel = z.string().min(1).max(63).regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'a DNS label: lowercase letters, digits and -, no dots');
+const LabelNamedMeta = ObjectMeta.extend({ name: dnsLabel });
+
 export const WebhookChannel = z.object({
-  apiVersion: z.literal(API_VERSION), kind: z.literal('WebhookChannel'), metadata: ObjectMeta,
+  apiVersion: z.literal(API_VERSION), kind: z.literal('WebhookChannel'), metadata: LabelNamedMeta,
   spec: WebhookChannelSpec.default(WebhookChannelSpec.parse({})), status: z.record(z.string(), z.unknown()).optional(),
 });
 export type WebhookChannel = z.infer<typeof WebhookChannel>;
 
 export const Subscription = z.object({
-  apiVersion: z.literal(API_VERSION), kind: z.literal('Subscription'), metadata: ObjectMeta,
+  apiVersion: z.literal(API_VERSION), kind: z.literal('Subscription'), metadata: LabelNamedMeta,
   spec: SubscriptionSpec, status: z.record(z.string(), z.unknown()).optional(),
 });
 export type Subscription = z.infer<typeof Subscription>;

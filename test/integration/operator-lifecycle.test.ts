@@ -119,6 +119,14 @@ spec: {tokenRotation: {interval: 1h, gracePeriod: 2h}, maxQueueSize: 0}
   assert.notEqual(badChannel.code, 0);
   assert.match(badChannel.stderr, /gracePeriod must be shorter than tokenRotation.interval/);
   assert.match(badChannel.stderr, /maxQueueSize/);
+  // Names are '.'-joined segments of broker queue names, so a dotted name would be ambiguous.
+  const dotted = await kube.kubectl(['apply', '-f', '-'], `
+apiVersion: hookbridge.io/v1alpha1
+kind: WebhookChannel
+metadata: {name: a.b, namespace: ${ns}}
+`);
+  assert.notEqual(dotted.code, 0);
+  assert.match(dotted.stderr, /metadata.name must be a DNS label/);
 
   await must(kube, ['apply', '-f', '-'], `
 apiVersion: v1
