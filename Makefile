@@ -59,8 +59,17 @@ docs: deps ## Regenerate docs/reference.md from the CRDs and values.schema.json
 	node docs/gen-reference.ts
 
 .PHONY: bench
-bench: test-deps ## Benchmarks: ingest and end-to-end vs. BullMQ+Redis baseline and raw RabbitMQ ceiling
+bench: test-deps ## Benchmarks: data plane vs. BullMQ+Redis baseline and raw RabbitMQ ceiling; operator at 500 channels + 500 subscriptions
 	node bench/run.ts
+	node bench/operator-scale.ts 500 50
+
+.PHONY: bench-data
+bench-data: test-deps ## Data-plane benchmark only (bench/run.ts)
+	node bench/run.ts
+
+.PHONY: bench-operator
+bench-operator: test-deps ## Operator scale benchmark only: time for 500 channels + 500 subscriptions to be Ready, requests per reconcile
+	node bench/operator-scale.ts 500 50
 
 .PHONY: helm-lint
 helm-lint: test-deps ## helm lint + helm template of charts/hookbridge
