@@ -62,6 +62,7 @@ export function createApp(deps: AppDeps): ReceiverApp {
     buffer: deps.buffer, snapshot, clock, logger: deps.logger, metrics, limiter, registry: sessions, trustProxy,
     heartbeatMs: deps.heartbeatMs ?? DEFAULT_HEARTBEAT_MS,
     onDelivered: (sub, at) => sessions.delivered(sub, at),
+    onDestinationGone: (sub, at) => sessions.destinationGone(sub, at),
   };
   const upgrade = createUpgradeHandler(streamDeps);
 

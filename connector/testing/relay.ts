@@ -21,6 +21,7 @@ import { DevSecretsDir } from '../secrets-dir.ts';
 
 export const SUB = { namespace: 'shop', name: 'sink' };
 let rigs = 0;
+const ADMIN_TOKEN = 'rig-admin-token-for-integration-tests';
 export const SIGNING_SECRET = 'whsec_' + Buffer.from('integration-signing-secret-32byt').toString('base64');
 
 export interface Reply { status: number; headers?: Record<string, string>; hang?: boolean; delayMs?: number }
@@ -82,7 +83,7 @@ export async function startRig(o: RigOptions) {
       subscriptions: [{ ...SUB, eventTypes: [], tokens: tokens.map((t) => ({ sha256: hashToken(t) })), retryScheduleMs: schedule }],
     }],
   });
-  const rx: RunningReceiver = await startReceiver({ buffer: o.buffer, port: 0, host: '127.0.0.1', logger, registry, heartbeatMs: 1000 });
+  const rx: RunningReceiver = await startReceiver({ buffer: o.buffer, port: 0, host: '127.0.0.1', logger, registry, heartbeatMs: 1000, adminToken: ADMIN_TOKEN });
   await rx.applyConfig(receiverConfig([token]));
   const secrets = new DevSecretsDir();
   const dir = secrets.namespaceDir(SUB.namespace);
@@ -130,6 +131,14 @@ export async function startRig(o: RigOptions) {
       return json.id;
     },
     deadLetters: () => o.buffer.listDeadLetters(QUEUE, { limit: 100 }),
+    /** The subscription's `stats` from the receiver's admin API (GET /admin/webhook-connect/channels/{ns}/{name}). */
+    async adminStats(): Promise<Record<string, unknown>> {
+      const res = await request(`${rx.url}/admin/webhook-connect/channels/${CHANNEL.namespace}/${CHANNEL.name}`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+      const json = (await res.body.json()) as { subscriptions?: { namespace: string; name: string; stats: Record<string, unknown> }[] };
+      const sub = json.subscriptions?.find((s) => s.namespace === SUB.namespace && s.name === SUB.name);
+      if (res.statusCode !== 200 || !sub) throw new Error(`admin API answered ${res.statusCode} ${JSON.stringify(json)}`);
+      return sub.stats;
+    },
     stats: () => o.buffer.stats(QUEUE),
     history: (id: string) => o.buffer.messageHistory(id),
     async close(): Promise<void> {

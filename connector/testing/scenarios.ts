@@ -114,6 +114,9 @@ export function connectorScenarios(name: string, makeBuffer: () => Promise<Messa
       assert.equal(dest.received.length, 2, 'one attempt each, no retries');
       assert.equal(r.reports.find((x) => x.id === gone)?.gone, true);
       assert.equal(r.reports.find((x) => x.id === bad)?.gone, false);
+      const stats = await r.adminStats();
+      assert.equal(stats.destination_gone_total, 1, 'the receiver reports the 410 for the subscription');
+      assert.match(String(stats.destination_gone_at), /^\d{4}-\d\d-\d\dT/);
     } finally { await r.done(); }
   });
 

@@ -63,8 +63,8 @@ test('channel list and detail carry stats per subscription and summed', async ()
   const detail = await get('/channels/shop/orders');
   const subs = detail.json.subscriptions as { name: string; stats: Record<string, number> }[];
   assert.deepEqual(subs.map((s) => [s.name, s.stats]), [
-    ['sink', { messages_queued: 2, messages_in_flight: 1, connected_clients: 1, dead_lettered: 0 }],
-    ['audit', { messages_queued: 2, messages_in_flight: 0, connected_clients: 0, dead_lettered: 0 }],
+    ['sink', { messages_queued: 2, messages_in_flight: 1, connected_clients: 1, dead_lettered: 0, destination_gone_at: null, destination_gone_total: 0 }],
+    ['audit', { messages_queued: 2, messages_in_flight: 0, connected_clients: 0, dead_lettered: 0, destination_gone_at: null, destination_gone_total: 0 }],
   ]);
   assert.equal((detail.json.config as Record<string, unknown>).maxQueueSize, 100);
   assert.ok(!JSON.stringify(detail.json).includes('sha256'), 'no token hashes in the admin API');
@@ -137,6 +137,39 @@ test('message history: received, routed subscriptions, attempts and state', asyn
   const sink = (detail.json.subscriptions as { name: string; stats: Record<string, unknown> }[]).find((x) => x.name === 'sink');
   assert.match(String(sink?.stats.last_delivery_at), /^\d{4}-\d\d-\d\dT/);
   assert.equal((detail.json.stats as Record<string, unknown>).last_delivery_at, sink?.stats.last_delivery_at);
+  c.close();
+  await c.closed;
+});
+
+test('410 Gone per subscription: destination_gone_at (last, null if none) and destination_gone_total in the stats', async () => {
+  const subStats = async (): Promise<Record<string, Record<string, unknown>>> => {
+    const detail = await get('/channels/shop/orders');
+    return Object.fromEntries((detail.json.subscriptions as { name: string; stats: Record<string, unknown> }[]).map((x) => [x.name, x.stats]));
+  };
+  const before = await subStats();
+  assert.equal(before.sink.destination_gone_at, null);
+  assert.equal(before.sink.destination_gone_total, 0);
+  const ids: string[] = [];
+  for (const body of ['gone-1', 'gone-2', 'not-gone']) ids.push(String((await post(t.base, '/webhook/shop/orders', body)).json.id));
+  const c = new StreamClient(`${t.ws}/connect/stream/shop/orders?window=100`, TOKEN);
+  await c.until((x) => ids.every((id) => x.messages().some((m) => m.id === id)));
+  const t0 = Date.now();
+  c.send({ type: 'nack', id: ids[0], action: 'dead', reason: 'gone: destination answered 410 Gone', result: { statusCode: 410, latencyMs: 2 } });
+  c.send({ type: 'nack', id: ids[1], action: 'dead', reason: 'gone: destination answered 410 Gone', result: { statusCode: 410, latencyMs: 2 } });
+  c.send({ type: 'nack', id: ids[2], action: 'dead', reason: 'HTTP 404: not retryable', result: { statusCode: 404, latencyMs: 2 } });
+  let after = await subStats();
+  for (let i = 0; i < 100 && after.sink.dead_lettered !== before.sink.dead_lettered as number + 3; i++) {
+    await new Promise((r) => setTimeout(r, 10));
+    after = await subStats();
+  }
+  assert.equal(after.sink.destination_gone_total, 2, 'two 410s; the 404 is not counted');
+  const at = Date.parse(String(after.sink.destination_gone_at));
+  assert.ok(at >= t0 - 1000 && at <= Date.now(), `destination_gone_at ${after.sink.destination_gone_at}`);
+  assert.equal(after.audit.destination_gone_at, null, 'per subscription');
+  assert.equal(after.audit.destination_gone_total, 0);
+  const list = await get('/channels');
+  const listed = (list.json.channels as { subscriptions: { name: string; stats: Record<string, unknown> }[] }[])[0].subscriptions.find((x) => x.name === 'sink');
+  assert.equal(listed?.stats.destination_gone_total, 2, 'the list endpoint the operator reads carries it too');
   c.close();
   await c.closed;
 });

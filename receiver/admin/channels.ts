@@ -1,5 +1,14 @@
 // GET /admin/webhook-connect/channels[/{ns}/{name}] (SPEC §4): configured channels with live stats per
 // subscription and summed per channel — what the operator copies into WebhookChannel/Subscription status.
+//
+// Each subscription's `stats`:
+//   messages_queued, messages_in_flight, connected_clients, dead_lettered  (summed into the channel's stats)
+//   last_delivery_at        ISO time of the last ack; absent until there is one
+//   destination_gone_at     ISO time of the last message a connector dead-lettered because the destination
+//                           answered 410 Gone; null if none (the operator turns it into a Subscription condition)
+//   destination_gone_total  how many such messages
+// last_delivery_at and destination_gone_* are kept in this receiver's memory (they restart empty), like
+// connected_clients; with several receivers, take the latest time and the sum of the totals.
 import type { Request, Response } from 'express';
 import type { MessageBuffer } from '../buffer/types.ts';
 import type { ChannelSnapshot, RuntimeChannel } from '../channels.ts';
@@ -27,9 +36,14 @@ export async function describeChannel(deps: AdminDeps, ch: RuntimeChannel, detai
     for (const k of STAT_KEYS) total[k] += stats[k];
     const last = deps.sessions.lastDeliveryAt(sub.key);
     if (last !== undefined && (lastDelivery === undefined || last > lastDelivery)) lastDelivery = last;
+    const gone = deps.sessions.destinationGoneStats(sub.key);
     return {
       namespace: sub.ref.namespace, name: sub.ref.name, eventTypes: sub.route.eventTypes, oldest_message_age_seconds: q.oldestMessageAgeSeconds,
-      stats: { ...stats, ...(last !== undefined && { last_delivery_at: new Date(last).toISOString() }) },
+      stats: {
+        ...stats, ...(last !== undefined && { last_delivery_at: new Date(last).toISOString() }),
+        destination_gone_at: gone.at === undefined ? null : new Date(gone.at).toISOString(),
+        destination_gone_total: gone.total,
+      },
     };
   }));
   const c = ch.config;

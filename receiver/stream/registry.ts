@@ -1,15 +1,28 @@
 // Every open stream, by subscription: enforces maxConnections, finds the session holding a delivery for the
-// SSE ack endpoint, re-checks sessions after a config change and closes them all on shutdown.
+// SSE ack endpoint, re-checks sessions after a config change and closes them all on shutdown. It also keeps,
+// in memory, what the admin API reports per subscription: the last delivery and the last 410 Gone.
 import type { ChannelSnapshot } from '../channels.ts';
 import type { StreamSession } from './session.ts';
 
 export class SessionRegistry {
   readonly #bySub = new Map<string, Set<StreamSession>>();
   readonly #lastDelivery = new Map<string, number>();
+  readonly #gone = new Map<string, { at: number; total: number }>();
 
   /** A connector acked a message for this subscription (epoch ms); kept in memory for the admin API. */
   delivered(subscriptionKey: string, at: number): void { this.#lastDelivery.set(subscriptionKey, at); }
   lastDeliveryAt(subscriptionKey: string): number | undefined { return this.#lastDelivery.get(subscriptionKey); }
+
+  /** A connector dead-lettered a message because the destination answered 410 Gone (epoch ms). */
+  destinationGone(subscriptionKey: string, at: number): void {
+    const g = this.#gone.get(subscriptionKey);
+    if (g) { g.at = Math.max(g.at, at); g.total++; } else this.#gone.set(subscriptionKey, { at, total: 1 });
+  }
+  /** The last 410 (epoch ms, undefined if none) and how many since this receiver started. */
+  destinationGoneStats(subscriptionKey: string): { at: number | undefined; total: number } {
+    const g = this.#gone.get(subscriptionKey);
+    return { at: g?.at, total: g?.total ?? 0 };
+  }
 
   count(subscriptionKey: string): number { return this.#bySub.get(subscriptionKey)?.size ?? 0; }
 

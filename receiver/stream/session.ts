@@ -27,6 +27,8 @@ export interface SessionDeps {
   heartbeatMs: number;
   /** Told about every ack (the admin API shows the last delivery per subscription). */
   onDelivered?(subscriptionKey: string, at: number): void;
+  /** Told about every dead nack for a 410 Gone (the admin API shows it per subscription). */
+  onDestinationGone?(subscriptionKey: string, at: number): void;
 }
 
 interface Held { d: Delivery; deadline: number }
@@ -112,8 +114,10 @@ export class StreamSession {
           this.#settled(h.d.retry(delay, cleanResult(frame.result), opts));
         } else {
           const reason = typeof frame.reason === 'string' && frame.reason ? frame.reason.slice(0, 1024) : 'rejected by connector';
-          this.#settled(h.d.dead(reason, cleanResult(frame.result)));
+          const result = cleanResult(frame.result);
+          this.#settled(h.d.dead(reason, result));
           this.#deps.metrics.deadLetteredTotal.inc({ ...this.#labels, reason: deadReasonLabel(reason) });
+          if (isGone(reason, result)) this.#deps.onDestinationGone?.(this.subscription.key, this.#deps.clock());
         }
         return true;
       }
@@ -228,6 +232,9 @@ export class StreamSession {
     this.transport.probe?.();
   }
 }
+
+/** A dead nack because the destination answered 410 Gone (the connector's reason starts with "gone:"). */
+const isGone = (reason: string, result: AttemptResult | undefined): boolean => reason.startsWith('gone:') || result?.statusCode === 410;
 
 /** A connector's attempt result, kept to the documented fields and sizes before it goes into history. */
 function cleanResult(r: unknown): AttemptResult | undefined {
