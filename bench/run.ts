@@ -12,17 +12,18 @@ import { BODY_BYTES } from './lib/payload.ts';
 import type { CpuUse } from './lib/cpu.ts';
 import { treeMemory, type Memory } from './lib/proc.ts';
 import { startBenchRabbit, type BenchRabbit } from './lib/rabbit.ts';
-import { REDIS_DURABILITY, startRedis } from './lib/redis.ts';
-import { render, type BenchResults, type SystemResults } from './lib/report.ts';
-import { measureFixedRate, measureIngest, measureSaturation, type Timing } from './phases.ts';
+import { REDIS_DURABILITY, startRedis, type Redis } from './lib/redis.ts';
+import { render, type BenchResults } from './lib/report.ts';
+import type { Timing } from './phases.ts';
+import { runRounds, type Contender } from './rounds.ts';
 import { startBullmq } from './systems/bullmq.ts';
 import { startDestination, type Destination } from './systems/destination.ts';
 import { startHookbridge } from './systems/hookbridge.ts';
-import type { System } from './systems/types.ts';
 
 const spec = {
-  'bench-seconds': { type: 'number', default: 10, help: 'measured seconds per phase' },
-  'bench-warmup': { type: 'number', default: 2, help: 'warm-up seconds before each measurement' },
+  'bench-seconds': { type: 'number', default: 6, help: 'measured seconds per round' },
+  'bench-warmup': { type: 'number', default: 1, help: 'warm-up seconds before each round' },
+  'bench-rounds': { type: 'number', default: 3, help: 'interleaved rounds per phase and system (the median is reported)' },
   'bench-clients': { type: 'number', default: 64, help: 'concurrent HTTP clients in closed-loop phases' },
   'bench-rate': { type: 'number', default: 1000, help: 'offered rate (msg/s) of the fixed-rate phase' },
   'bench-concurrency': { type: 'number', default: 10, help: 'delivery concurrency of both systems (BullMQ Worker concurrency; Subscription delivery.concurrency = stream window)' },
@@ -46,7 +47,7 @@ const results: BenchResults = {
   startedAt: new Date().toISOString(),
   machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model ?? 'unknown', node: process.version, memoryGiB: os.totalmem() / 2 ** 30, loadavgAtStart: os.loadavg() },
   settings: {
-    clients: timing.clients, concurrency: flags['bench-concurrency'], warmupMs: timing.warmupMs, durationMs: timing.durationMs, rate: flags['bench-rate'], bodyBytes: BODY_BYTES,
+    clients: timing.clients, concurrency: flags['bench-concurrency'], rounds: flags['bench-rounds'], warmupMs: timing.warmupMs, durationMs: timing.durationMs, rate: flags['bench-rate'], bodyBytes: BODY_BYTES,
     rabbitmq: 'Debian rabbitmq-server via test/harness/rabbitmq.ts; quorum queues, persistent messages, publisher confirms',
     redis: `redis-server ${REDIS_DURABILITY} (AOF fsync once per second: up to ~1 s of acknowledged jobs can be lost on a crash)`,
   },
@@ -67,54 +68,22 @@ function memoryOf(pids: Record<string, number | undefined>): Record<string, Memo
   return out;
 }
 
-/** Runs the three system phases, recording whatever completed if one fails. */
-async function measureSystem(out: SystemResults, sys: System, dest: Destination): Promise<void> {
-  if (phases.has('ingest')) {
-    log(`${sys.name}: ingest`);
-    out.ingest = await measureIngest(sys, timing);
-  }
-  if (phases.has('saturation')) {
-    log(`${sys.name}: end-to-end at saturation`);
-    out.saturation = await measureSaturation(sys, dest, timing);
-  }
-  if (phases.has('fixed')) {
-    log(`${sys.name}: end-to-end at ${flags['bench-rate']} msg/s`);
-    out.fixedRate = await measureFixedRate(sys, dest, flags['bench-rate'], timing, drainMs);
-  }
-}
-
 async function main(): Promise<void> {
   let rabbit: BenchRabbit | undefined;
+  let redis: Redis | undefined;
+  const contenders: Contender[] = [];
+  const dests: Destination[] = [];
   try {
     log(`run dir ${runDir}`);
     log('load generator ceiling');
     results.generator = await measureGenerator(runDir, timing.clients, timing.warmupMs, Math.min(timing.durationMs, 5_000));
-
-    if (only.has('bullmq')) {
-      const secret = randomBytes(24).toString('hex');
-      const redis = await startRedis(runDir);
-      const dest = await startDestination(runDir, 'destination-bullmq', 'hmac-sha256', secret);
-      let sys: System | undefined;
-      try {
-        sys = await startBullmq(runDir, redis, { url: dest.url, secret }, flags['bench-concurrency']);
-        await measureSystem(results.bullmq, sys, dest);
-      } catch (err) {
-        results.bullmq.error = String(err instanceof Error ? err.message : err).split('\n')[0];
-        log(`BullMQ failed: ${String(err instanceof Error ? err.stack : err)}`);
-      } finally {
-        results.bullmq.memory = memoryOf({ ...sys?.pids(), destination: dest.pid });
-        await sys?.stop();
-        await dest.stop();
-        await redis.stop();
-      }
-    }
 
     log('starting RabbitMQ');
     rabbit = await startBenchRabbit();
     log('raw RabbitMQ publish-confirm ceiling');
     try {
       results.rabbitCeiling = await measureRabbitCeiling(runDir, rabbit, flags['bench-window'], timing.warmupMs, timing.durationMs);
-      results.rabbitAtClients = await measureRabbitCeiling(runDir, rabbit, timing.clients, timing.warmupMs, Math.min(timing.durationMs, 5_000));
+      results.rabbitAtClients = await measureRabbitCeiling(runDir, rabbit, timing.clients, timing.warmupMs, timing.durationMs);
       if (phases.has('fixed')) {
         log(`raw RabbitMQ publish → consume at ${flags['bench-rate']} msg/s`);
         results.rabbitLatency = await measureRabbitLatency(runDir, rabbit, flags['bench-rate'], flags['bench-concurrency'], timing.warmupMs, timing.durationMs);
@@ -123,29 +92,39 @@ async function main(): Promise<void> {
       results.rabbitCeiling = { rate: 0, confirmed: 0, nacked: 0, window: flags['bench-window'], memory: { rssMiB: 0, peakMiB: 0, processes: 0 }, error: String(err).split('\n')[0] };
     }
 
+    // Both systems stay up for the whole run; rounds alternate between them.
+    const concurrency = flags['bench-concurrency'];
     if (only.has('hookbridge')) {
       const secret = `whsec_${randomBytes(32).toString('base64')}`;
       const dest = await startDestination(runDir, 'destination-hookbridge', 'standard-webhooks', secret);
-      let sys: System | undefined;
+      dests.push(dest);
       try {
-        sys = await startHookbridge(runDir, rabbit, { url: dest.url, secret }, flags['bench-concurrency']);
-        await measureSystem(results.hookbridge, sys, dest);
-      } catch (err) {
-        results.hookbridge.error = String(err instanceof Error ? err.message : err).split('\n')[0];
-        log(`Hookbridge failed: ${String(err instanceof Error ? err.stack : err)}`);
-      } finally {
-        results.hookbridge.memory = memoryOf({ ...sys?.pids(), destination: dest.pid });
-        await sys?.stop();
-        await dest.stop();
-      }
+        contenders.push({ results: results.hookbridge, sys: await startHookbridge(runDir, rabbit, { url: dest.url, secret }, concurrency), dest });
+      } catch (err) { results.hookbridge.error = String(err instanceof Error ? err.message : err).split('\n')[0]; }
     }
-    if (rabbit.pid !== undefined) results.notes.push('RabbitMQ memory is in the Hookbridge rows (rabbitmq-server); it also served the raw ceiling.');
-    const noisy = Math.max(...phaseCpu(results).map((c) => c.otherCores));
+    if (only.has('bullmq')) {
+      const secret = randomBytes(24).toString('hex');
+      redis = await startRedis(runDir);
+      const dest = await startDestination(runDir, 'destination-bullmq', 'hmac-sha256', secret);
+      dests.push(dest);
+      try {
+        contenders.push({ results: results.bullmq, sys: await startBullmq(runDir, redis, { url: dest.url, secret }, concurrency), dest });
+      } catch (err) { results.bullmq.error = String(err instanceof Error ? err.message : err).split('\n')[0]; }
+    }
+
+    await runRounds(contenders, { rounds: flags['bench-rounds'], timing, rate: flags['bench-rate'], drainMs, phases, log });
+
+    for (const c of contenders) c.results.memory = memoryOf({ ...c.sys.pids(), destination: c.dest.pid });
+    if (rabbit.pid !== undefined) results.notes.push('RabbitMQ memory is in the Hookbridge rows (rabbitmq-server); it also served the raw ceilings.');
+    const noisy = Math.max(0, ...phaseCpu(results).map((c) => c.otherCores));
     if (noisy > 0.25) {
-      results.notes.push(`other work on the machine used up to ${noisy.toFixed(2)} of ${results.machine.cpus} cores during a phase: rates and latencies are disturbed; compare CPU µs/msg, or rerun on an idle machine`);
+      results.notes.push(`other work on the machine used up to ${noisy.toFixed(2)} of ${results.machine.cpus} cores during a phase: absolute rates and latencies are disturbed (interleaved rounds keep the comparison fair); rerun on an idle machine for absolute figures`);
     }
   } finally {
     results.finishedAt = new Date().toISOString();
+    for (const c of contenders) await c.sys.stop().catch(() => {});
+    for (const d of dests) await d.stop().catch(() => {});
+    await redis?.stop();
     await rabbit?.stop();
     fs.mkdirSync(path.dirname(flags['bench-out']), { recursive: true });
     fs.writeFileSync(flags['bench-out'], `${JSON.stringify(results, null, 2)}\n`);

@@ -19,7 +19,7 @@ const fixed = (p99: number, missing = 0): FixedRateResult => ({
 
 const base = (): BenchResults => ({
   startedAt: 'now', machine: { cpus: 2, model: 'cpu', node: 'v24', memoryGiB: 8, loadavgAtStart: [0, 0, 0] },
-  settings: { clients: 64, concurrency: 10, warmupMs: 2000, durationMs: 10_000, rate: 1000, bodyBytes: 1024, rabbitmq: 'r', redis: 'x' },
+  settings: { clients: 64, concurrency: 10, rounds: 3, warmupMs: 2000, durationMs: 10_000, rate: 1000, bodyBytes: 1024, rabbitmq: 'r', redis: 'x' },
   hookbridge: { label: 'Hookbridge', ingest: ingest(9000), saturation: saturation(3000), fixedRate: fixed(20) },
   bullmq: { label: 'BullMQ + Redis', ingest: ingest(3000), saturation: saturation(1000), fixedRate: fixed(200) },
   notes: [],

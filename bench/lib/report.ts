@@ -13,13 +13,17 @@ export interface SystemResults {
   fixedRate?: FixedRateResult;
   memory?: Record<string, Memory>;
   error?: string;
+  /** Every round of every phase; ingest/saturation/fixedRate above are the median rounds. */
+  rounds?: { ingest: IngestResult[]; saturation: SaturationResult[]; fixedRate: FixedRateResult[] };
+  /** Range across rounds of each phase's key figure. */
+  range?: { ingestRate?: [number, number]; deliveredRate?: [number, number]; fixedP99?: [number, number] };
 }
 
 export interface BenchResults {
   startedAt: string;
   finishedAt?: string;
   machine: { cpus: number; model: string; node: string; memoryGiB: number; loadavgAtStart: number[] };
-  settings: { clients: number; concurrency: number; warmupMs: number; durationMs: number; rate: number; bodyBytes: number; rabbitmq: string; redis: string };
+  settings: { clients: number; concurrency: number; rounds: number; warmupMs: number; durationMs: number; rate: number; bodyBytes: number; rabbitmq: string; redis: string };
   generator?: GeneratorCeiling;
   rabbitCeiling?: RabbitCeiling;
   /** The same raw publisher with only as many confirms in flight as the closed loop has clients. */
@@ -83,6 +87,7 @@ const cpuCells = (cpu: CpuUse | undefined, perSecond: number | undefined): strin
   return [fmt(c.cores, 2), fmt(c.usPerMsg), fmt(cpu?.generatorCores, 2), fmt(cpu?.otherCores, 2)];
 };
 const CPU_HEAD = ['cores', 'CPU µs/msg', 'gen cores', 'other cores'];
+const span = (r: [number, number] | undefined, digits = 0): string => (r ? `${r[0].toFixed(digits)}–${r[1].toFixed(digits)}` : '');
 
 export function render(r: BenchResults): string {
   const s = r.settings;
@@ -91,47 +96,47 @@ export function render(r: BenchResults): string {
   out.push(`machine: ${r.machine.cpus} × ${r.machine.model}, ${r.machine.memoryGiB.toFixed(0)} GiB, node ${r.machine.node}, load average at start ${r.machine.loadavgAtStart.map((l) => l.toFixed(2)).join(' ')}`);
   out.push(`RabbitMQ: ${s.rabbitmq}`);
   out.push(`Redis: ${s.redis}`);
-  out.push(`load: ${s.bodyBytes} B JSON bodies; closed loop = ${s.clients} concurrent keep-alive clients; warm-up ${s.warmupMs / 1000} s, measured ${s.durationMs / 1000} s per phase; delivery concurrency ${s.concurrency} (BullMQ Worker concurrency = Hookbridge Subscription concurrency = stream window)`);
+  out.push(`load: ${s.bodyBytes} B JSON bodies; closed loop = ${s.clients} concurrent keep-alive clients; ${s.rounds} interleaved rounds per phase (A B, B A, …), each warm-up ${s.warmupMs / 1000} s + measured ${s.durationMs / 1000} s; the median round is shown with the range over rounds; delivery concurrency ${s.concurrency} (BullMQ Worker concurrency = Hookbridge Subscription concurrency = stream window)`);
   out.push('CPU: "cores" = the system\'s own processes (broker included, destination excluded); "gen" = the load generator; "other" = the rest of the machine (noise from outside the bench)');
 
   out.push('', '(a) Ingest throughput — POST /webhook/{ns}/{channel} answered 202 only once durably stored, nothing consuming');
-  const ingRow = (name: string, x: (ClosedLoopResult & { cpu?: CpuUse }) | undefined, err?: string): string[] =>
-    x ? [name, fmt(x.rate), fmt(x.latencyMs.p50, 1), fmt(x.latencyMs.p99, 1), rejections(x), ...cpuCells(x.cpu, x.rate)]
-      : [name, '—', '—', '—', err ?? 'not run', '—', '—', '—', '—'];
+  const ingRow = (name: string, x: (ClosedLoopResult & { cpu?: CpuUse }) | undefined, err?: string, range?: [number, number]): string[] =>
+    x ? [name, fmt(x.rate), span(range), fmt(x.latencyMs.p50, 1), fmt(x.latencyMs.p99, 1), rejections(x), ...cpuCells(x.cpu, x.rate)]
+      : [name, '—', '', '—', '—', err ?? 'not run', '—', '—', '—', '—'];
   const rc = r.rabbitCeiling;
   const rabbitRow = (c: RabbitCeiling | undefined): string[] => (c && !c.error
-    ? [`raw amqplib → 1 quorum queue, ${c.window} confirms in flight`, fmt(c.rate), '—', '—', String(c.nacked), ...cpuCells(c.cpu, c.rate)]
-    : ['raw amqplib → 1 quorum queue', '—', '—', '—', c?.error ?? 'not run', '—', '—', '—', '—']);
-  out.push(table(['system', 'req/s', 'p50 ms', 'p99 ms', 'errors', ...CPU_HEAD], [
+    ? [`raw amqplib → 1 quorum queue, ${c.window} confirms in flight`, fmt(c.rate), '', '—', '—', String(c.nacked), ...cpuCells(c.cpu, c.rate)]
+    : ['raw amqplib → 1 quorum queue', '—', '', '—', '—', c?.error ?? 'not run', '—', '—', '—', '—']);
+  out.push(table(['system', 'req/s', 'rounds', 'p50 ms', 'p99 ms', 'errors', ...CPU_HEAD], [
     ingRow('load generator → no-op server (generator ceiling)', r.generator),
     rabbitRow(rc),
     ...(r.rabbitAtClients ? [rabbitRow(r.rabbitAtClients)] : []),
-    ingRow('Hookbridge receiver → RabbitMQ (confirms)', r.hookbridge.ingest, r.hookbridge.error),
-    ingRow('BullMQ baseline: express → queue.add → Redis', r.bullmq.ingest, r.bullmq.error),
+    ingRow('Hookbridge receiver → RabbitMQ (confirms)', r.hookbridge.ingest, r.hookbridge.error, r.hookbridge.range?.ingestRate),
+    ingRow('BullMQ baseline: express → queue.add → Redis', r.bullmq.ingest, r.bullmq.error, r.bullmq.range?.ingestRate),
   ]));
 
   out.push('', `(b1) End-to-end throughput at saturation — ${s.clients} clients posting while delivery runs (destination verifies signatures; CPU µs/msg left out: ingest and delivery rates differ)`);
   const satRow = (x: SystemResults): string[] => x.saturation
-    ? [x.label, fmt(x.saturation.ingest.rate), fmt(x.saturation.deliveredRate), String(x.saturation.badSignature), rejections(x.saturation.ingest),
+    ? [x.label, fmt(x.saturation.ingest.rate), fmt(x.saturation.deliveredRate), span(x.range?.deliveredRate), String(x.saturation.badSignature), rejections(x.saturation.ingest),
       ...cpuCells(x.saturation.cpu, undefined)]
-    : [x.label, '—', '—', '—', x.error ?? 'not run', '—', '—', '—', '—'];
-  out.push(table(['system', 'ingested/s', 'delivered/s', 'bad sig', 'ingest errors', ...CPU_HEAD], [satRow(r.hookbridge), satRow(r.bullmq)]));
+    : [x.label, '—', '—', '', '—', x.error ?? 'not run', '—', '—', '—', '—'];
+  out.push(table(['system', 'ingested/s', 'delivered/s', 'rounds', 'bad sig', 'ingest errors', ...CPU_HEAD], [satRow(r.hookbridge), satRow(r.bullmq)]));
 
   out.push('', `(b2) End-to-end at a fixed offered rate of ${s.rate} msg/s — open loop; latency = scheduled send → destination received`);
   const frRow = (x: SystemResults): string[] => {
     const f = x.fixedRate;
-    if (!f) return [x.label, '—', '—', '—', '—', '—', '—', '—', '—', '—', '—', x.error ?? 'not run'];
+    if (!f) return [x.label, '—', '—', '—', '—', '—', '—', '—', '—', '', '—', '—', '—', '—', x.error ?? 'not run'];
     return [x.label, String(f.load.sent), fmt(f.achievedRate), rejections(f.load), String(f.missing + f.badSignature), String(f.duplicates),
-      fmt(f.latencyMs.p50, 1), fmt(f.latencyMs.p90, 1), fmt(f.latencyMs.p99, 1), fmt(f.latencyMs.max, 1), fmt(f.load.ingestLatencyMs.p99, 1),
+      fmt(f.latencyMs.p50, 1), fmt(f.latencyMs.p90, 1), fmt(f.latencyMs.p99, 1), span(x.range?.fixedP99, 1), fmt(f.latencyMs.max, 1), fmt(f.load.ingestLatencyMs.p99, 1),
       fmt(f.load.sendLagMs.p99, 1), fmt(systemCpu(f.cpu, f.achievedRate).cores, 2), fmt(f.cpu.otherCores, 2)];
   };
   const rl = r.rabbitLatency;
   const floorRow = rl
     ? [`raw amqplib publish → consume (prefetch ${rl.prefetch}), floor`, String(rl.sent), '—', '0', String(rl.sent - rl.received), '—',
-      fmt(rl.endToEndMs.p50, 1), fmt(rl.endToEndMs.p90, 1), fmt(rl.endToEndMs.p99, 1), fmt(rl.endToEndMs.max, 1), fmt(rl.confirmMs.p99, 1), '—',
+      fmt(rl.endToEndMs.p50, 1), fmt(rl.endToEndMs.p90, 1), fmt(rl.endToEndMs.p99, 1), '', fmt(rl.endToEndMs.max, 1), fmt(rl.confirmMs.p99, 1), '—',
       fmt(systemCpu(rl.cpu, rl.rate).cores, 2), fmt(rl.cpu?.otherCores, 2)]
     : undefined;
-  out.push(table(['system', 'sent', 'delivered/s', 'ingest errors', 'lost', 'dupes', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms', '202 p99 ms', 'gen lag p99 ms', 'cores', 'other cores'],
+  out.push(table(['system', 'sent', 'delivered/s', 'ingest errors', 'lost', 'dupes', 'p50 ms', 'p90 ms', 'p99 ms', 'rounds', 'max ms', '202 p99 ms', 'gen lag p99 ms', 'cores', 'other cores'],
     [...(floorRow ? [floorRow] : []), frRow(r.hookbridge), frRow(r.bullmq)]));
 
   out.push('', 'Memory — resident set of each server process after its phases (MiB, now / peak)');

@@ -1,0 +1,61 @@
+// Runs every phase as interleaved rounds — A B, then B A, … — so both systems see the same share of
+// whatever else the machine is doing, then keeps the median round of each phase for the report.
+import { medianBy, rangeOf } from './lib/aggregate.ts';
+import type { SystemResults } from './lib/report.ts';
+import { measureFixedRate, measureIngest, measureSaturation, type Timing } from './phases.ts';
+import type { Destination } from './systems/destination.ts';
+import type { System } from './systems/types.ts';
+
+export interface Contender { results: SystemResults; sys: System; dest: Destination }
+
+export interface RoundPlan {
+  rounds: number;
+  timing: Timing;
+  rate: number;
+  drainMs: number;
+  phases: ReadonlySet<string>;
+  log(msg: string): void;
+}
+
+type Phase = 'ingest' | 'saturation' | 'fixed';
+
+async function runOne(c: Contender, phase: Phase, plan: RoundPlan): Promise<void> {
+  const rounds = (c.results.rounds ??= { ingest: [], saturation: [], fixedRate: [] });
+  if (phase === 'ingest') rounds.ingest.push(await measureIngest(c.sys, plan.timing));
+  else if (phase === 'saturation') rounds.saturation.push(await measureSaturation(c.sys, c.dest, plan.timing));
+  else rounds.fixedRate.push(await measureFixedRate(c.sys, c.dest, plan.rate, plan.timing, plan.drainMs));
+}
+
+/** Median round per phase into results.ingest/saturation/fixedRate, key-figure range into results.range. */
+export function summarizeRounds(r: SystemResults): void {
+  const rounds = r.rounds;
+  if (!rounds) return;
+  r.ingest = medianBy(rounds.ingest, (x) => x.rate);
+  r.saturation = medianBy(rounds.saturation, (x) => x.deliveredRate);
+  r.fixedRate = medianBy(rounds.fixedRate, (x) => x.latencyMs.p99);
+  r.range = {
+    ingestRate: rangeOf(rounds.ingest, (x) => x.rate),
+    deliveredRate: rangeOf(rounds.saturation, (x) => x.deliveredRate),
+    fixedP99: rangeOf(rounds.fixedRate, (x) => x.latencyMs.p99),
+  };
+}
+
+export async function runRounds(contenders: Contender[], plan: RoundPlan): Promise<void> {
+  for (const phase of ['ingest', 'saturation', 'fixed'] as const) {
+    if (!plan.phases.has(phase)) continue;
+    for (let round = 0; round < plan.rounds; round++) {
+      const order = round % 2 === 0 ? contenders : [...contenders].reverse();
+      for (const c of order) {
+        if (c.results.error) continue;
+        plan.log(`${c.sys.name}: ${phase} round ${round + 1}/${plan.rounds}`);
+        try {
+          await runOne(c, phase, plan);
+        } catch (err) {
+          c.results.error = String(err instanceof Error ? err.message : err).split('\n')[0];
+          plan.log(`${c.sys.name} failed: ${String(err instanceof Error ? err.stack : err)}`);
+        }
+      }
+    }
+  }
+  for (const c of contenders) summarizeRounds(c.results);
+}
