@@ -37,6 +37,8 @@ let ingestUrl: string;
 let streamUrl: string;
 let signingSecret: string;
 let broken: string | undefined;
+/** Every id the receiver answered 202 for, across all steps. */
+const posted = new Set<string>();
 /** Shared by the rotation steps. */
 const rotation = { start: 0, oldToken: '', newToken: '', probeCode: -1, receiverListedAfterMs: NaN, logOffset: 0, poster: new ContinuousPoster() };
 
@@ -138,6 +140,7 @@ step(`${N} JSON webhooks and a binary one: all 202, all delivered byte-identical
       assert.equal(r.status, 202, r.body);
       assert.ok(r.id);
       sent.set(r.id, b);
+      posted.add(r.id);
     }));
   }
   assert.equal(sent.size, N + 1);
@@ -197,6 +200,7 @@ step(`the old token is accepted until the ${GRACE_S}s grace period ends, then re
   await stack.until('webhooks keep flowing after the revocation', () => rotation.poster.accepted.size >= postedAtRevocation + 20);
   await rotation.poster.stop();
   const { accepted, refused } = rotation.poster;
+  for (const id of accepted.keys()) posted.add(id);
   assert.deepEqual(refused, [], 'every webhook posted across the rotation got a 202');
   assert.ok(accepted.size >= 50, `a continuous stream of webhooks across the rotation (${accepted.size})`);
   await stack.until(`all ${accepted.size} webhooks posted across the rotation delivered`, () => allArrived(dest, accepted.keys()));
@@ -231,6 +235,7 @@ step(`connector stopped: ${M} webhooks wait as backlog with CONNECTED 0; restart
     const r = await postWebhook(ingestUrl, body, 'application/json');
     assert.equal(r.status, 202, r.body);
     sent.set(r.id as string, { body, contentType: 'application/json' });
+    posted.add(r.id as string);
   }
   const postedAt = Date.now();
   await stack.until(`BACKLOG >= ${M} and CONNECTED 0 in the channel status`, async () => {
@@ -256,5 +261,7 @@ step(`connector stopped: ${M} webhooks wait as backlog with CONNECTED 0; restart
   const drained = await whcColumns();
   assert.deepEqual([drained.CONNECTED, drained.BACKLOG, drained.DLQ], ['1', '0', '0']);
   assert.equal((await stack.getJson(['-n', NS, 'whsub', SUB])).status.backlog, 0);
-  t.diagnostic(`backlog of ${M} shown in kubectl ${shownAfterMs} ms after posting; drained and CONNECTED 1 in status ${Date.now() - restartedAt} ms after the connector restarted`);
+  assert.deepEqual(new Set(dest.byId().keys()), posted, 'the destination got exactly the messages the receiver accepted');
+  t.diagnostic(`backlog of ${M} shown in kubectl ${shownAfterMs} ms after posting; drained and CONNECTED 1 in status ${Date.now() - restartedAt} ms after the connector restarted; ` +
+    `${posted.size} messages in the run, ${dest.requests.length - posted.size} duplicate deliveries`);
 });
