@@ -37,8 +37,12 @@ const spec = {
 const flags = parseFlags(spec, process.argv.slice(2));
 if (flags.help) { process.stdout.write(usage('bench', 'ingest and end-to-end vs. BullMQ + Redis and raw RabbitMQ', spec)); process.exit(0); }
 const timing: Timing = { warmupMs: flags['bench-warmup'] * 1000, durationMs: flags['bench-seconds'] * 1000, clients: flags['bench-clients'] };
-const only = new Set(flags['bench-only'].length ? flags['bench-only'] : ['hookbridge', 'bullmq']);
-const phases = new Set(flags['bench-phases'].length ? flags['bench-phases'] : ['ingest', 'saturation', 'fixed']);
+const listOf = (values: string[], all: string[]): Set<string> => {
+  const picked = values.flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean);
+  return new Set(picked.length ? picked : all);
+};
+const only = listOf(flags['bench-only'], ['hookbridge', 'bullmq']);
+const phases = listOf(flags['bench-phases'], ['ingest', 'saturation', 'fixed']);
 const drainMs = 15_000;
 const runDir = fs.mkdtempSync(path.join(os.tmpdir(), 'hookbridge-bench-'));
 const log = (msg: string): void => { process.stderr.write(`bench: ${msg}\n`); };
