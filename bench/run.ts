@@ -30,6 +30,7 @@ const spec = {
   'bench-window': { type: 'number', default: 1000, help: 'unconfirmed publishes in flight for the raw RabbitMQ ceiling' },
   'bench-only': { type: 'list', help: 'systems to run: hookbridge, bullmq (default both)' },
   'bench-phases': { type: 'list', help: 'phases to run: ingest, saturation, fixed (default all)' },
+  'bench-node-args': { type: 'string', default: '', help: 'extra node flags for the Hookbridge receiver and connector, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"' },
   'bench-out': { type: 'string', default: path.join(import.meta.dirname, 'results', 'latest.json'), help: 'where to write the JSON results' },
   help: { type: 'boolean', short: 'h', help: 'show this help' },
 } as const;
@@ -103,7 +104,7 @@ async function main(): Promise<void> {
       const dest = await startDestination(runDir, 'destination-hookbridge', 'standard-webhooks', secret);
       dests.push(dest);
       try {
-        contenders.push({ results: results.hookbridge, sys: await startHookbridge(runDir, rabbit, { url: dest.url, secret }, concurrency), dest });
+        contenders.push({ results: results.hookbridge, sys: await startHookbridge(runDir, rabbit, { url: dest.url, secret }, { concurrency, nodeArgs: flags['bench-node-args'].split(' ').filter(Boolean) }), dest });
       } catch (err) { results.hookbridge.error = String(err instanceof Error ? err.message : err).split('\n')[0]; }
     }
     if (only.has('bullmq')) {

@@ -16,11 +16,16 @@ import type { BenchChannel, System } from './types.ts';
 
 const CLI = path.join(import.meta.dirname, '../../cli/main.ts');
 
-/** Extra node flags for the Hookbridge processes, e.g. HOOKBRIDGE_BENCH_NODE_ARGS=--cpu-prof. */
-const nodeArgs = (): string[] => (process.env.HOOKBRIDGE_BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
+export interface HookbridgeOptions {
+  /** The Subscription's delivery.concurrency, which is also the stream window. */
+  concurrency: number;
+  /** Extra node flags for the receiver and connector, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`. */
+  nodeArgs?: string[];
+}
 
-/** `concurrency` is the Subscription's delivery.concurrency, which is also the stream window. */
-export async function startHookbridge(runDir: string, rabbit: BenchRabbit, dest: { url: string; secret: string }, concurrency: number): Promise<System> {
+export async function startHookbridge(runDir: string, rabbit: BenchRabbit, dest: { url: string; secret: string }, o: HookbridgeOptions): Promise<System> {
+  const { concurrency } = o;
+  const nodeArgs = (): string[] => o.nodeArgs ?? [];
   const dir = path.join(runDir, 'hookbridge');
   fs.mkdirSync(path.join(dir, 'manifests'), { recursive: true });
   const token = (): string => `hbt_${randomBytes(32).toString('base64url')}`;
