@@ -1,5 +1,6 @@
 // The embedded buffer for `hookbridge dev`, tests and demos: same semantics as the RabbitMQ backend
-// (the conformance suite runs against both), nothing survives the process.
+// (the conformance suite runs against both), nothing survives the process. Publish, settle and stats touch
+// only the queues concerned; a periodic tick sweeps every queue (expiry, due retries) and dispatches.
 import { keyOf, type ChannelConfig, type ObjectKey } from '../../../shared/config.ts';
 import { matchesFilter, retryTiers } from '../filter.ts';
 import { HistoryIndex, type HistoryOptions } from '../history.ts';
@@ -28,7 +29,7 @@ export class MemoryBuffer implements MessageBuffer {
   readonly #history: HistoryIndex;
   #connected = false;
   #timer: NodeJS.Timeout | undefined;
-  #scheduled = false;
+  readonly #dirty = new Set<MemoryQueue>(); // to dispatch after the current call stack
 
   constructor(opts: MemoryBufferOptions = {}) {
     this.#clock = opts.clock ?? Date.now;
@@ -58,7 +59,7 @@ export class MemoryBuffer implements MessageBuffer {
       const limits: QueueLimits = { maxQueueSize: channel.maxQueueSize, ttlMs: channel.ttlSeconds * 1000, deliveryLimit: channel.deliveryLimit, tiers: retryTiers(sub.retryScheduleMs) };
       const q = this.#queues.get(refKey(ref));
       if (q) q.limits = limits;
-      else this.#queues.set(refKey(ref), new MemoryQueue(ref, limits, { clock: this.#clock, record: (e) => this.recordEvent(e), schedule: () => this.#schedule() }));
+      else this.#queues.set(refKey(ref), new MemoryQueue(ref, limits, { clock: this.#clock, record: (e) => this.recordEvent(e), schedule: (queue) => this.#schedule(queue) }));
     }
   }
 
@@ -75,26 +76,26 @@ export class MemoryBuffer implements MessageBuffer {
     if (!this.#connected) throw new BufferError('buffer_error', 'buffer is closed');
     if (!this.#channels.has(keyOf(message.channel))) throw new BufferError('buffer_error', `channel ${keyOf(message.channel)} is not declared`);
     const queues = routes.map((sub) => this.#queues.get(refKey({ channel: message.channel, subscription: sub })));
-    this.#sweep();
+    const now = this.#clock();
     for (const [i, q] of queues.entries()) {
       if (!q) throw new BufferError('buffer_error', `no queue for subscription ${keyOf(routes[i])}`);
+      q.expire(now); // what expired frees room, as on a broker
       if (q.isFull()) throw new BufferError('queue_full', `queue for subscription ${keyOf(routes[i])} is full (${q.limits.maxQueueSize})`);
     }
-    for (const q of queues as MemoryQueue[]) q.enqueue(message);
-    this.#schedule();
+    for (const q of queues as MemoryQueue[]) { q.enqueue(message); this.#schedule(q); }
   }
 
   async consume(queue: QueueRef, prefetch: number, onDelivery: (d: Delivery) => void): Promise<Consumer> {
     if (!this.#connected) throw new BufferError('buffer_error', 'buffer is closed');
     const q = this.#queue(queue);
     const c = q.addConsumer(prefetch, onDelivery);
-    this.#schedule();
-    return { cancel: async () => { q.cancelConsumer(c); this.#schedule(); } };
+    this.#schedule(q);
+    return { cancel: async () => { q.cancelConsumer(c); } };
   }
 
   async stats(queue: QueueRef): Promise<QueueStats> {
-    this.#sweep();
     const q = this.#queue(queue);
+    q.sweep(this.#clock());
     const inflight = q.inflightCount;
     const oldest = q.oldestReceivedAt();
     return {
@@ -106,8 +107,9 @@ export class MemoryBuffer implements MessageBuffer {
   }
 
   async listDeadLetters(queue: QueueRef, opts: { limit: number; filter?: DeadLetterFilter }): Promise<DeadLetter[]> {
-    this.#sweep();
-    return this.#queue(queue).dead.filter((d) => matchesFilter(d, opts.filter)).slice(0, opts.limit);
+    const q = this.#queue(queue);
+    q.sweep(this.#clock());
+    return q.dead.filter((d) => matchesFilter(d, opts.filter)).slice(0, opts.limit);
   }
 
   async redriveDeadLetters(queue: QueueRef, filter: DeadLetterFilter): Promise<number> {
@@ -117,7 +119,7 @@ export class MemoryBuffer implements MessageBuffer {
       q.enqueue(d.message, 1);
       this.recordEvent({ id: d.id, at: this.#clock(), kind: 'state', subscription: q.subKey, state: 'pending', reason: 'redriven' });
     }
-    this.#schedule();
+    this.#schedule(q);
     return moved.length;
   }
 
@@ -130,7 +132,7 @@ export class MemoryBuffer implements MessageBuffer {
   async messageHistory(id: string): Promise<MessageHistory | undefined> { return this.#history.get(id); }
 
   #take(q: MemoryQueue, filter: DeadLetterFilter): DeadLetter[] {
-    this.#sweep();
+    q.sweep(this.#clock());
     const taken = q.dead.filter((d) => matchesFilter(d, filter));
     q.dead = q.dead.filter((d) => !taken.includes(d));
     return taken;
@@ -142,23 +144,23 @@ export class MemoryBuffer implements MessageBuffer {
     return q;
   }
 
-  #sweep(): void {
-    const now = this.#clock();
-    for (const q of this.#queues.values()) q.sweep(now);
-  }
-
+  /** Every sweepIntervalMs: expiry and due retries in every queue, then dispatch. */
   #tick(): void {
-    this.#sweep();
-    for (const q of this.#queues.values()) q.dispatch();
+    const now = this.#clock();
+    for (const q of this.#queues.values()) { q.sweep(now); q.dispatch(); }
   }
 
-  /** Dispatch after the current call stack, so a consumer never runs inside publish() or a settle. */
-  #schedule(): void {
-    if (this.#scheduled) return;
-    this.#scheduled = true;
-    queueMicrotask(() => {
-      this.#scheduled = false;
-      if (this.#connected) this.#tick();
-    });
+  /** Dispatch the queue after the current call stack, so a consumer never runs inside publish() or a settle. */
+  #schedule(q: MemoryQueue): void {
+    if (this.#dirty.size === 0) queueMicrotask(() => this.#dispatchDirty());
+    this.#dirty.add(q);
+  }
+
+  #dispatchDirty(): void {
+    const queues = [...this.#dirty];
+    this.#dirty.clear();
+    if (!this.#connected) return;
+    const now = this.#clock();
+    for (const q of queues) { q.expire(now); q.dispatch(); }
   }
 }

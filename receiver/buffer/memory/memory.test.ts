@@ -69,3 +69,23 @@ test('history: attempts fold per subscription, received carries the routes, rete
   clock.advance(10_001);
   assert.equal(await b.messageHistory('m1'), undefined);
 });
+
+test('publish touches only the queues it routes to (no scan of other backlogs); expiry at the head frees room', async () => {
+  const clock = fakeClock();
+  const b = new MemoryBuffer({ clock: clock.now, sweepIntervalMs: 3_600_000 }); // no periodic sweep during the test
+  await b.connect();
+  const s1 = { namespace: 'ns-a', name: 's1' };
+  const other = channelConfig({ ttlSeconds: 60 });
+  const mine = channelConfig({ ttlSeconds: 60, maxQueueSize: 1 });
+  await b.declareChannel(other);
+  await b.declareChannel(mine);
+  const stale = message(other);
+  await b.publish(stale, [s1]);
+  await b.publish(message(mine), [s1]);
+  clock.advance(60_000);
+  await b.publish(message(mine), [s1]); // the full queue's own expired head made room
+  assert.equal((await b.listDeadLetters({ channel: mine, subscription: s1 }, { limit: 5 })).length, 1);
+  assert.equal(await b.messageHistory(stale.id), undefined, 'the other channel was not swept by a publish elsewhere');
+  assert.deepEqual((await b.listDeadLetters({ channel: other, subscription: s1 }, { limit: 5 })).map((d) => [d.id, d.reason]), [[stale.id, 'expired']]);
+  await b.close();
+});

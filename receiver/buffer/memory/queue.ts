@@ -1,7 +1,8 @@
 // One subscription's queue in memory, with RabbitMQ quorum-queue semantics: FIFO ready list (returned
-// messages go to the front), per-consumer prefetch, TTL expiry of ready messages, delivery limit on
-// release, delay tiers for retries (a delay longer than every tier is honoured by re-parking until its
-// not-before time, as the RabbitMQ backend does) and a dead-letter list.
+// messages go to the front), per-consumer prefetch, TTL expiry of ready messages at the head of the queue
+// (as RabbitMQ does), delivery limit on release, delay tiers for retries (a delay longer than every tier is
+// honoured by re-parking until its not-before time, as the RabbitMQ backend does) and a dead-letter list.
+// Counts are kept as they change, so the full-queue check on publish costs the same whatever the backlog.
 import type { AttemptResult } from '../../../shared/protocol.ts';
 import { pickTier } from '../filter.ts';
 import { notAttemptedReason, type DeadLetter, type Delivery, type MessageEvent, type QueueRef, type StoredMessage } from '../types.ts';
@@ -16,7 +17,8 @@ export interface QueueLimits { maxQueueSize: number; ttlMs: number; deliveryLimi
 
 interface ConsumerState { prefetch: number; inflight: Set<Entry>; onDelivery: (d: Delivery) => void; cancelled: boolean }
 
-export interface QueueHost { clock(): number; record(e: MessageEvent): void; schedule(): void }
+/** `schedule(q)`: dispatch this queue after the current call stack. */
+export interface QueueHost { clock(): number; record(e: MessageEvent): void; schedule(q: MemoryQueue): void }
 
 export class MemoryQueue {
   readonly ref: QueueRef;
@@ -27,6 +29,8 @@ export class MemoryQueue {
   dead: DeadLetter[] = [];
   readonly consumers = new Set<ConsumerState>();
   readonly #host: QueueHost;
+  #inflight = 0; // sum of the consumers' inflight sets
+  #nextDue = Infinity; // earliest dueAt in `delayed`
 
   constructor(ref: QueueRef, limits: QueueLimits, host: QueueHost) {
     this.ref = ref;
@@ -35,11 +39,7 @@ export class MemoryQueue {
     this.#host = host;
   }
 
-  get inflightCount(): number {
-    let n = 0;
-    for (const c of this.consumers) n += c.inflight.size;
-    return n;
-  }
+  get inflightCount(): number { return this.#inflight; }
 
   /** Like a quorum queue, unacknowledged messages count towards the limit. */
   isFull(): boolean { return this.ready.length + this.inflightCount >= this.limits.maxQueueSize; }
@@ -48,24 +48,29 @@ export class MemoryQueue {
     this.ready.push({ message, attempt, deliveryCount: 0, enqueuedAt: this.#host.clock() });
   }
 
-  /** Expires ready messages past their TTL and moves due retries back; true if anything moved. */
-  sweep(now: number): boolean {
-    const before = this.ready.length + this.delayed.length;
-    this.ready = this.ready.filter((e) => {
-      if (now < e.enqueuedAt + this.limits.ttlMs) return true;
+  /**
+   * Expires ready messages past their TTL from the head, as RabbitMQ does: the ready list is in enqueue
+   * order (returned messages go back to the front, where they came from), so this touches only what expires.
+   */
+  expire(now: number): void {
+    while (this.ready.length > 0 && now >= this.ready[0].enqueuedAt + this.limits.ttlMs) {
+      const e = this.ready.shift() as Entry;
       this.#deadLetter(e, 'expired', undefined, e.attempt - 1, 'expired');
-      return false;
-    });
-    const due = this.delayed.filter((d) => d.dueAt <= now);
-    if (due.length > 0) {
-      this.delayed = this.delayed.filter((d) => d.dueAt > now);
-      for (const d of due) {
-        // Back from its tier too early: park it again for the rest (same attempt, nothing recorded).
-        if (d.entry.notBefore !== undefined && d.entry.notBefore > now) this.#park(d.entry, d.entry.notBefore - now, now);
-        else this.ready.push({ ...d.entry, enqueuedAt: now });
-      }
     }
-    return due.length > 0 || this.ready.length + this.delayed.length !== before;
+  }
+
+  /** Expires ready messages past their TTL and moves due retries back. */
+  sweep(now: number): void {
+    this.expire(now);
+    if (now < this.#nextDue) return;
+    const due = this.delayed.filter((d) => d.dueAt <= now);
+    this.delayed = this.delayed.filter((d) => d.dueAt > now);
+    this.#nextDue = this.delayed.reduce((min, d) => Math.min(min, d.dueAt), Infinity);
+    for (const d of due) {
+      // Back from its tier too early: park it again for the rest (same attempt, nothing recorded).
+      if (d.entry.notBefore !== undefined && d.entry.notBefore > now) this.#park(d.entry, d.entry.notBefore - now, now);
+      else this.ready.push({ ...d.entry, enqueuedAt: now });
+    }
   }
 
   addConsumer(prefetch: number, onDelivery: (d: Delivery) => void): ConsumerState {
@@ -80,6 +85,7 @@ export class MemoryQueue {
     c.cancelled = true;
     this.consumers.delete(c);
     for (const e of [...c.inflight].reverse()) this.#release(c, e);
+    this.#host.schedule(this);
   }
 
   /** Hands ready messages to consumers with room in their prefetch window, round robin. */
@@ -91,6 +97,7 @@ export class MemoryQueue {
         if (c.inflight.size >= c.prefetch || this.ready.length === 0) continue;
         const entry = this.ready.shift() as Entry;
         c.inflight.add(entry);
+        this.#inflight++;
         progressed = true;
         c.onDelivery(this.#delivery(c, entry));
       }
@@ -99,7 +106,7 @@ export class MemoryQueue {
 
   #delivery(c: ConsumerState, entry: Entry): Delivery {
     const settle = (fn: () => void): Promise<void> => {
-      if (c.inflight.delete(entry)) { fn(); this.#host.schedule(); }
+      if (c.inflight.delete(entry)) { this.#inflight--; fn(); this.#host.schedule(this); }
       return Promise.resolve();
     };
     const attemptEvent = (state: MessageEvent['state'], result?: AttemptResult, reason?: string): void =>
@@ -123,8 +130,8 @@ export class MemoryQueue {
         attemptEvent('dead_lettered', result, reason);
       }),
       release: () => {
-        if (c.inflight.has(entry)) this.#release(c, entry);
-        this.#host.schedule();
+        this.#release(c, entry);
+        this.#host.schedule(this);
         return Promise.resolve();
       },
     };
@@ -135,10 +142,13 @@ export class MemoryQueue {
     const tier = pickTier(this.limits.tiers, delayMs);
     const { notBefore, ...rest } = entry;
     this.delayed.push({ entry: notBefore !== undefined && notBefore > now + tier ? entry : rest, dueAt: now + tier });
+    this.#nextDue = Math.min(this.#nextDue, now + tier);
   }
 
+  /** Back to the front of the queue (deliveryCount + 1), unless it was settled already. */
   #release(c: ConsumerState, entry: Entry): void {
-    c.inflight.delete(entry);
+    if (!c.inflight.delete(entry)) return;
+    this.#inflight--;
     const returned = { ...entry, deliveryCount: entry.deliveryCount + 1 };
     if (returned.deliveryCount > this.limits.deliveryLimit) {
       this.#deadLetter(returned, 'delivery_limit', undefined, entry.attempt, 'dead_lettered');
