@@ -61,10 +61,12 @@ export class SubscriptionRunner {
     const pollMs = o.tuning?.filePollMs;
     this.token = new WatchedFile(secretPath(o.secretsDir, sub.tokenFile), { pollMs, root: o.secretsDir });
     this.secrets = sub.signing.secretFiles.map((f) => new WatchedFile(secretPath(o.secretsDir, f), { pollMs, root: o.secretsDir }));
-    this.sender = new HttpSender({ connections: sub.delivery.concurrency });
+    const guard = new DestinationGuard({ namespace: sub.namespace, allowed: o.allowedDestinations, allowLoopback: o.allowLoopback ?? true });
+    // The guard checks before each attempt (cached) and again at every socket connect (no DNS rebinding).
+    this.sender = new HttpSender({ connections: sub.delivery.concurrency, lookup: guard.connectLookup() });
     this.deliverer = new Deliverer({
       sub, sender: this.sender, clock: o.clock, metrics: o.metrics, logger: this.log,
-      guard: new DestinationGuard({ namespace: sub.namespace, allowed: o.allowedDestinations, allowLoopback: o.allowLoopback ?? true }),
+      guard,
       signingSecrets: () => {
         const values = this.secrets.map((s) => s.current()).filter((v): v is string => !!v);
         return this.secrets.length > 0 && values.length === 0 ? undefined : values;

@@ -1,6 +1,9 @@
 // One HTTP attempt to a destination. One undici Pool per destination origin, kept alive between
 // attempts; a hard deadline per attempt (headers and body); redirects are never followed (undici only
 // follows them with the redirect interceptor, which we do not install) — a 3xx comes back as a status.
+// With a `lookup` (DestinationGuard.connectLookup) every new connection resolves and checks its address
+// at connect time.
+import type { LookupFunction } from 'node:net';
 import { Pool } from 'undici';
 
 export interface AttemptRequest {
@@ -23,9 +26,13 @@ export interface AttemptResponse {
 export class HttpSender {
   private readonly pools = new Map<string, Pool>();
   private readonly connections: number;
+  private readonly lookup: LookupFunction | undefined;
   private closed = false;
 
-  constructor(opts: { connections: number }) { this.connections = Math.max(1, opts.connections); }
+  constructor(opts: { connections: number; lookup?: LookupFunction }) {
+    this.connections = Math.max(1, opts.connections);
+    this.lookup = opts.lookup;
+  }
 
   private pool(origin: string, timeoutMs: number): Pool {
     let p = this.pools.get(origin);
@@ -36,7 +43,7 @@ export class HttpSender {
         keepAliveMaxTimeout: 120_000,
         headersTimeout: timeoutMs,
         bodyTimeout: timeoutMs,
-        connect: { timeout: timeoutMs },
+        connect: { timeout: timeoutMs, ...(this.lookup && { lookup: this.lookup }) },
       });
       this.pools.set(origin, p);
     }

@@ -1,6 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { checkDestination, type Lookup } from './guard.ts';
+import type { LookupAddress } from 'node:dns';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { track } from '../testing/cleanup.ts';
+import { HttpSender } from './attempt.ts';
+import { checkDestination, connectLookup, DestinationGuard, REFUSED_CODE, type Lookup } from './guard.ts';
 
 const dns: Record<string, string[]> = {
   'hooks.example.com': ['93.184.216.34'],
@@ -55,4 +60,49 @@ test('bad URLs and unresolvable hosts are refused with a reason', async () => {
   assert.match((await check('ftp://hooks.example.com/') as { reason: string }).reason, /scheme/);
   assert.match((await check('not a url') as { reason: string }).reason, /invalid/);
   assert.match((await check('http://nowhere.invalid/') as { reason: string }).reason, /does not resolve/);
+});
+
+/** What a connect-time lookup hands the socket: [error code, addresses]. */
+function lookupVia(l: ReturnType<typeof connectLookup>, host: string, all: boolean): Promise<[string | undefined, string[]]> {
+  return new Promise((resolve) => l(host, { all }, (err, address) =>
+    resolve([err ? (err.code ?? 'error') : undefined, err ? [] : Array.isArray(address) ? address.map((a: LookupAddress) => a.address) : [address]])));
+}
+
+test('connect-time lookup: every resolved address is checked before the socket may use any', async () => {
+  const l = connectLookup({ namespace: 'team-a', lookup });
+  assert.deepEqual(await lookupVia(l, 'hooks.example.com', true), [undefined, ['93.184.216.34']]);
+  assert.deepEqual(await lookupVia(l, 'hooks.example.com', false), [undefined, ['93.184.216.34']]);
+  for (const host of ['evil.example.com', 'rebind.example.com', 'v6ll.example.com', 'aws6.example.com']) {
+    assert.deepEqual(await lookupVia(l, host, true), [REFUSED_CODE, []], host);
+    assert.deepEqual(await lookupVia(l, host, false), [REFUSED_CODE, []], host);
+  }
+  assert.deepEqual(await lookupVia(l, 'nowhere.invalid', true), ['error', []], 'a failed resolution fails the connect');
+});
+
+test('DNS rebinding: the destination passes the pre-attempt check, then resolves link-local at connect → no request is sent', async () => {
+  let requests = 0;
+  const server = createServer((_req, res) => { requests++; res.end('ok'); });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  track({ close: () => { server.closeAllConnections(); return new Promise((r) => server.close(r)); } });
+  const port = (server.address() as AddressInfo).port;
+  let rebindCalls = 0;
+  const rebinding: Lookup = async (h) => {
+    if (h === 'dest.test') return ['127.0.0.1'];
+    if (h === 'rebind.test') return ++rebindCalls === 1 ? ['127.0.0.1'] : ['169.254.7.7'];
+    throw new Error('ENOTFOUND');
+  };
+  const guard = new DestinationGuard({ namespace: 'team-a', lookup: rebinding });
+  const sender = track(new HttpSender({ connections: 1, lookup: guard.connectLookup() }));
+
+  // Sockets resolve through the guard: dest.test exists only in the custom lookup, and is reached.
+  assert.deepEqual(await guard.check(`http://dest.test:${port}/`), { ok: true });
+  const ok = await sender.send({ url: `http://dest.test:${port}/`, headers: {}, body: Buffer.from('x'), timeoutMs: 2000 });
+  assert.equal(ok.status, 200);
+  assert.equal(requests, 1);
+
+  assert.deepEqual(await guard.check(`http://rebind.test:${port}/`), { ok: true }, 'first answer: loopback, allowed');
+  const refused = await sender.send({ url: `http://rebind.test:${port}/`, headers: {}, body: Buffer.from('x'), timeoutMs: 2000 });
+  assert.equal(refused.status, undefined);
+  assert.match(refused.error ?? '', new RegExp(`${REFUSED_CODE}.*link-local address 169\\.254\\.7\\.7`));
+  assert.equal(requests, 1, 'nothing reached any server');
 });
