@@ -12,6 +12,7 @@ export const ConditionType = {
   ChannelBound: 'ChannelBound',
   SecretsReady: 'SecretsReady',
   ConnectorReady: 'ConnectorReady',
+  DestinationHealthy: 'DestinationHealthy',
 } as const;
 export type ConditionType = (typeof ConditionType)[keyof typeof ConditionType];
 
@@ -44,6 +45,12 @@ export const Reason = {
   ConnectorUnavailable: 'ConnectorUnavailable',
   ConnectorPending: 'ConnectorPending',
   NotBound: 'NotBound',
+  // DestinationHealthy
+  NoGoneAnswer: 'NoGoneAnswer',
+  DestinationGone: 'DestinationGone',
+  DestinationRecovered: 'DestinationRecovered',
+  DestinationChanged: 'DestinationChanged',
+  NoDeliveryStats: 'NoDeliveryStats',
 } as const;
 export type Reason = (typeof Reason)[keyof typeof Reason];
 
@@ -58,6 +65,8 @@ export const EventReason = {
   NotBound: 'NotBound',
   VerifySecretNotFound: 'VerifySecretNotFound',
   CleanedUp: 'CleanedUp',
+  DestinationGone: 'DestinationGone',
+  DestinationRecovered: 'DestinationRecovered',
 } as const;
 export type EventReason = (typeof EventReason)[keyof typeof EventReason];
 

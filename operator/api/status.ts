@@ -41,5 +41,6 @@ export const SubscriptionStatus = z.object({
   backlog: count.optional().describe('Messages queued for this subscription (from the receiver).'),
   deadLettered: count.optional().describe('Messages in this subscription\'s dead-letter queue (from the receiver).'),
   lastDeliveryAt: time.optional().describe('Last successful delivery (from the receiver).'),
+  destinationGoneAt: time.optional().describe('Last time the destination answered 410 Gone (from the receiver); the DestinationHealthy condition says whether a delivery has succeeded since.'),
 }).describe('Observed state of the Subscription.');
 export type SubscriptionStatus = z.infer<typeof SubscriptionStatus>;

@@ -5,7 +5,7 @@ import { tokenSecretName, type Subscription, type WebhookChannel } from '../../.
 import type { ConnectorConfig } from '../../../shared/config.ts';
 import { ConditionType as T, EventReason, Reason } from '../../api/conditions.ts';
 import { CONNECTOR_CONFIG_KEY, CONNECTOR_NAME } from '../../api/labels.ts';
-import type { SubscriptionStatus } from '../../api/status.ts';
+import type { Condition, SubscriptionStatus } from '../../api/status.ts';
 import { condFalse, condTrue, findCondition, mergeConditions, type ConditionInput } from '../../runtime/conditions.ts';
 import { combine, done, requeueAfter, terminal, type Outcome } from '../../runtime/controller.ts';
 import type { KubeObject } from '../../runtime/kube-client.ts';
@@ -59,6 +59,7 @@ export function subscriptionReconciler(d: Deps): (key: string) => Promise<Outcom
       now: d.now(),
     });
     await d.applier.status(Subscriptions, raw, status as Record<string, unknown>);
+    destinationEvent(d, raw, findCondition(previous?.conditions, T.DestinationHealthy), findCondition(status.conditions, T.DestinationHealthy));
     const now = d.now();
     return combine(
       requeueAfter(Math.min(token.nextRotationAt - now, MAX_REQUEUE_MS)),
@@ -66,6 +67,13 @@ export function subscriptionReconciler(d: Deps): (key: string) => Promise<Outcom
       ...(signing ? [requeueAfter(d.settings.missingSecretRecheckMs ?? MISSING_SECRET_RECHECK_MS)] : []),
     );
   };
+}
+
+/** An event when the destination starts answering 410 Gone, and when it is back (a delivery succeeded). */
+function destinationEvent(d: Deps, raw: KubeObject, was: Condition | undefined, now: Condition | undefined): void {
+  if (!now || now.status === was?.status) return;
+  if (now.reason === Reason.DestinationGone) d.events.record(Subscriptions, raw, 'Warning', EventReason.DestinationGone, 'Deliver', now.message);
+  else if (now.reason === Reason.DestinationRecovered && was?.status === 'False') d.events.record(Subscriptions, raw, 'Normal', EventReason.DestinationRecovered, 'Deliver', now.message);
 }
 
 /** The signing secret: the referenced one must exist; else one is generated once (create, never overwrite). */

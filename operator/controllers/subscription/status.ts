@@ -8,6 +8,7 @@ import { condFalse, condTrue, condUnknown, mergeConditions, rfc3339, rollup, typ
 import type { KubeObject } from '../../runtime/kube-client.ts';
 import type { Binding } from '../binding.ts';
 import type { Figures } from '../webhookchannel/receiver-stats.ts';
+import { destinationHealth } from './destination-health.ts';
 
 export interface SubscriptionStatusInput {
   sub: Subscription;
@@ -39,6 +40,9 @@ export function connectorCondition(c: SubscriptionStatusInput['connector']): Con
 export function subscriptionStatus(i: SubscriptionStatusInput): SubscriptionStatus {
   const { sub, previous: prev } = i;
   const gen = sub.metadata.generation;
+  const destination = destinationUrl(sub);
+  const created = sub.metadata.creationTimestamp;
+  const health = destinationHealth({ createdAt: typeof created === 'string' ? created : undefined, destination, previous: prev, figures: i.figures });
   let conds: ConditionInput[];
   if (!i.binding.bound) {
     const bound = condFalse(T.ChannelBound, i.binding.reason, i.binding.message);
@@ -48,18 +52,21 @@ export function subscriptionStatus(i: SubscriptionStatusInput): SubscriptionStat
       condTrue(T.ChannelBound, Reason.Bound, 'Bound to the channel'),
       i.secrets ?? condUnknown(T.SecretsReady, Reason.TokenPending, 'Token not issued yet'),
       connectorCondition(i.connector),
+      health.condition,
     ];
-    conds = [rollup(deps, Reason.Ready, 'Delivering through the namespace connector'), ...deps];
+    // A 410 Gone holds Ready back (False DestinationGone): the Subscription delivers nothing while it lasts.
+    // DestinationHealthy Unknown (no figures yet, destination just changed) does not.
+    conds = [rollup(deps, Reason.Ready, 'Delivering through the namespace connector', [T.DestinationHealthy]), ...deps];
   }
   const f = i.figures;
-  const keep = <K extends 'backlog' | 'deadLettered' | 'lastDeliveryAt'>(k: K, v: SubscriptionStatus[K]) => {
+  const keep = <K extends 'backlog' | 'deadLettered'>(k: K, v: SubscriptionStatus[K]) => {
     const value = v ?? prev?.[k];
     return value === undefined ? {} : { [k]: value };
   };
   return {
     conditions: mergeConditions(prev?.conditions, conds, gen, new Date(i.now)),
     observedGeneration: gen,
-    ...(destinationUrl(sub) ? { destination: destinationUrl(sub) } : {}),
+    ...(destination ? { destination } : {}),
     ...(i.binding.bound ? { connector: CONNECTOR_NAME, tokenSecretRef: { name: tokenSecretName(sub.metadata.name), key: 'token' } } : {}),
     ...(i.binding.bound && i.token ? {
       tokenRotatedAt: i.token.rotatedAt,
@@ -67,6 +74,7 @@ export function subscriptionStatus(i: SubscriptionStatusInput): SubscriptionStat
     } : {}),
     ...keep('backlog', f?.backlog),
     ...keep('deadLettered', f?.deadLettered),
-    ...keep('lastDeliveryAt', f?.lastDeliveryAt),
+    ...(health.lastDeliveryAt !== undefined ? { lastDeliveryAt: health.lastDeliveryAt } : {}),
+    ...(health.destinationGoneAt !== undefined ? { destinationGoneAt: health.destinationGoneAt } : {}),
   };
 }

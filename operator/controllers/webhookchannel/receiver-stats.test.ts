@@ -6,12 +6,18 @@ import { Writable } from 'node:stream';
 
 const logger = createLogger({ name: 't', destination: new Writable({ write(_c, _e, cb) { cb(); } }) });
 const answer = { namespace: 'a', name: 'pay', stats: { messages_queued: 5, messages_in_flight: 1, connected_clients: 2, dead_lettered: 3, last_delivery_at: '2030-01-01T00:00:00.000Z' },
-  subscriptions: [{ namespace: 'a', name: 'sink', stats: { messages_queued: 5, messages_in_flight: 1, connected_clients: 2, dead_lettered: 3 } }] };
+  subscriptions: [
+    { namespace: 'a', name: 'sink', stats: { messages_queued: 5, messages_in_flight: 1, connected_clients: 2, dead_lettered: 3, destination_gone_at: null, destination_gone_total: 0 } },
+    { namespace: 'a', name: 'gone', stats: { messages_queued: 0, messages_in_flight: 0, connected_clients: 1, dead_lettered: 2, destination_gone_at: '2030-01-01T00:00:01.000Z', destination_gone_total: 2 } },
+  ] };
 
 test('parses the receiver admin answer (receiver/admin/channels.ts shape)', () => {
   const s = parseChannelStats(answer);
   assert.deepEqual({ ...s, subscriptions: undefined }, { backlog: 5, inFlight: 1, connected: 2, deadLettered: 3, lastDeliveryAt: '2030-01-01T00:00:00.000Z', subscriptions: undefined });
   assert.equal(s.subscriptions['a/sink'].backlog, 5);
+  assert.equal(s.subscriptions['a/sink'].destinationGoneAt, undefined, 'null: no 410 yet');
+  assert.equal(s.subscriptions['a/gone'].destinationGoneAt, '2030-01-01T00:00:01.000Z');
+  assert.equal(s.destinationGoneAt, undefined, 'a channel has no destination');
 });
 
 function receiver(routes: Record<string, () => { status: number; body: unknown }>) {

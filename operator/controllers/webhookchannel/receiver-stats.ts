@@ -7,7 +7,11 @@ import type { Logger } from '../../../shared/logger.ts';
 import { keyOf, type ObjectKey } from '../../../shared/config.ts';
 import { deepEqual } from '../../runtime/compare.ts';
 
-export interface Figures { backlog: number; inFlight: number; connected: number; deadLettered: number; lastDeliveryAt?: string }
+export interface Figures {
+  backlog: number; inFlight: number; connected: number; deadLettered: number; lastDeliveryAt?: string;
+  /** Per subscription only: the last 410 Gone from its destination (the receiver's `destination_gone_at`). */
+  destinationGoneAt?: string;
+}
 export interface ChannelStats extends Figures { subscriptions: Record<string, Figures> }
 export type StatsView =
   | { state: 'disabled' }
@@ -34,12 +38,14 @@ export function parseFigures(raw: unknown): Figures {
   const r = (raw ?? {}) as Raw;
   const s = (r.stats ?? r) as Raw;
   const last = s.last_delivery_at ?? r.last_delivery_at ?? s.lastDeliveryAt;
+  const gone = s.destination_gone_at;
   return {
     backlog: num(s.messages_queued),
     inFlight: num(s.messages_in_flight),
     connected: num(s.connected_clients),
     deadLettered: num(s.dead_lettered),
     ...(typeof last === 'string' ? { lastDeliveryAt: last } : {}),
+    ...(typeof gone === 'string' ? { destinationGoneAt: gone } : {}),
   };
 }
 
