@@ -4,7 +4,7 @@ export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 export HOOKBRIDGE_CACHE ?= $(HOME)/.cache/hookbridge
 NODE_TEST := node --test --test-concurrency=1 --test-timeout=600000
 
-UNIT := 'shared/**/*.test.ts' 'cli/**/*.test.ts' 'receiver/**/*.test.ts' 'connector/**/*.test.ts' 'operator/**/*.test.ts'
+UNIT := 'bench/**/*.test.ts' 'shared/**/*.test.ts' 'cli/**/*.test.ts' 'receiver/**/*.test.ts' 'connector/**/*.test.ts' 'operator/**/*.test.ts'
 
 .PHONY: help
 help: ## Show this help
