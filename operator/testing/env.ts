@@ -22,7 +22,7 @@ export async function startTestKube(opts: { controllerManager?: boolean } = {}):
   return kube;
 }
 
-export async function must(kube: Kube, args: string[], input?: string): Promise<string> {
+export async function must(kube: Pick<Kube, 'kubectl'>, args: string[], input?: string): Promise<string> {
   const r = await kube.kubectl(args, input);
   if (r.code !== 0) throw new Error(`kubectl ${args.join(' ')} failed (${r.code}): ${r.stderr}`);
   return r.stdout;

@@ -11,6 +11,8 @@ import { tokenSecretName } from '../../shared/api/v1alpha1.ts';
 import type { ConnectorConfig } from '../../shared/config.ts';
 import { CloseCode } from '../../shared/protocol.ts';
 import { StreamClient } from '../../receiver/test-support.ts';
+import { applyChannelAndSubscription } from '../../operator/testing/apply.ts';
+import type { Kube } from '../harness/kube.ts';
 import { allArrived, assertDelivered, type Sent } from './lib/delivered.ts';
 import { Destination, type Received } from './lib/destination.ts';
 import { ContinuousPoster, postWebhook } from './lib/ingest.ts';
@@ -81,22 +83,11 @@ function step(name: string, fn: (t: TestContext) => Promise<void>): void {
 }
 
 step('kubectl apply a channel and a subscription → Ready; the connector runs from what the operator wrote', async () => {
-  await stack.kubectl(['apply', '-f', '-'], `
-apiVersion: hookbridge.io/v1alpha1
-kind: WebhookChannel
-metadata: {name: ${CHANNEL}, namespace: ${NS}}
-spec:
-  eventType: {jsonPointer: /type}
-  tokenRotation: {interval: 720h, gracePeriod: ${GRACE_S}s}
----
-apiVersion: hookbridge.io/v1alpha1
-kind: Subscription
-metadata: {name: ${SUB}, namespace: ${NS}}
-spec:
-  channelRef: {name: ${CHANNEL}}
-  destination: {url: "${dest.url}/hooks"}
-`);
-  await stack.kubectl(['wait', '--for=condition=Ready', '--timeout=90s', '-n', NS, `whc/${CHANNEL}`, `whsub/${SUB}`]);
+  await applyChannelAndSubscription(stack.kube as Kube, {
+    ns: NS, createNamespace: false, waitTimeout: '90s',
+    channel: CHANNEL, channelSpec: { eventType: { jsonPointer: '/type' }, tokenRotation: { interval: '720h', gracePeriod: `${GRACE_S}s` } },
+    subscription: SUB, subscriptionSpec: { destination: { url: `${dest.url}/hooks` } },
+  });
   ingestUrl = (await channelStatus()).url as string;
   assert.equal(ingestUrl, `${stack.receiverUrl}/webhook/${NS}/${CHANNEL}`, 'status.url is the public ingest URL');
   streamUrl = `${stack.receiverUrl.replace('http', 'ws')}/connect/stream/${NS}/${CHANNEL}?window=1`;

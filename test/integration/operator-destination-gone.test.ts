@@ -16,6 +16,7 @@ import type { Kube } from '../harness/kube.ts';
 import { Kubelet } from '../e2e/lib/kubelet.ts';
 import { freePort, Processes } from '../e2e/lib/processes.ts';
 import { condition, getJson, must, readyReason, RECEIVER_NS, startTestKube, startTestOperator, waitFor, type Cond, type TestOperator } from '../../operator/testing/env.ts';
+import { applyChannelAndSubscription } from '../../operator/testing/apply.ts';
 
 const NS = 'team-gone';
 const CHANNEL = 'orders';
@@ -84,23 +85,7 @@ async function post(n: number): Promise<void> {
 }
 
 test('the connector runs from what the operator wrote and connects', async () => {
-  await must(kube, ['apply', '-f', '-'], `
-apiVersion: v1
-kind: Namespace
-metadata: {name: ${NS}}
----
-apiVersion: hookbridge.io/v1alpha1
-kind: WebhookChannel
-metadata: {name: ${CHANNEL}, namespace: ${NS}}
----
-apiVersion: hookbridge.io/v1alpha1
-kind: Subscription
-metadata: {name: ${SUB}, namespace: ${NS}}
-spec:
-  channelRef: {name: ${CHANNEL}}
-  destination: {url: "${destUrl}/hooks"}
-`);
-  await must(kube, ['wait', '--for=condition=Ready', '--timeout=60s', '-n', NS, `whc/${CHANNEL}`, `whsub/${SUB}`]);
+  await applyChannelAndSubscription(kube, { ns: NS, channel: CHANNEL, subscription: SUB, subscriptionSpec: { destination: { url: `${destUrl}/hooks` } } });
   kubelet = new Kubelet({ kubeconfig: kube.kubeconfigPath, namespace: NS, deployment: 'hookbridge-connector', root: path.join(procs.dir, 'pod') });
   await kubelet.start();
   const args = [...kubelet.args];

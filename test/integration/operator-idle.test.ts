@@ -9,6 +9,7 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 import type { Kube } from '../harness/kube.ts';
 import { getJson, must, startTestKube, startTestOperator, waitFor, type TestOperator } from '../../operator/testing/env.ts';
+import { applyChannelAndSubscription } from '../../operator/testing/apply.ts';
 
 const WRITE_VERBS = new Set(['POST', 'PUT', 'PATCH', 'APPLY', 'DELETE', 'DELETECOLLECTION']);
 const OUR_RESOURCES = new Set(['secrets', 'configmaps', 'serviceaccounts', 'deployments', 'webhookchannels', 'subscriptions', 'events']);
@@ -67,21 +68,7 @@ const ourWrites = () => [...op.requests].filter(([verb]) => WRITE_VERBS.has(verb
 
 test('receiver stats reach status and columns; an idle operator then writes nothing', async () => {
   const ns = 'team-idle';
-  await must(kube, ['apply', '-f', '-'], `
-apiVersion: v1
-kind: Namespace
-metadata: {name: ${ns}}
----
-apiVersion: hookbridge.io/v1alpha1
-kind: WebhookChannel
-metadata: {name: payments, namespace: ${ns}}
----
-apiVersion: hookbridge.io/v1alpha1
-kind: Subscription
-metadata: {name: sink, namespace: ${ns}}
-spec: {channelRef: {name: payments}, destination: {url: "http://sink.example/"}}
-`);
-  await must(kube, ['wait', '--for=condition=Ready', '--timeout=60s', '-n', ns, 'whc/payments', 'whsub/sink']);
+  await applyChannelAndSubscription(kube, { ns, channel: 'payments', subscription: 'sink' });
   const whc = await waitFor('stats in status', async () => {
     const o = await getJson(kube, ['-n', ns, 'whc', 'payments']);
     return o?.status.backlog === 7 && o.status.conditions.find((c: { type: string }) => c.type === 'BufferReady')?.status === 'True' ? o : undefined;

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 import type { Kube } from '../harness/kube.ts';
 import { must, PUBLIC_URL, RECEIVER_NS, REPO, startTestKube, startTestOperator, waitFor, type TestOperator } from '../../operator/testing/env.ts';
+import { applyChannelAndSubscription } from '../../operator/testing/apply.ts';
 
 const WRITES = ['POST', 'PUT', 'PATCH', 'APPLY', 'DELETE'];
 let kube: Kube;
@@ -30,20 +31,9 @@ async function freePort(): Promise<number> {
 
 const leaseOpts = { leaderElect: true, leaseNamespace: RECEIVER_NS, leaseDurationMs: 2_000, renewDeadlineMs: 1_300, retryPeriodMs: 250 };
 const writesOf = (op: TestOperator) => WRITES.reduce((n, v) => n + (op.requests.get(v) ?? 0), 0);
-const channelAndSub = (ns: string, sub: string) => `
-apiVersion: v1
-kind: Namespace
-metadata: {name: ${ns}}
----
-apiVersion: hookbridge.io/v1alpha1
-kind: WebhookChannel
-metadata: {name: ch, namespace: ${ns}}
----
-apiVersion: hookbridge.io/v1alpha1
-kind: Subscription
-metadata: {name: ${sub}, namespace: ${ns}}
-spec: {channelRef: {name: ch}, destination: {url: "http://${sub}.example/"}}
-`;
+/** Channel `ch` in team-lead (re-applied unchanged each time) with a new subscription `sub`. */
+const channelAndSub = (sub: string, wait: 'both' | 'subscription') =>
+  applyChannelAndSubscription(kube, { ns: 'team-lead', channel: 'ch', subscription: sub, wait });
 
 test('standby is passive until the leader dies (lease expiry) or stops (lease released)', async () => {
   // Leader A: `hookbridge operator` as a real process, so it can be killed without releasing the lease.
@@ -58,8 +48,7 @@ test('standby is passive until the leader dies (lease expiry) or stops (lease re
 
   const b = await startTestOperator(kube, { ...leaseOpts, identity: 'operator-b' });
   started.push(b);
-  await must(kube, ['apply', '-f', '-'], channelAndSub('team-lead', 'one'));
-  await must(kube, ['wait', '--for=condition=Ready', '--timeout=60s', '-n', 'team-lead', 'whsub/one', 'whc/ch']);
+  await channelAndSub('one', 'both');
   const lease = JSON.parse(await must(kube, ['get', 'lease', 'hookbridge-operator', '-n', RECEIVER_NS, '-o', 'json']));
   assert.equal(lease.spec.holderIdentity, 'operator-a');
   assert.equal(b.isLeader(), false);
@@ -67,8 +56,7 @@ test('standby is passive until the leader dies (lease expiry) or stops (lease re
 
   child.kill('SIGKILL');
   await waitFor('B takes over after the lease expires', async () => b.isLeader(), 30_000);
-  await must(kube, ['apply', '-f', '-'], channelAndSub('team-lead', 'two'));
-  await must(kube, ['wait', '--for=condition=Ready', '--timeout=60s', '-n', 'team-lead', 'whsub/two']);
+  await channelAndSub('two', 'subscription');
 
   const c = await startTestOperator(kube, { ...leaseOpts, identity: 'operator-c' });
   started.push(c);
@@ -79,6 +67,5 @@ test('standby is passive until the leader dies (lease expiry) or stops (lease re
   const released = JSON.parse(await must(kube, ['get', 'lease', 'hookbridge-operator', '-n', RECEIVER_NS, '-o', 'json']));
   assert.equal(released.spec.holderIdentity, 'operator-c');
   assert.ok(released.spec.leaseTransitions >= 2);
-  await must(kube, ['apply', '-f', '-'], channelAndSub('team-lead', 'three'));
-  await must(kube, ['wait', '--for=condition=Ready', '--timeout=60s', '-n', 'team-lead', 'whsub/three']);
+  await channelAndSub('three', 'subscription');
 });

@@ -7,6 +7,7 @@ import type { Kube } from '../harness/kube.ts';
 import type { ChannelConfig, ConnectorConfig } from '../../shared/config.ts';
 import { hashToken } from '../../shared/tokens.ts';
 import { decode, getJson, must, PUBLIC_URL, readyReason, RECEIVER_NS, REPO, startTestKube, startTestOperator, waitFor, type TestOperator } from '../../operator/testing/env.ts';
+import { applyChannelAndSubscription, applyManifests, channel, namespace, subscription } from '../../operator/testing/apply.ts';
 
 let kube: Kube;
 let op: TestOperator;
@@ -20,31 +21,19 @@ after(async () => {
   await kube?.stop();
 });
 
-const example = (ns: string) => `
-apiVersion: v1
-kind: Namespace
-metadata: {name: ${ns}}
----
-apiVersion: hookbridge.io/v1alpha1
-kind: WebhookChannel
-metadata: {name: payments, namespace: ${ns}}
-spec:
-  eventType: {jsonPointer: /type}
-  tokenRotation: {interval: 720h, gracePeriod: 1h}
----
-apiVersion: hookbridge.io/v1alpha1
-kind: Subscription
-metadata: {name: sink, namespace: ${ns}}
-spec:
-  channelRef: {name: payments}
-  eventTypes: ["invoice.*"]
-  destination: {service: {name: sink, port: 8080, path: /hooks}}
-`;
+/** Channel `payments` and subscription `sink` (to a Service) in a new namespace, waited for Ready as `wait` says. */
+const example = (ns: string, wait: 'both' | 'channel' | 'subscription') => applyChannelAndSubscription(kube, {
+  ns,
+  channel: 'payments',
+  channelSpec: { eventType: { jsonPointer: '/type' }, tokenRotation: { interval: '720h', gracePeriod: '1h' } },
+  subscription: 'sink',
+  subscriptionSpec: { eventTypes: ['invoice.*'], destination: { service: { name: 'sink', port: 8080, path: '/hooks' } } },
+  wait,
+});
 
 test('kubectl apply channel + subscription → token, receiver config, connector; Ready with printer columns', async () => {
   const ns = 'team-a';
-  await must(kube, ['apply', '-f', '-'], example(ns));
-  await must(kube, ['wait', '--for=condition=Ready', '--timeout=60s', '-n', ns, 'whc/payments', 'whsub/sink']);
+  await example(ns, 'both');
 
   const tokenSecret = await getJson(kube, ['-n', ns, 'secret', 'sink-hookbridge-token']);
   const token = decode(tokenSecret?.data.token);
@@ -129,35 +118,14 @@ metadata: {name: a.b, namespace: ${ns}}
   assert.notEqual(dotted.code, 0);
   assert.match(dotted.stderr, /metadata.name must be a DNS label/);
 
-  await must(kube, ['apply', '-f', '-'], `
-apiVersion: v1
-kind: Namespace
-metadata: {name: team-other}
----
-apiVersion: hookbridge.io/v1alpha1
-kind: WebhookChannel
-metadata: {name: private, namespace: ${ns}}
----
-apiVersion: hookbridge.io/v1alpha1
-kind: Subscription
-metadata: {name: orphan, namespace: ${ns}}
-spec: {channelRef: {name: nope}, destination: {url: "http://a.example/"}}
----
-apiVersion: hookbridge.io/v1alpha1
-kind: Subscription
-metadata: {name: outsider, namespace: team-other}
-spec: {channelRef: {name: private, namespace: ${ns}}, destination: {url: "http://b.example/"}}
----
-apiVersion: hookbridge.io/v1alpha1
-kind: Subscription
-metadata: {name: first, namespace: ${ns}}
-spec: {channelRef: {name: private}, destination: {url: "http://c.example/"}}
----
-apiVersion: hookbridge.io/v1alpha1
-kind: Subscription
-metadata: {name: unsigned, namespace: ${ns}}
-spec: {channelRef: {name: private}, destination: {url: "http://e.example/"}, signing: {secretRef: {name: missing-secret}}}
-`);
+  await applyManifests(kube, [
+    namespace('team-other'),
+    channel(ns, 'private'),
+    subscription(ns, 'orphan', { channelRef: { name: 'nope' }, destination: { url: 'http://a.example/' } }),
+    subscription('team-other', 'outsider', { channelRef: { name: 'private', namespace: ns }, destination: { url: 'http://b.example/' } }),
+    subscription(ns, 'first', { channelRef: { name: 'private' }, destination: { url: 'http://c.example/' } }),
+    subscription(ns, 'unsigned', { channelRef: { name: 'private' }, destination: { url: 'http://e.example/' }, signing: { secretRef: { name: 'missing-secret' } } }),
+  ]);
   await must(kube, ['wait', '--for=condition=Ready', '--timeout=60s', '-n', ns, 'whsub/first']);
   await must(kube, ['apply', '-f', '-'], `
 apiVersion: hookbridge.io/v1alpha1
@@ -184,8 +152,7 @@ spec: {channelRef: {name: private}, destination: {url: "http://c.example/"}}
 
 test('deleting the last subscription of a namespace removes its connector and secrets', async () => {
   const ns = 'team-cleanup';
-  await must(kube, ['apply', '-f', '-'], example(ns));
-  await must(kube, ['wait', '--for=condition=Ready', '--timeout=60s', '-n', ns, 'whsub/sink']);
+  await example(ns, 'subscription');
   await must(kube, ['delete', 'whsub', 'sink', '-n', ns]);
   await waitFor('connector objects gone', async () => {
     const left = await must(kube, ['get', 'deployment,configmap,serviceaccount,secret', '-n', ns, '-l', 'app.kubernetes.io/managed-by=hookbridge-operator', '-o', 'name']);
@@ -202,8 +169,7 @@ test('deleting the last subscription of a namespace removes its connector and se
 
 test('deleting a channel runs the finalizer: receiver config removed, then the channel goes', async () => {
   const ns = 'team-delete';
-  await must(kube, ['apply', '-f', '-'], example(ns));
-  await must(kube, ['wait', '--for=condition=Ready', '--timeout=60s', '-n', ns, 'whc/payments']);
+  await example(ns, 'channel');
   await must(kube, ['patch', 'whc', 'payments', '-n', ns, '--type=merge', '-p', '{"spec":{"deletionPolicy":"Retain"}}']);
   await waitFor('config says Retain', async () => {
     const s = await getJson(kube, ['-n', RECEIVER_NS, 'secret', `hookbridge-channel.${ns}.payments`]);

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { Kube } from '../harness/kube.ts';
 import { getJson, must, startTestKube, startTestOperator, waitFor, type TestOperator } from '../../operator/testing/env.ts';
+import { applyChannelAndSubscription } from '../../operator/testing/apply.ts';
 
 let kube: Kube;
 let op: TestOperator;
@@ -12,25 +13,12 @@ before(async () => {
 });
 after(async () => { await op?.stop(); await kube?.stop(); });
 
-const pair = (ns: string) => `
-apiVersion: v1
-kind: Namespace
-metadata: {name: ${ns}}
----
-apiVersion: hookbridge.io/v1alpha1
-kind: WebhookChannel
-metadata: {name: ch, namespace: ${ns}}
----
-apiVersion: hookbridge.io/v1alpha1
-kind: Subscription
-metadata: {name: sub, namespace: ${ns}}
-spec: {channelRef: {name: ch}, destination: {url: "http://x.example/"}}
-`;
+const pair = (ns: string, wait: 'both' | false) =>
+  applyChannelAndSubscription(kube, { ns, channel: 'ch', subscription: 'sub', subscriptionSpec: { destination: { url: 'http://x.example/' } }, wait });
 
 test('objects outside the watched namespaces are left alone', async () => {
-  await must(kube, ['apply', '-f', '-'], pair('ignored'));
-  await must(kube, ['apply', '-f', '-'], pair('watched'));
-  await must(kube, ['wait', '--for=condition=Ready', '--timeout=60s', '-n', 'watched', 'whc/ch', 'whsub/sub']);
+  await pair('ignored', false);
+  await pair('watched', 'both');
   assert.equal((await getJson(kube, ['-n', 'ignored', 'whc', 'ch']))?.status, undefined);
   assert.equal((await getJson(kube, ['-n', 'ignored', 'whc', 'ch']))?.metadata.finalizers, undefined);
   assert.equal(await getJson(kube, ['-n', 'ignored', 'secret', 'sub-hookbridge-token']), undefined);

@@ -6,6 +6,7 @@ import type { Kube } from '../harness/kube.ts';
 import type { ChannelConfig } from '../../shared/config.ts';
 import { hashToken } from '../../shared/tokens.ts';
 import { decode, getJson, must, readyReason, RECEIVER_NS, startTestKube, startTestOperator, waitFor, type TestOperator } from '../../operator/testing/env.ts';
+import { applyChannelAndSubscription, applyManifests, channel, namespace } from '../../operator/testing/apply.ts';
 
 let kube: Kube;
 let op: TestOperator;
@@ -23,22 +24,7 @@ after(async () => {
 
 test('forced rotation: new token; the old one is accepted until the grace period ends, then revoked', async () => {
   const ns = 'team-rotate';
-  await must(kube, ['apply', '-f', '-'], `
-apiVersion: v1
-kind: Namespace
-metadata: {name: ${ns}}
----
-apiVersion: hookbridge.io/v1alpha1
-kind: WebhookChannel
-metadata: {name: orders, namespace: ${ns}}
-spec: {tokenRotation: {interval: 720h, gracePeriod: 3s}}
----
-apiVersion: hookbridge.io/v1alpha1
-kind: Subscription
-metadata: {name: sink, namespace: ${ns}}
-spec: {channelRef: {name: orders}, destination: {url: "http://sink.example/"}}
-`);
-  await must(kube, ['wait', '--for=condition=Ready', '--timeout=60s', '-n', ns, 'whc/orders', 'whsub/sink']);
+  await applyChannelAndSubscription(kube, { ns, channel: 'orders', channelSpec: { tokenRotation: { interval: '720h', gracePeriod: '3s' } }, subscription: 'sink' });
   const tokenOf = async () => decode((await getJson(kube, ['-n', ns, 'secret', 'sink-hookbridge-token']))?.data.token);
   const receiverTokens = async () => {
     const s = await getJson(kube, ['-n', RECEIVER_NS, 'secret', `hookbridge-channel.${ns}.orders`]);
@@ -75,22 +61,9 @@ spec: {channelRef: {name: orders}, destination: {url: "http://sink.example/"}}
 
 test('scheduled rotation: tokens rotate on their interval without any annotation', async () => {
   const ns = 'team-schedule';
-  await must(kube, ['apply', '-f', '-'], `
-apiVersion: v1
-kind: Namespace
-metadata: {name: ${ns}}
----
-apiVersion: hookbridge.io/v1alpha1
-kind: WebhookChannel
-metadata: {name: fast, namespace: ${ns}}
-spec: {tokenRotation: {interval: 3s, gracePeriod: 1s}}
----
-apiVersion: hookbridge.io/v1alpha1
-kind: Subscription
-metadata: {name: sink, namespace: ${ns}}
-spec: {channelRef: {name: fast}, destination: {url: "http://sink.example/"}}
-`);
-  await must(kube, ['wait', '--for=condition=Ready', '--timeout=60s', '-n', ns, 'whsub/sink']);
+  await applyChannelAndSubscription(kube, {
+    ns, channel: 'fast', channelSpec: { tokenRotation: { interval: '3s', gracePeriod: '1s' } }, subscription: 'sink', wait: 'subscription',
+  });
   const tokenOf = async () => decode((await getJson(kube, ['-n', ns, 'secret', 'sink-hookbridge-token']))?.data.token);
   const first = await tokenOf();
   const firstStatus = (await getJson(kube, ['-n', ns, 'whsub', 'sink']))?.status;
@@ -104,16 +77,10 @@ spec: {channelRef: {name: fast}, destination: {url: "http://sink.example/"}}
 
 test('inbound verification secret: missing → ReceiverConfigured=False; created → resolved into the receiver config', async () => {
   const ns = 'team-verify';
-  await must(kube, ['apply', '-f', '-'], `
-apiVersion: v1
-kind: Namespace
-metadata: {name: ${ns}}
----
-apiVersion: hookbridge.io/v1alpha1
-kind: WebhookChannel
-metadata: {name: github, namespace: ${ns}}
-spec: {verify: {provider: github, secretRef: {name: gh-webhook, key: secret}}, eventType: {header: X-GitHub-Event}}
-`);
+  await applyManifests(kube, [
+    namespace(ns),
+    channel(ns, 'github', { verify: { provider: 'github', secretRef: { name: 'gh-webhook', key: 'secret' } }, eventType: { header: 'X-GitHub-Event' } }),
+  ]);
   const c = await readyReason(kube, ns, 'whc', 'github', 'VerifySecretNotFound');
   assert.match(c.message, /gh-webhook/);
   assert.equal(await getJson(kube, ['-n', RECEIVER_NS, 'secret', `hookbridge-channel.${ns}.github`]), undefined, 'no config without its verify secret');
