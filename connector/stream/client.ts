@@ -1,26 +1,27 @@
-// One subscription's stream to the receiver, kept up forever: re-read the token before every connect,
-// reconnect with exponential backoff + full jitter, reconnect at once when the token file changes,
-// answer and send heartbeats, and drop a server that stays silent for MISSED_HEARTBEATS intervals.
+// One subscription's stream to the receiver, kept up forever: re-read the token before every connect and
+// reconnect with exponential backoff + full jitter. A token change is make-before-break: while a stream
+// works, the new token gets a second stream; once its hello arrives the old one is retired (it settles
+// what it holds, on itself, then closes with 1000). A refused new token leaves the old stream working and
+// is retried with the ordinary backoff; only a stream whose token did not change waits the long auth
+// backoff after a 4001. Heartbeats and draining live in connection.ts.
 import type { Logger } from '../../shared/logger.ts';
-import { CloseCode, DEFAULT_HEARTBEAT_MS, MISSED_HEARTBEATS, type ClientFrame, type HelloFrame, type MessageFrame, type ServerFrame } from '../../shared/protocol.ts';
+import { CloseCode, type MessageFrame } from '../../shared/protocol.ts';
 import { Backoff, type BackoffOptions } from './backoff.ts';
-import { TRY_AGAIN_LATER, type Dial, type Transport } from './transport.ts';
+import { Connection, type Session } from './connection.ts';
+import { TRY_AGAIN_LATER, type Dial } from './transport.ts';
+
+export type { Session } from './connection.ts';
 
 export interface TokenSource {
   read(): Promise<string>;
   onChange(listener: (value: string) => void): () => void;
 }
 
-/** One accepted connection. Settlements for its messages go back on it, or nowhere once it is closed. */
-export interface Session {
-  readonly hello: HelloFrame;
-  readonly open: boolean;
-  send(frame: ClientFrame): boolean;
-}
-
 export interface StreamEvents {
   onMessage(frame: MessageFrame, session: Session): void;
+  /** A new session is taking messages (after a connect, or after a token switch). */
   onConnected?(session: Session): void;
+  /** The stream is down (a retired stream closing after a token switch is not reported). */
   onDisconnected?(code: number, reason: string): void;
 }
 
@@ -35,6 +36,8 @@ export interface StreamClientOptions {
   /** A connection that lasted this long resets the backoff. */
   stableMs?: number;
   connectTimeoutMs?: number;
+  /** How long a retired stream may take to settle what it holds (default: the channel's ack timeout). */
+  drainTimeoutMs?: number;
   random?: () => number;
   /** Counts reconnect attempts (the first dial is not one). */
   onReconnectAttempt?(): void;
@@ -49,19 +52,30 @@ export const CLOSE_MEANING: Record<number, string> = {
   [TRY_AGAIN_LATER]: 'receiver asks to try again later (rate limited after failed attempts)',
 };
 const SLOW = new Set<number>([CloseCode.InvalidToken, CloseCode.NotBound, TRY_AGAIN_LATER]);
+const loud = (code: number) => code === CloseCode.InvalidToken || code === CloseCode.NotBound || code === CloseCode.ChannelNotFound;
+
+interface LineEnd { code: number; reason: string; lastedMs: number }
 
 export class StreamClient {
   private readonly o: StreamClientOptions;
   private readonly backoff: Backoff;
-  private transport: Transport | undefined;
-  private session: (Session & { open: boolean }) | undefined;
+  /** Retries of a new token while the old stream keeps working. */
+  private readonly switchBackoff: Backoff;
+  /** The stream: connecting, or live. */
+  private primary: Connection | undefined;
+  /** A stream with a new token, opened while the primary is live; it takes over at its hello. */
+  private candidate: Connection | undefined;
+  private readonly retiring = new Set<Connection>();
+  private switchTimer: NodeJS.Timeout | undefined;
+  private switching = false;
+  private tokenMoved = false;
+  private lineEnded: ((e: LineEnd) => void) | undefined;
   private dials = 0;
   private stopped = true;
   private waitTimer: NodeJS.Timeout | undefined;
   private wake: (() => void) | undefined;
-  private heartbeat: NodeJS.Timeout | undefined;
-  private lastSeen = 0;
   private token = '';
+  private reading = false;
   private unwatch: (() => void) | undefined;
   private loop: Promise<void> | undefined;
   private skipWait = false;
@@ -69,9 +83,10 @@ export class StreamClient {
   constructor(o: StreamClientOptions) {
     this.o = o;
     this.backoff = new Backoff(o.backoff, o.random);
+    this.switchBackoff = new Backoff(o.backoff, o.random);
   }
 
-  get connected(): boolean { return this.session?.open ?? false; }
+  get connected(): boolean { return this.primary?.live ?? false; }
 
   start(): void {
     if (!this.stopped) return;
@@ -80,36 +95,148 @@ export class StreamClient {
     this.loop = this.run();
   }
 
-  /** Close the connection (unsettled messages go back to the queue) and stop reconnecting. */
+  /** Close every connection (unsettled messages go back to the queue) and stop reconnecting. */
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
     this.unwatch?.();
+    clearTimeout(this.switchTimer);
     this.wake?.();
-    this.transport?.close(1000, 'connector shutting down');
+    const all = [this.primary, this.candidate, ...this.retiring].filter((c): c is Connection => c !== undefined);
+    for (const c of all) c.close(1000, 'connector shutting down');
     await this.loop;
+    await Promise.all(all.map((c) => c.ended));
+  }
+
+  private live(): Connection | undefined {
+    return this.primary?.live ? this.primary : undefined;
   }
 
   private tokenChanged(value: string): void {
-    // Mid-connect (neither connected nor waiting) the fresh value is being read right now anyway.
-    if (this.stopped || value === this.token || (!this.transport && !this.wake)) return;
+    if (this.stopped) return;
+    const live = this.live();
+    if (live) { this.switchTo(value, live); return; }
+    // No working stream to keep: reconnect now (mid-read, the fresh value is being read right now anyway).
+    if (value === this.token || this.reading) return;
     this.o.logger.info('token file changed: reconnecting with the new token');
     this.backoff.reset();
     this.skipWait = true;
-    if (this.transport) this.transport.close(1000, 'token rotated');
+    if (this.primary) this.primary.close(1000, 'token rotated');
     else this.wake?.();
+  }
+
+  private switchTo(value: string, live: Connection): void {
+    if (this.switching) { this.tokenMoved = true; return; }
+    if (this.candidate?.token === value) return;
+    clearTimeout(this.switchTimer);
+    this.switchTimer = undefined;
+    const superseded = this.candidate;
+    this.candidate = undefined;
+    superseded?.close(1000, 'token changed again');
+    if (value === live.token) return;
+    this.switchBackoff.reset();
+    this.o.logger.info('token file changed: opening a stream with the new token before closing the old one');
+    void this.openCandidate();
+  }
+
+  private async openCandidate(): Promise<void> {
+    this.switchTimer = undefined;
+    if (this.dials++ > 0) this.o.onReconnectAttempt?.();
+    let token: string;
+    this.switching = true;
+    try {
+      do { this.tokenMoved = false; token = await this.o.token.read(); } while (this.tokenMoved);
+    } catch (err) {
+      this.retrySwitch(CloseCode.InvalidToken, `cannot read token: ${(err as Error).message}`);
+      return;
+    } finally {
+      this.switching = false;
+    }
+    const live = this.live();
+    if (this.stopped || !live || this.candidate || !token || token === live.token) return;
+    this.candidate = this.connect(token);
+  }
+
+  private retrySwitch(code: number, reason: string): void {
+    if (this.stopped || !this.live()) return;
+    // The old stream still delivers, so a refused new token is retried at the ordinary pace.
+    const delay = this.switchBackoff.next(code !== CloseCode.InvalidToken && SLOW.has(code));
+    const meaning = CLOSE_MEANING[code] ?? `code ${code}`;
+    this.o.logger[loud(code) ? 'error' : 'warn']({ closeCode: code, reason, retryInMs: delay },
+      `new token's stream closed: ${meaning}${reason ? ` — ${reason}` : ''}; the current stream keeps working; retrying in ${delay}ms`);
+    this.switchTimer = setTimeout(() => { void this.openCandidate(); }, delay);
+  }
+
+  private connect(token: string): Connection {
+    return new Connection({
+      url: this.o.url, ackUrl: this.o.ackUrl, dial: this.o.dial, token, logger: this.o.logger,
+      connectTimeoutMs: this.o.connectTimeoutMs ?? 10_000,
+      onHello: (c) => this.hello(c),
+      onMessage: (f, s) => this.o.events.onMessage(f, s),
+      onClose: (c, code, reason) => this.closed(c, code, reason),
+    });
+  }
+
+  private hello(conn: Connection): void {
+    const session = conn.current;
+    if (!session) return;
+    if (conn === this.candidate) {
+      const old = this.primary;
+      this.candidate = undefined;
+      this.primary = conn;
+      this.token = conn.token;
+      if (old) {
+        this.retiring.add(old);
+        old.retire(this.o.drainTimeoutMs ?? (old.current?.hello.ackTimeoutMs || 30_000), 'token rotated');
+      }
+    } else if (conn !== this.primary) {
+      return;
+    }
+    this.switchBackoff.reset();
+    const h = session.hello;
+    this.o.logger.info({ session: h.session, window: h.window, heartbeatMs: h.heartbeatMs, ackTimeoutMs: h.ackTimeoutMs }, 'connected');
+    this.o.events.onConnected?.(session);
+  }
+
+  private closed(conn: Connection, code: number, reason: string): void {
+    if (this.retiring.delete(conn)) {
+      this.o.logger.info({ closeCode: code, unsettled: conn.unsettled }, 'old stream closed');
+      return;
+    }
+    if (conn === this.candidate) {
+      this.candidate = undefined;
+      this.retrySwitch(code, reason);
+      return;
+    }
+    if (conn !== this.primary) return; // a superseded candidate
+    this.primary = undefined;
+    if (conn.current) this.o.events.onDisconnected?.(code, reason);
+    if (this.candidate && !this.stopped) {
+      // The stream with the new token is on its way: it carries on (its hello makes it live).
+      this.primary = this.candidate;
+      this.token = this.candidate.token;
+      this.candidate = undefined;
+      this.o.logger.warn({ closeCode: code, reason }, `stream closed: ${CLOSE_MEANING[code] ?? `code ${code}`}; carrying on with the new token's stream`);
+      return;
+    }
+    if (this.switchTimer || this.switching) {
+      // A new token is waiting to be tried: try it now rather than after the old token's backoff.
+      clearTimeout(this.switchTimer);
+      this.switchTimer = undefined;
+      this.skipWait = true;
+    }
+    this.lineEnded?.({ code, reason, lastedMs: conn.current ? Date.now() - conn.startedAt : 0 });
   }
 
   private async run(): Promise<void> {
     while (!this.stopped) {
-      const { code, reason, lastedMs } = await this.connectOnce();
+      const { code, reason, lastedMs } = await this.openPrimary();
       if (this.stopped) break;
       if (lastedMs >= (this.o.stableMs ?? 10_000)) this.backoff.reset();
       const delay = this.skipWait ? 0 : this.backoff.next(SLOW.has(code));
       this.skipWait = false;
       const meaning = CLOSE_MEANING[code] ?? `code ${code}`;
-      const log = code === CloseCode.InvalidToken || code === CloseCode.NotBound || code === CloseCode.ChannelNotFound ? 'error' : 'warn';
-      this.o.logger[log]({ closeCode: code, reason, retryInMs: delay }, `stream closed: ${meaning}${reason ? ` — ${reason}` : ''}; reconnecting in ${delay}ms`);
+      this.o.logger[loud(code) ? 'error' : 'warn']({ closeCode: code, reason, retryInMs: delay }, `stream closed: ${meaning}${reason ? ` — ${reason}` : ''}; reconnecting in ${delay}ms`);
       await this.sleep(delay);
     }
   }
@@ -122,78 +249,21 @@ export class StreamClient {
     });
   }
 
-  private async connectOnce(): Promise<{ code: number; reason: string; lastedMs: number }> {
+  private async openPrimary(): Promise<LineEnd> {
     if (this.dials++ > 0) this.o.onReconnectAttempt?.();
+    this.reading = true;
     try {
       this.token = await this.o.token.read();
     } catch (err) {
       return { code: CloseCode.InvalidToken, reason: `cannot read token: ${(err as Error).message}`, lastedMs: 0 };
+    } finally {
+      this.reading = false;
     }
     if (!this.token) return { code: CloseCode.InvalidToken, reason: 'token file is empty', lastedMs: 0 };
-    const started = Date.now();
     return new Promise((resolve) => {
-      let helloTimer: NodeJS.Timeout | undefined = setTimeout(() => {
-        this.o.logger.warn('no hello from the receiver in time; dropping the connection');
-        this.transport?.close(CloseCode.HeartbeatTimeout, 'no hello');
-      }, this.o.connectTimeoutMs ?? 10_000);
-      const transport = this.o.dial({
-        url: this.o.url, ackUrl: this.o.ackUrl, token: this.token, logger: this.o.logger,
-        connectTimeoutMs: this.o.connectTimeoutMs ?? 10_000,
-        handlers: {
-          onFrame: (f) => {
-            if (f.type === 'hello' && helloTimer) { clearTimeout(helloTimer); helloTimer = undefined; }
-            this.onFrame(transport, f);
-          },
-          onClose: (code, reason) => {
-            if (helloTimer) clearTimeout(helloTimer);
-            this.stopHeartbeat();
-            this.transport = undefined;
-            const had = this.session;
-            if (had) { had.open = false; this.session = undefined; this.o.events.onDisconnected?.(code, reason); }
-            resolve({ code, reason, lastedMs: had ? Date.now() - started : 0 });
-          },
-        },
-      });
-      this.transport = transport;
-      if (this.stopped) transport.close(1000, 'connector shutting down');
+      this.lineEnded = resolve;
+      this.primary = this.connect(this.token);
+      if (this.stopped) this.primary.close(1000, 'connector shutting down');
     });
-  }
-
-  private onFrame(transport: Transport, f: ServerFrame): void {
-    this.lastSeen = Date.now();
-    switch (f.type) {
-      case 'hello': {
-        const session = { hello: f, open: true, send: (frame: ClientFrame) => { if (!session.open) return false; transport.send(frame); return true; } };
-        this.session = session;
-        this.startHeartbeat(transport, f.heartbeatMs > 0 ? f.heartbeatMs : DEFAULT_HEARTBEAT_MS);
-        this.o.logger.info({ session: f.session, window: f.window, heartbeatMs: f.heartbeatMs, ackTimeoutMs: f.ackTimeoutMs }, 'connected');
-        this.o.events.onConnected?.(session);
-        return;
-      }
-      case 'ping': transport.send({ type: 'pong', t: f.t }); return;
-      case 'pong': return;
-      case 'message':
-        if (this.session) this.o.events.onMessage(f, this.session);
-        else this.o.logger.warn({ messageId: f.id }, 'message before hello: ignored (it will be redelivered)');
-        return;
-    }
-  }
-
-  private startHeartbeat(transport: Transport, everyMs: number): void {
-    this.stopHeartbeat();
-    this.heartbeat = setInterval(() => {
-      if (Date.now() - this.lastSeen > MISSED_HEARTBEATS * everyMs) {
-        this.o.logger.warn({ silentMs: Date.now() - this.lastSeen }, 'receiver silent for 3 heartbeat intervals: dropping the connection');
-        this.stopHeartbeat();
-        transport.close(CloseCode.HeartbeatTimeout, 'heartbeat timeout');
-        return;
-      }
-      transport.send({ type: 'ping', t: Date.now() });
-    }, everyMs);
-  }
-
-  private stopHeartbeat(): void {
-    if (this.heartbeat) clearInterval(this.heartbeat);
-    this.heartbeat = undefined;
   }
 }

@@ -37,6 +37,13 @@ export const dialSse: Dial = ({ url, ackUrl, token, handlers, logger, connectTim
     handlers.onClose(code, reason);
   };
 
+  // Posts under way: an orderly close waits for them, so a settlement sent just before a close is not lost.
+  const posting = new Set<Promise<void>>();
+  const post = () => {
+    const p = flush().finally(() => posting.delete(p));
+    posting.add(p);
+    return p;
+  };
   const flush = async () => {
     const frames = pending;
     pending = [];
@@ -96,10 +103,11 @@ export const dialSse: Dial = ({ url, ackUrl, token, handlers, logger, connectTim
     send(frame) {
       if (ended) return;
       pending.push(frame);
-      if (pending.length === 1) queueMicrotask(() => { void flush(); });
+      if (pending.length === 1) queueMicrotask(() => { void post(); });
     },
     close(code, reason) {
-      void flush().finally(() => end(code, reason));
+      void post();
+      void Promise.allSettled([...posting]).finally(() => end(code, reason));
     },
   };
 };
