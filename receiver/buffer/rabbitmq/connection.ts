@@ -75,7 +75,9 @@ export class AmqpConnection {
     const { logger } = this.#opts;
     let model: ChannelModel | undefined;
     try {
-      model = await connect(withHeartbeat(this.#opts.url, this.#opts.heartbeatSeconds), { timeout: 10_000, clientProperties: { connection_name: 'hookbridge' } });
+      // noDelay: amqplib turns Nagle ON by default (setNoDelay(false)); a lone basic.ack or publish then
+      // waits for the peer's delayed ACK (~40 ms) before it leaves, and every delivery cycle pays for it.
+      model = await connect(withHeartbeat(this.#opts.url, this.#opts.heartbeatSeconds), { timeout: 10_000, noDelay: true, clientProperties: { connection_name: 'hookbridge' } });
       if (this.#closing) { await model.close().catch(() => {}); return; }
       this.#model = model;
       const m = model;
