@@ -1,10 +1,13 @@
 // `hookbridge connector --config FILE --secrets-dir DIR [--metrics-port 9091]`: wiring only.
 // The config is the ConnectorConfig JSON the operator writes into the connector ConfigMap; it is
 // re-read when it changes (ConfigMap volumes are swapped like Secrets), and a bad update is refused.
+// --receiver-url replaces the config's receiverUrl, at start and on every re-read (a cluster's config
+// run from a laptop, or through a different ingress).
 import { parseFlags, usage, UsageError, type FlagSpec } from '../cli/flags.ts';
 import { createLogger } from '../shared/logger.ts';
 import { createRegistry } from '../shared/metrics.ts';
-import { loadConnectorConfig } from './config.ts';
+import type { ConnectorConfig } from '../shared/config.ts';
+import { ConnectorConfigSchema, loadConnectorConfig } from './config.ts';
 import { startConnector } from './connector.ts';
 import { startMetricsServer } from './metrics-server.ts';
 import { untilSignal } from './signals.ts';
@@ -13,6 +16,7 @@ import { WatchedFile } from './watched-file.ts';
 const FLAGS = {
   config: { type: 'string', help: 'ConnectorConfig JSON file (the ConfigMap\'s config.json)' },
   'secrets-dir': { type: 'string', help: 'directory the token and signing-secret paths in the config are relative to' },
+  'receiver-url': { type: 'string', help: 'receiver base URL to dial instead of the config file\'s receiverUrl' },
   'metrics-port': { type: 'number', default: 9091, help: 'port for /metrics, /healthz and /readyz (0 = any)' },
   'metrics-host': { type: 'string', default: '0.0.0.0', help: 'address the metrics server binds' },
   'shutdown-timeout': { type: 'number', default: 20, help: 'seconds in-flight deliveries get to finish on SIGTERM' },
@@ -25,10 +29,19 @@ export async function run(argv: string[]): Promise<void> {
   if (f.help) { process.stdout.write(usage('connector', 'dial out to the receiver and deliver to destinations', FLAGS)); return; }
   if (!f.config) throw new UsageError('--config FILE is required');
   if (!f['secrets-dir']) throw new UsageError('--secrets-dir DIR is required');
+  const receiverUrl = f['receiver-url'];
+  if (receiverUrl !== undefined && !ConnectorConfigSchema.shape.receiverUrl.safeParse(receiverUrl).success) {
+    throw new UsageError('--receiver-url must be an absolute http(s) or ws(s) URL');
+  }
+  const load = async (): Promise<ConnectorConfig> => {
+    const c = await loadConnectorConfig(f.config as string);
+    return receiverUrl ? { ...c, receiverUrl } : c;
+  };
 
   const logger = createLogger({ name: 'connector' });
   const registry = createRegistry();
-  const config = await loadConnectorConfig(f.config);
+  const config = await load();
+  if (receiverUrl) logger.info({ receiver: receiverUrl }, 'receiver URL from --receiver-url (the config file\'s receiverUrl is ignored)');
   const connector = await startConnector({ config, secretsDir: f['secrets-dir'], logger, registry, allowLoopback: !f['forbid-loopback'] });
   const metrics = await startMetricsServer({ registry, port: f['metrics-port'], host: f['metrics-host'], ready: () => true });
   logger.info({ metricsPort: metrics.port }, 'metrics server listening');
@@ -36,7 +49,7 @@ export async function run(argv: string[]): Promise<void> {
   const watched = new WatchedFile(f.config, { pollMs: 10_000 });
   await watched.read();
   watched.onChange(() => {
-    loadConnectorConfig(f.config)
+    load()
       .then((next) => { logger.info({ subscriptions: next.subscriptions.length }, 'config changed: applying'); return connector.update(next); })
       .catch((err: Error) => logger.error({ err: err.message }, 'config change refused; keeping the running configuration'));
   });

@@ -12,8 +12,8 @@ import { scriptedDestination, startRig, until } from '../../connector/testing/re
 
 const root = new URL('../../', import.meta.url).pathname;
 
-function spawnCli(args: string[]): { child: ChildProcess; out: () => string; exited: Promise<number | null> } {
-  const child = spawn(process.execPath, ['cli/main.ts', ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, HOOKBRIDGE_LOG_LEVEL: 'info' } });
+function spawnCli(args: string[], env: Record<string, string> = {}): { child: ChildProcess; out: () => string; exited: Promise<number | null> } {
+  const child = spawn(process.execPath, ['cli/main.ts', ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, HOOKBRIDGE_LOG_LEVEL: 'info', ...env } });
   let out = '';
   child.stdout?.on('data', (c: Buffer) => { out += c.toString(); });
   child.stderr?.on('data', (c: Buffer) => { out += c.toString(); });
@@ -66,6 +66,46 @@ test('hookbridge connector: config re-read on change, /metrics, SIGTERM exits 0'
     assert.match(p.out(), /"msg":"connector stopped"/);
   } finally {
     if (p.child.exitCode === null) p.child.kill('SIGKILL');
+    await r.close();
+    await buffer.close();
+    await a.close();
+    await b.close();
+  }
+});
+
+test('hookbridge connector --receiver-url / $HOOKBRIDGE_RECEIVER_URL overrides the config file, also after a re-read', async () => {
+  const a = await scriptedDestination(() => ({ status: 200 }));
+  const b = await scriptedDestination(() => ({ status: 200 }));
+  const buffer = new MemoryBuffer({ sweepIntervalMs: 10 });
+  const r = await startRig({ buffer, destinationUrl: a.url });
+  const file = join(r.secretsDir, 'config.json');
+  // the file names a receiver this machine cannot reach (a cluster-internal address, say)
+  const elsewhere = { ...r.config, receiverUrl: 'http://127.0.0.1:9/' };
+  writeFileSync(file, JSON.stringify(elsewhere));
+  const bad = spawnCli(['connector', '--config', file, '--secrets-dir', r.secretsDir, '--receiver-url', 'ftp://example.com']);
+  const p = spawnCli(['connector', '--config', file, '--secrets-dir', r.secretsDir, '--metrics-port', '0', '--metrics-host', '127.0.0.1'], { HOOKBRIDGE_RECEIVER_URL: r.rx.url });
+  try {
+    assert.equal(await bad.exited, 2);
+    assert.match(bad.out(), /--receiver-url must be an absolute http\(s\) or ws\(s\) URL/);
+
+    await until(() => p.out(), (o) => o.includes('"msg":"connected"'), 'connector connected through the override');
+    await r.post('one');
+    await a.count(1);
+
+    // the ConfigMap changes (new destination, same unreachable receiverUrl): the override still applies
+    writeFileSync(`${file}.new`, JSON.stringify({ ...elsewhere, subscriptions: [{ ...elsewhere.subscriptions[0], destination: { url: b.url } }] }));
+    renameSync(`${file}.new`, file);
+    await until(() => p.out(), (o) => o.includes('config changed: applying'), 'config reloaded');
+    await r.post('two');
+    await b.count(1);
+    assert.equal(a.received.length, 1);
+    assert.doesNotMatch(p.out(), /127\.0\.0\.1:9\b|ECONNREFUSED/, 'the config file\'s receiverUrl was never dialled');
+
+    p.child.kill('SIGTERM');
+    assert.equal(await p.exited, 0);
+  } finally {
+    if (p.child.exitCode === null) p.child.kill('SIGKILL');
+    if (bad.child.exitCode === null) bad.child.kill('SIGKILL');
     await r.close();
     await buffer.close();
     await a.close();
