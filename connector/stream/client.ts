@@ -135,7 +135,7 @@ export class StreamClient {
     superseded?.close(1000, 'token changed again');
     if (value === live.token) return;
     this.switchBackoff.reset();
-    this.o.logger.info('token file changed: opening a stream with the new token before closing the old one');
+    this.o.logger.info('token file changed: reconnecting with the new token (make-before-break: the old stream works until the new one is up)');
     void this.openCandidate();
   }
 
