@@ -14,7 +14,7 @@ import { dialSse } from './sse.ts';
 import { ackUrl, sseUrl, websocketUrl } from './url.ts';
 import { dialWebSocket } from './websocket.ts';
 import { startPump } from './testing/pump.ts';
-import { eventually, startFakeReceiver } from '../testing/fake-receiver.ts';
+import { eventually, messageFrame, startFakeReceiver } from '../testing/fake-receiver.ts';
 import { writeSecretVolume } from '../testing/kubelet-secret.ts';
 import { track } from '../testing/cleanup.ts';
 
@@ -24,7 +24,7 @@ const CAP_MS = 100; // ordinary reconnects wait less than this
 const SLOW_MS = 2 * CAP_MS; // the auth (slow) class waits exactly this, with a floor far above it
 
 /** A stream client whose "deliveries" take `deliverMs` and then ack on the session they came on. */
-function client(receiverUrl: string, o: { sse?: boolean; token: string; deliverMs?: number }) {
+function client(receiverUrl: string, o: { sse?: boolean; token: string; deliverMs?: number; settle?: boolean; drainTimeoutMs?: number }) {
   const dir = mkdtempSync(join(tmpdir(), 'hb-rotate-'));
   const secretDir = join(dir, 'token');
   writeSecretVolume(secretDir, { token: o.token });
@@ -40,10 +40,11 @@ function client(receiverUrl: string, o: { sse?: boolean; token: string; deliverM
     dial: o.sse ? dialSse : dialWebSocket,
     token, logger,
     backoff: { baseMs: 20, capMs: CAP_MS, slowFloorMs: 10_000 },
+    drainTimeoutMs: o.drainTimeoutMs,
     events: {
       onMessage: (frame, session) => {
         got.push({ id: frame.id, session: session.hello.session, at: performance.now() });
-        setTimeout(() => session.send({ type: 'ack', id: frame.id }), o.deliverMs ?? 15);
+        if (o.settle !== false) setTimeout(() => session.send({ type: 'ack', id: frame.id }), o.deliverMs ?? 15);
       },
       onConnected: () => { events.connected++; },
       onDisconnected: () => { events.disconnected++; },
@@ -143,4 +144,18 @@ test('the old token revoked while the new one is still being retried: the new on
   first.close(4001, 'token revoked');
   await eventually(() => h.client.connected && rx.connections.at(-1)?.token === 'hbt_b', 'connected with the new token');
   assert.ok(h.delays().every((l) => (l.retryInMs as number) < CAP_MS), 'never waited the auth backoff');
+});
+
+test('a retired stream whose messages never settle is closed after the drain timeout (the receiver requeues them)', async () => {
+  const rx = track(await startFakeReceiver({ tokens: new Set(['hbt_old', 'hbt_new']) }));
+  const h = client(rx.url, { token: 'hbt_old', settle: false, drainTimeoutMs: 100 });
+  h.client.start();
+  const first = await rx.connection(1);
+  first.send(messageFrame());
+  await eventually(() => h.got.length === 1, 'a message taken on the old stream');
+  h.rotate('hbt_new');
+  await rx.connection(2);
+  assert.equal((await first.closed).code, 1000);
+  assert.match(h.logs.join(''), /old stream still holds unsettled messages after the ack timeout: closing it/);
+  assert.ok(h.client.connected, 'the new stream carries on');
 });
