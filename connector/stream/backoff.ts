@@ -1,6 +1,7 @@
 // Reconnect delays: exponential backoff with full jitter (AWS architecture blog), capped. Auth failures
 // (4001 revoked/invalid token, 4004 not bound) wait longer — the fix is a rotated token or a binding,
 // which takes a while — but are still retried forever; a token file change skips the wait altogether.
+// StreamClient keeps one Backoff for the stream and one for trying a new token while the old stream works.
 export interface BackoffOptions { baseMs?: number; capMs?: number; slowFloorMs?: number }
 
 export class Backoff {

@@ -108,16 +108,18 @@ export class StreamClient {
     await Promise.all(all.map((c) => c.ended));
   }
 
+  /** The primary when it works and is not being retired. */
   private live(): Connection | undefined {
-    return this.primary?.live ? this.primary : undefined;
+    return this.primary?.live && !this.primary.isRetiring ? this.primary : undefined;
   }
 
   private tokenChanged(value: string): void {
     if (this.stopped) return;
     const live = this.live();
     if (live) { this.switchTo(value, live); return; }
-    // No working stream to keep: reconnect now (mid-read, the fresh value is being read right now anyway).
-    if (value === this.token || this.reading) return;
+    // No working stream to keep: reconnect now (mid-read, the fresh value is being read right now anyway;
+    // a stream being retired reconnects with the fresh value once it closed).
+    if (value === this.token || this.reading || this.primary?.isRetiring) return;
     this.o.logger.info('token file changed: reconnecting with the new token');
     this.backoff.reset();
     this.skipWait = true;
@@ -187,7 +189,7 @@ export class StreamClient {
       this.token = conn.token;
       if (old) {
         this.retiring.add(old);
-        old.retire(this.o.drainTimeoutMs ?? (old.current?.hello.ackTimeoutMs || 30_000), 'token rotated');
+        old.retire(this.drainMs(old), 'token rotated');
       }
     } else if (conn !== this.primary) {
       return;
@@ -198,6 +200,10 @@ export class StreamClient {
     this.o.events.onConnected?.(session);
   }
 
+  private drainMs(c: Connection): number {
+    return this.o.drainTimeoutMs ?? (c.current?.hello.ackTimeoutMs || 30_000);
+  }
+
   private closed(conn: Connection, code: number, reason: string): void {
     if (this.retiring.delete(conn)) {
       this.o.logger.info({ closeCode: code, unsettled: conn.unsettled }, 'old stream closed');
@@ -205,6 +211,14 @@ export class StreamClient {
     }
     if (conn === this.candidate) {
       this.candidate = undefined;
+      const live = this.live();
+      if (code === CloseCode.MaxConnections && live && !this.stopped) {
+        // No room for a second stream: break before make after all, but let the old one settle first.
+        this.o.logger.warn({ closeCode: code, reason }, 'the receiver allows no second stream for this subscription: the old stream settles what it holds and closes, then the new token connects');
+        this.skipWait = true;
+        live.retire(this.drainMs(live), 'token rotated');
+        return;
+      }
       this.retrySwitch(code, reason);
       return;
     }
