@@ -3,14 +3,17 @@
 // works, the new token gets a second stream; once its hello arrives the old one is retired (it settles
 // what it holds, on itself, then closes with 1000). A refused new token leaves the old stream working and
 // is retried with the ordinary backoff; only a stream whose token did not change waits the long auth
-// backoff after a 4001. Heartbeats and draining live in connection.ts.
+// backoff after a 4001. A receiver with no room for a second stream (4003) gets break-before-make, the old
+// stream still settling first. Heartbeats and draining live in connection.ts.
 import type { Logger } from '../../shared/logger.ts';
 import { CloseCode, type MessageFrame } from '../../shared/protocol.ts';
 import { Backoff, type BackoffOptions } from './backoff.ts';
 import { Connection, type Session } from './connection.ts';
-import { TRY_AGAIN_LATER, type Dial } from './transport.ts';
+import { isLoud, isSlow, meaningOf } from './close-codes.ts';
+import type { Dial } from './transport.ts';
 
 export type { Session } from './connection.ts';
+export { CLOSE_MEANING } from './close-codes.ts';
 
 export interface TokenSource {
   read(): Promise<string>;
@@ -42,17 +45,6 @@ export interface StreamClientOptions {
   /** Counts reconnect attempts (the first dial is not one). */
   onReconnectAttempt?(): void;
 }
-
-export const CLOSE_MEANING: Record<number, string> = {
-  [CloseCode.InvalidToken]: 'invalid or revoked token (4001): waiting for a rotated token',
-  [CloseCode.ChannelNotFound]: 'channel not found (4002)',
-  [CloseCode.MaxConnections]: 'too many connections for this subscription (4003)',
-  [CloseCode.NotBound]: 'subscription not bound to the channel (4004)',
-  [CloseCode.HeartbeatTimeout]: 'heartbeat timeout (4008)',
-  [TRY_AGAIN_LATER]: 'receiver asks to try again later (rate limited after failed attempts)',
-};
-const SLOW = new Set<number>([CloseCode.InvalidToken, CloseCode.NotBound, TRY_AGAIN_LATER]);
-const loud = (code: number) => code === CloseCode.InvalidToken || code === CloseCode.NotBound || code === CloseCode.ChannelNotFound;
 
 interface LineEnd { code: number; reason: string; lastedMs: number }
 
@@ -162,9 +154,9 @@ export class StreamClient {
   private retrySwitch(code: number, reason: string): void {
     if (this.stopped || !this.live()) return;
     // The old stream still delivers, so a refused new token is retried at the ordinary pace.
-    const delay = this.switchBackoff.next(code !== CloseCode.InvalidToken && SLOW.has(code));
-    const meaning = CLOSE_MEANING[code] ?? `code ${code}`;
-    this.o.logger[loud(code) ? 'error' : 'warn']({ closeCode: code, reason, retryInMs: delay },
+    const delay = this.switchBackoff.next(code !== CloseCode.InvalidToken && isSlow(code));
+    const meaning = meaningOf(code);
+    this.o.logger[isLoud(code) ? 'error' : 'warn']({ closeCode: code, reason, retryInMs: delay },
       `new token's stream closed: ${meaning}${reason ? ` — ${reason}` : ''}; the current stream keeps working; retrying in ${delay}ms`);
     this.switchTimer = setTimeout(() => { void this.openCandidate(); }, delay);
   }
@@ -230,7 +222,7 @@ export class StreamClient {
       this.primary = this.candidate;
       this.token = this.candidate.token;
       this.candidate = undefined;
-      this.o.logger.warn({ closeCode: code, reason }, `stream closed: ${CLOSE_MEANING[code] ?? `code ${code}`}; carrying on with the new token's stream`);
+      this.o.logger.warn({ closeCode: code, reason }, `stream closed: ${meaningOf(code)}; carrying on with the new token's stream`);
       return;
     }
     if (this.switchTimer || this.switching) {
@@ -247,10 +239,10 @@ export class StreamClient {
       const { code, reason, lastedMs } = await this.openPrimary();
       if (this.stopped) break;
       if (lastedMs >= (this.o.stableMs ?? 10_000)) this.backoff.reset();
-      const delay = this.skipWait ? 0 : this.backoff.next(SLOW.has(code));
+      const delay = this.skipWait ? 0 : this.backoff.next(isSlow(code));
       this.skipWait = false;
-      const meaning = CLOSE_MEANING[code] ?? `code ${code}`;
-      this.o.logger[loud(code) ? 'error' : 'warn']({ closeCode: code, reason, retryInMs: delay }, `stream closed: ${meaning}${reason ? ` — ${reason}` : ''}; reconnecting in ${delay}ms`);
+      const meaning = meaningOf(code);
+      this.o.logger[isLoud(code) ? 'error' : 'warn']({ closeCode: code, reason, retryInMs: delay }, `stream closed: ${meaning}${reason ? ` — ${reason}` : ''}; reconnecting in ${delay}ms`);
       await this.sleep(delay);
     }
   }
