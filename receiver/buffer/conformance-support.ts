@@ -2,7 +2,7 @@
 // polling for outcomes that settle asynchronously (broker-side expiry, history tailing).
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { ChannelConfig } from '../../shared/config.ts';
-import type { Consumer, Delivery, MessageBuffer, QueueRef, StoredMessage } from './types.ts';
+import type { ConsumeOptions, Consumer, Delivery, MessageBuffer, QueueRef, StoredMessage } from './types.ts';
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -43,13 +43,13 @@ export class Inbox {
   received = 0;
   last: Delivery | undefined;
 
-  static async open(b: MessageBuffer, q: QueueRef, prefetch: number): Promise<Inbox> {
+  static async open(b: MessageBuffer, q: QueueRef, prefetch: number, opts?: ConsumeOptions): Promise<Inbox> {
     const inbox = new Inbox();
     inbox.#consumer = await b.consume(q, prefetch, (d) => {
       inbox.received++;
       inbox.#queue.push(d);
       inbox.#waiter?.();
-    });
+    }, opts);
     return inbox;
   }
 

@@ -285,6 +285,34 @@ export function runConformance(name: string, getBuffer: () => MessageBuffer): vo
       await inbox.close();
     });
 
+    test('read-ahead: still at most `prefetch` handed out, in order; queued, not in flight; all back when the consumer ends', async () => {
+      const { b, ch, s1, q1 } = await setup();
+      const sent = Array.from({ length: 6 }, () => message(ch));
+      for (const m of sent) await b.publish(m, [s1]);
+      const inbox = await Inbox.open(b, q1, 2, { readAhead: 3 });
+      const first = [await inbox.next(), await inbox.next()];
+      await sleep(150);
+      assert.equal(inbox.received, 2);
+      await eventually(async () => {
+        const s = await b.stats(q1);
+        assert.deepEqual([s.messagesQueued, s.messagesInFlight], [6, 2]);
+      });
+      await first[0].ack();
+      const third = await inbox.next();
+      await sleep(150);
+      assert.equal(inbox.received, 3);
+      assert.deepEqual([...first, third].map((d) => d.message.id), sent.slice(0, 3).map((m) => m.id));
+      await inbox.close();
+      const again = await Inbox.open(b, q1, 10);
+      const rest: Delivery[] = [];
+      for (let i = 0; i < 5; i++) rest.push(await again.next());
+      assert.deepEqual(rest.map((d) => d.message.id).sort(), sent.slice(1).map((m) => m.id).sort());
+      for (const d of rest.filter((x) => x.message.id === sent[1].id || x.message.id === sent[2].id)) assert.equal(d.deliveryCount, 1);
+      for (const d of rest) await d.ack();
+      await eventually(async () => assert.equal((await b.stats(q1)).messagesQueued, 0));
+      await again.close();
+    });
+
     test('stats: queued counts ready + in flight, in-flight, dead letters, and the oldest message age', async () => {
       const { b, ch, s1, q1 } = await setup();
       const old = message(ch, { receivedAt: Date.now() - 5_000 });

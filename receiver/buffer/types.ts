@@ -54,6 +54,16 @@ export interface Delivery {
 
 export interface Consumer { cancel(): Promise<void> }
 
+export interface ConsumeOptions {
+  /**
+   * Messages to take from the queue beyond `prefetch` and keep, not handed out, until a settlement frees a
+   * slot: the next delivery then needs no broker round trip (on a quorum queue an ack is a Raft command).
+   * They count as queued, not in flight; when the consumer ends they go back with the rest (RabbitMQ 3.x
+   * counts that return in their delivery count). A backend without a broker round trip may ignore it.
+   */
+  readAhead?: number;
+}
+
 export interface QueueStats {
   messagesQueued: number; // ready + unacked in the main queue, plus messages waiting in delay queues
   messagesInFlight: number; // handed to a consumer, not settled
@@ -124,7 +134,7 @@ export interface MessageBuffer {
   /** Resolves only once the message is durably stored in every routed queue. Rejects with BufferError. */
   publish(message: StoredMessage, routes: ObjectKey[]): Promise<void>;
   /** Consume one subscription queue with at most `prefetch` unsettled deliveries. */
-  consume(queue: QueueRef, prefetch: number, onDelivery: (d: Delivery) => void): Promise<Consumer>;
+  consume(queue: QueueRef, prefetch: number, onDelivery: (d: Delivery) => void, opts?: ConsumeOptions): Promise<Consumer>;
   stats(queue: QueueRef): Promise<QueueStats>;
   listDeadLetters(queue: QueueRef, opts: { limit: number; filter?: DeadLetterFilter }): Promise<DeadLetter[]>;
   /** Move matching dead letters back to the subscription queue (attempt reset to 1). Returns how many. */

@@ -1,12 +1,15 @@
 // One connector stream for one subscription, whatever the transport (WebSocket or SSE): a buffer consumer
 // with prefetch = window, the deliveries it holds until ack/nack, one timer for every ack deadline, and the
 // heartbeat that drops a silent peer. Settling goes straight to the Delivery; the buffer records attempts.
+// The consumer reads ahead of the window (ConsumeOptions.readAhead), so the next message is handed over the
+// moment an ack frees a slot; the ack deadline starts when a message is pushed here, not when it was read.
 import { randomUUID } from 'node:crypto';
-import { CloseCode, MISSED_HEARTBEATS, type AttemptResult, type ClientFrame, type HelloFrame, type MessageFrame } from '../../shared/protocol.ts';
+import { CloseCode, MISSED_HEARTBEATS, type ClientFrame, type HelloFrame } from '../../shared/protocol.ts';
 import type { Logger } from '../../shared/logger.ts';
 import type { Consumer, Delivery, MessageBuffer } from '../buffer/types.ts';
 import { tokenStillValid, type ChannelSnapshot, type RuntimeChannel, type RuntimeSubscription } from '../channels.ts';
 import { deadReasonLabel, type ReceiverMetrics } from '../metrics.ts';
+import { cleanReason, cleanResult, isGone, messageFrameJson } from './frames.ts';
 
 export interface StreamTransport {
   readonly kind: 'websocket' | 'sse';
@@ -29,7 +32,11 @@ export interface SessionDeps {
   onDelivered?(subscriptionKey: string, at: number): void;
   /** Told about every dead nack for a 410 Gone (the admin API shows it per subscription). */
   onDestinationGone?(subscriptionKey: string, at: number): void;
+  /** Messages the buffer reads ahead beyond the window (default: as many as the window, at most MAX_READ_AHEAD; 0 = off). */
+  readAhead?: number;
 }
+
+export const MAX_READ_AHEAD = 64;
 
 interface Held { d: Delivery; deadline: number }
 
@@ -77,7 +84,8 @@ export class StreamSession {
     this.#heartbeat = setInterval(() => this.#beat(), this.#deps.heartbeatMs);
     this.#heartbeat.unref();
     try {
-      const consumer = await this.#deps.buffer.consume(this.subscription.queue, this.window, (d) => this.#deliver(d));
+      const readAhead = this.#deps.readAhead ?? Math.min(this.window, MAX_READ_AHEAD);
+      const consumer = await this.#deps.buffer.consume(this.subscription.queue, this.window, (d) => this.#deliver(d), { readAhead });
       if (this.#closed) await consumer.cancel();
       else this.#consumer = consumer;
     } catch (err) {
@@ -110,10 +118,11 @@ export class StreamSession {
         if (frame.action === 'retry') {
           const delay = Number.isFinite(frame.delayMs) && (frame.delayMs as number) > 0 ? (frame.delayMs as number) : 0;
           // attempted: false — parked without counting against maxAttempts (circuit open, connector shutdown).
-          const opts = frame.attempted === false ? { attempted: false, ...(typeof frame.reason === 'string' && frame.reason && { reason: frame.reason.slice(0, 1024) }) } : undefined;
+          const why = cleanReason(frame.reason);
+          const opts = frame.attempted === false ? { attempted: false, ...(why !== undefined && { reason: why }) } : undefined;
           this.#settled(h.d.retry(delay, cleanResult(frame.result), opts));
         } else {
-          const reason = typeof frame.reason === 'string' && frame.reason ? frame.reason.slice(0, 1024) : 'rejected by connector';
+          const reason = cleanReason(frame.reason) ?? 'rejected by connector';
           const result = cleanResult(frame.result);
           this.#settled(h.d.dead(reason, result));
           this.#deps.metrics.deadLetteredTotal.inc({ ...this.#labels, reason: deadReasonLabel(reason) });
@@ -166,16 +175,7 @@ export class StreamSession {
     const deadline = performance.now() + this.#ackTimeoutMs();
     this.#held.set(m.id, { d, deadline });
     if (deadline < this.#ackTimerAt) this.#armAckTimer(deadline);
-    const frame: MessageFrame = {
-      type: 'message', id: m.id, subscription: this.subscription.key, attempt: d.attempt, deliveryCount: d.deliveryCount,
-      ...(m.eventType !== undefined && { eventType: m.eventType }),
-      receivedAt: new Date(m.receivedAt).toISOString(),
-      ...(m.contentType !== undefined && { contentType: m.contentType }),
-      headers: m.headers,
-      ...(m.traceparent !== undefined && { traceparent: m.traceparent }),
-      body: m.body.toString('base64'),
-    };
-    this.transport.send('message', JSON.stringify(frame));
+    this.transport.send('message', messageFrameJson(d, this.subscription.key));
     this.#deps.buffer.recordEvent({ id: m.id, at: this.#deps.clock(), kind: 'state', subscription: this.subscription.key, attempt: d.attempt, state: 'in_flight' });
   }
 
@@ -231,17 +231,4 @@ export class StreamSession {
     this.transport.send('ping', `{"type":"ping","t":${this.#deps.clock()}}`);
     this.transport.probe?.();
   }
-}
-
-/** A dead nack because the destination answered 410 Gone (the connector's reason starts with "gone:"). */
-const isGone = (reason: string, result: AttemptResult | undefined): boolean => reason.startsWith('gone:') || result?.statusCode === 410;
-
-/** A connector's attempt result, kept to the documented fields and sizes before it goes into history. */
-function cleanResult(r: unknown): AttemptResult | undefined {
-  if (typeof r !== 'object' || r === null) return undefined;
-  const v = r as Record<string, unknown>;
-  const out: AttemptResult = { latencyMs: typeof v.latencyMs === 'number' && Number.isFinite(v.latencyMs) ? Math.max(0, v.latencyMs) : 0 };
-  if (typeof v.statusCode === 'number' && Number.isInteger(v.statusCode)) out.statusCode = v.statusCode;
-  if (typeof v.error === 'string' && v.error) out.error = v.error.slice(0, 1024);
-  return out;
 }

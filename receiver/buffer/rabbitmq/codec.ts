@@ -80,7 +80,7 @@ export function decodeMessage(body: Buffer, props: MessageProperties): StoredMes
   const m: StoredMessage = {
     id: str(props.messageId) ?? '',
     channel: { namespace, name },
-    receivedAt: num(h[H.receivedAt], num(props.timestamp, 0) * 1000),
+    receivedAt: receivedAtOf(props),
     headers: parseJson<Record<string, string>>(h[H.headers]) ?? {},
     body,
   };
@@ -92,6 +92,8 @@ export function decodeMessage(body: Buffer, props: MessageProperties): StoredMes
 }
 
 export const attemptOf = (props: MessageProperties): number => num(props.headers?.[H.attempt], 1);
+/** The ingest time (epoch ms) without decoding the whole message. */
+export const receivedAtOf = (props: MessageProperties): number => num(props.headers?.[H.receivedAt], num(props.timestamp, 0) * 1000);
 /** hb-not-before, or undefined when the message may be handed out at once. */
 export const notBeforeOf = (props: MessageProperties): number | undefined => {
   const v = props.headers?.[H.notBefore];

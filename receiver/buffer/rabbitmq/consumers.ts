@@ -1,13 +1,18 @@
 // Consumers: one AMQP channel per consumer (its own prefetch window; closing it returns the unsettled
 // messages, which is what cancel() and a lost connection mean). Registrations outlive the connection and
 // are re-established on reconnect.
+//
+// Read-ahead: the broker's prefetch is prefetch + readAhead; what arrives while `prefetch` deliveries are
+// unsettled waits here and is handed out the moment one settles. On a quorum queue an ack is a Raft
+// command (committed with an fsync) and the broker sends the next message only once it is applied; with
+// prefetch alone every slot waited for that round trip, and it, not the consumer, set the pace.
 import type { Channel, ChannelModel, ConsumeMessage } from 'amqplib';
 import { queueName } from '../../../shared/config.ts';
 import type { Logger } from '../../../shared/logger.ts';
 import type { AttemptResult } from '../../../shared/protocol.ts';
 import { pickTier } from '../filter.ts';
 import { BufferError, notAttemptedReason, type Consumer, type Delivery, type MessageEvent, type QueueRef } from '../types.ts';
-import { attemptOf, decodeMessage, deliveryCountOf, notBeforeOf, reencodeOptions } from './codec.ts';
+import { attemptOf, decodeMessage, deliveryCountOf, notBeforeOf, receivedAtOf, reencodeOptions } from './codec.ts';
 import type { Publisher } from './publisher.ts';
 import { deadLetterQueueName, delayQueueName, routingKey } from './topology.ts';
 
@@ -26,7 +31,9 @@ interface Registration {
   onDelivery: (d: Delivery) => void;
   ch?: Channel;
   cancelled: boolean;
+  readAhead: number;
   inflight: Map<number, number>; // deliveryTag -> receivedAt
+  waiting: ConsumeMessage[]; // read ahead, not handed out yet (arrival order)
   parking: number; // back from a delay tier too early, being parked again (still queued, not in flight)
 }
 
@@ -36,10 +43,13 @@ export class Consumers {
 
   constructor(deps: ConsumerDeps) { this.#deps = deps; }
 
-  async add(queue: QueueRef, prefetch: number, onDelivery: (d: Delivery) => void): Promise<Consumer> {
+  async add(queue: QueueRef, prefetch: number, onDelivery: (d: Delivery) => void, readAhead = 0): Promise<Consumer> {
     const model = this.#deps.model();
     if (!model) throw new BufferError('buffer_error', 'not connected to RabbitMQ');
-    const reg: Registration = { queue, prefetch: Math.max(1, prefetch), onDelivery, cancelled: false, inflight: new Map(), parking: 0 };
+    const reg: Registration = {
+      queue, prefetch: Math.max(1, prefetch), readAhead: Math.max(0, Math.floor(readAhead)), onDelivery, cancelled: false,
+      inflight: new Map(), waiting: [], parking: 0,
+    };
     await this.#open(reg, model);
     this.#regs.add(reg);
     return { cancel: () => this.#cancel(reg) };
@@ -52,26 +62,34 @@ export class Consumers {
 
   /** The connection is gone; the broker has returned every unsettled message. */
   detachAll(): void {
-    for (const reg of this.#regs) { reg.ch = undefined; reg.inflight.clear(); reg.parking = 0; }
+    for (const reg of this.#regs) { reg.ch = undefined; forget(reg); }
   }
 
   async cancelWhere(pred: (q: QueueRef) => boolean): Promise<void> {
     for (const reg of [...this.#regs]) if (pred(reg.queue)) await this.#cancel(reg);
   }
 
-  /** Handed out and not settled (count, oldest receivedAt), plus retries held while being parked again. */
-  inflight(queue: QueueRef): { count: number; oldestReceivedAt?: number; parking: number } {
+  /**
+   * Handed out and not settled (count), read ahead and not handed out yet, the oldest receivedAt of either,
+   * and retries held while being parked again.
+   */
+  inflight(queue: QueueRef): { count: number; readAhead: number; oldestReceivedAt?: number; parking: number } {
     let count = 0;
+    let readAhead = 0;
     let parking = 0;
     let oldest: number | undefined;
     const name = queueName(queue.channel, queue.subscription);
     for (const reg of this.#regs) {
       if (queueName(reg.queue.channel, reg.queue.subscription) !== name) continue;
       count += reg.inflight.size;
+      readAhead += reg.waiting.length;
       parking += reg.parking;
       for (const at of reg.inflight.values()) if (oldest === undefined || at < oldest) oldest = at;
+      const head = reg.waiting[0]; // arrival order: the first waiting one is the oldest of them
+      if (head) { const at = receivedAtOf(head.properties); if (oldest === undefined || at < oldest) oldest = at; }
     }
-    return oldest === undefined ? { count, parking } : { count, oldestReceivedAt: oldest, parking };
+    const out = { count, readAhead, parking };
+    return oldest === undefined ? out : { ...out, oldestReceivedAt: oldest };
   }
 
   async #cancel(reg: Registration): Promise<void> {
@@ -80,8 +98,7 @@ export class Consumers {
     this.#regs.delete(reg);
     const ch = reg.ch;
     reg.ch = undefined;
-    reg.inflight.clear();
-    reg.parking = 0;
+    forget(reg);
     if (ch) await ch.close().catch(() => {});
   }
 
@@ -91,22 +108,33 @@ export class Consumers {
     ch.on('close', () => {
       if (reg.ch !== ch) return;
       reg.ch = undefined;
-      reg.inflight.clear();
-      reg.parking = 0;
+      forget(reg);
       // Closed by the broker while the connection stays up (e.g. queue deleted): try again shortly.
       if (!reg.cancelled) setTimeout(() => { const m = this.#deps.model(); if (m && !reg.cancelled && !reg.ch) this.#open(reg, m).catch(() => {}); }, 1_000).unref();
     });
-    await ch.prefetch(reg.prefetch, false);
+    await ch.prefetch(reg.prefetch + reg.readAhead, false);
     reg.ch = ch;
     await ch.consume(queueName(reg.queue.channel, reg.queue.subscription), (msg) => {
       if (msg === null) { this.#deps.logger.warn({ queue: queueName(reg.queue.channel, reg.queue.subscription) }, 'rabbitmq cancelled the consumer'); return; }
       if (reg.ch !== ch || reg.cancelled) return;
       const notBefore = notBeforeOf(msg.properties);
       if (notBefore !== undefined && notBefore > this.#deps.clock()) { this.#repark(reg, ch, msg, notBefore); return; }
-      const d = this.#delivery(reg, ch, msg);
-      reg.inflight.set(msg.fields.deliveryTag, d.message.receivedAt);
-      reg.onDelivery(d);
+      if (reg.inflight.size < reg.prefetch && reg.waiting.length === 0) this.#handOut(reg, ch, msg);
+      else reg.waiting.push(msg);
     }, { noAck: false });
+  }
+
+  #handOut(reg: Registration, ch: Channel, msg: ConsumeMessage): void {
+    const d = this.#delivery(reg, ch, msg);
+    reg.inflight.set(msg.fields.deliveryTag, d.message.receivedAt);
+    reg.onDelivery(d);
+  }
+
+  /** A slot freed: hand out what was read ahead, in arrival order, while there is room. */
+  #pump(reg: Registration, ch: Channel): void {
+    while (reg.ch === ch && !reg.cancelled && reg.inflight.size < reg.prefetch && reg.waiting.length > 0) {
+      this.#handOut(reg, ch, reg.waiting.shift() as ConsumeMessage);
+    }
   }
 
   /**
@@ -156,6 +184,7 @@ export class Consumers {
         throw err instanceof BufferError ? err : new BufferError('buffer_error', (err as Error).message);
       }
       reg.inflight.delete(tag);
+      this.#pump(reg, ch);
     };
     const attemptEvent = (state: MessageEvent['state'], result?: AttemptResult, reason?: string): void =>
       record({ id: message.id, at: clock(), kind: 'attempt', subscription: sub, attempt, state, ...(result && { result }), ...(reason !== undefined && { reason }) });
@@ -182,8 +211,15 @@ export class Consumers {
       release: async () => {
         if (settled) return;
         settled = true;
-        if (reg.ch === ch) { ch.nack(msg, false, true); reg.inflight.delete(tag); }
+        if (reg.ch === ch) { ch.nack(msg, false, true); reg.inflight.delete(tag); this.#pump(reg, ch); }
       },
     };
   }
+}
+
+/** The channel is gone (closed, cancelled, connection lost): the broker has taken back everything it held. */
+function forget(reg: Registration): void {
+  reg.inflight.clear();
+  reg.waiting = [];
+  reg.parking = 0;
 }

@@ -4,7 +4,7 @@ import type { Channel, ChannelModel } from 'amqplib';
 import { keyOf, queueName, type ChannelConfig, type ObjectKey } from '../../../shared/config.ts';
 import type { Logger } from '../../../shared/logger.ts';
 import {
-  BufferError, type Consumer, type DeadLetter, type DeadLetterFilter, type Delivery, type MessageBuffer,
+  BufferError, type ConsumeOptions, type Consumer, type DeadLetter, type DeadLetterFilter, type Delivery, type MessageBuffer,
   type MessageEvent, type MessageHistory, type QueueRef, type QueueStats, type StoredMessage,
 } from '../types.ts';
 import { AgeJournal } from './age.ts';
@@ -139,8 +139,8 @@ export class RabbitBuffer implements MessageBuffer {
     for (const r of routes) this.#journal.add(queueName(cfg, r), message.receivedAt);
   }
 
-  async consume(queue: QueueRef, prefetch: number, onDelivery: (d: Delivery) => void): Promise<Consumer> {
-    return this.#consumers.add(queue, prefetch, onDelivery);
+  async consume(queue: QueueRef, prefetch: number, onDelivery: (d: Delivery) => void, opts?: ConsumeOptions): Promise<Consumer> {
+    return this.#consumers.add(queue, prefetch, onDelivery, opts?.readAhead ?? 0);
   }
 
   async stats(queue: QueueRef): Promise<QueueStats> {
@@ -159,10 +159,10 @@ export class RabbitBuffer implements MessageBuffer {
     const candidates = [inflight.oldestReceivedAt, this.#journal.oldest(main, counts.ready)].filter((t): t is number => t !== undefined);
     const oldest = candidates.length > 0 ? Math.min(...candidates) : undefined;
     return {
-      messagesQueued: counts.ready + inflight.count + inflight.parking + counts.delayed,
+      messagesQueued: counts.ready + inflight.count + inflight.readAhead + inflight.parking + counts.delayed,
       messagesInFlight: inflight.count,
       deadLettered: counts.dead,
-      oldestMessageAgeSeconds: oldest === undefined || counts.ready + inflight.count === 0 ? 0 : Math.max(0, (this.#clock() - oldest) / 1000),
+      oldestMessageAgeSeconds: oldest === undefined || counts.ready + inflight.count + inflight.readAhead === 0 ? 0 : Math.max(0, (this.#clock() - oldest) / 1000),
     };
   }
 
@@ -195,7 +195,8 @@ export class RabbitBuffer implements MessageBuffer {
         for (const route of routes) {
           const queue = queueName(cfg, route);
           const ready = (await ch.checkQueue(queue)).messageCount;
-          const inflight = this.#consumers.inflight({ channel: cfg, subscription: route }).count;
+          const held = this.#consumers.inflight({ channel: cfg, subscription: route });
+          const inflight = held.count + held.readAhead;
           out.push({ route, queue, ratio: (ready + inflight) / cfg.maxQueueSize });
         }
         return out.sort((a, b) => b.ratio - a.ratio);
@@ -220,7 +221,8 @@ export class RabbitBuffer implements MessageBuffer {
       await this.#withChannel(async (ch) => {
         for (const f of [...this.#full.values()]) {
           const ready = (await ch.checkQueue(f.queue)).messageCount;
-          if (ready + this.#consumers.inflight(f.ref).count < f.max) this.#full.delete(f.queue);
+          const held = this.#consumers.inflight(f.ref);
+          if (ready + held.count + held.readAhead < f.max) this.#full.delete(f.queue);
         }
       });
     } catch { /* try again next tick */ }
