@@ -1,6 +1,6 @@
 // createApp(deps): the receiver as an express app plus a WebSocket upgrade handler, built from injected
 // collaborators (buffer, config store, clock, logger, metrics registry). No listen here: server.ts does that.
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, RequestListener } from 'node:http';
 import type { Duplex } from 'node:stream';
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
 import type { Registry } from 'prom-client';
@@ -11,7 +11,7 @@ import type { MessageBuffer } from './buffer/types.ts';
 import type { ConfigStore } from './config/store.ts';
 import { sendError } from './errors.ts';
 import { healthRoutes } from './health.ts';
-import { ingestHandler } from './ingest/handler.ts';
+import { ingestHandler, webhookPath } from './ingest/handler.ts';
 import { createReceiverMetrics, type QueueSample } from './metrics.ts';
 import { FailureLimiter, type FailureLimiterOptions } from './ratelimit.ts';
 import { ackHandler } from './stream/ack.ts';
@@ -37,7 +37,9 @@ export interface AppDeps {
 }
 
 export interface ReceiverApp {
-  /** The HTTP request listener. */
+  /** The HTTP request listener: POST /webhook/{ns}/{channel} straight to ingest, everything else to `app`. */
+  handle: RequestListener;
+  /** The express app for every other route. */
   app: Express;
   /** Hand `upgrade` events of the HTTP server here. */
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void;
@@ -70,7 +72,8 @@ export function createApp(deps: AppDeps): ReceiverApp {
   app.disable('x-powered-by');
   app.disable('etag');
   app.set('trust proxy', trustProxy);
-  app.post('/webhook/:ns/:channel', ingestHandler({ snapshot, buffer: deps.buffer, clock, logger: deps.logger, metrics, limiter, trustProxy }));
+  const ingest = ingestHandler({ snapshot, buffer: deps.buffer, clock, logger: deps.logger, metrics, limiter, trustProxy });
+  app.post('/webhook/:ns/:channel', (req, res) => ingest(req, res, req.params.ns as string, req.params.channel as string));
   app.get('/connect/stream/:ns/:channel/sse', sseHandler(streamDeps));
   app.post('/connect/ack/:ns/:channel', ackHandler(streamDeps));
   for (const [path, handler] of Object.entries(healthRoutes({ buffer: deps.buffer, config: deps.config, registry: deps.registry, readinessChecks: deps.readinessChecks ?? (() => []) }))) {
@@ -88,7 +91,19 @@ export function createApp(deps: AppDeps): ReceiverApp {
     }
   });
 
+  // The ingest hot path skips express (its router and request/response decoration cost about as much
+  // CPU as the rest of ingest); unusual URLs (bad escapes, extra segments) still go through express.
+  const handle: RequestListener = (req, res) => {
+    const path = req.method === 'POST' ? webhookPath(req.url) : undefined;
+    if (!path) { app(req, res); return; }
+    ingest(req, res, path.ns, path.channel).catch((err: unknown) => {
+      deps.logger.error({ err: (err as Error).message }, 'unhandled request error');
+      sendError(res, 'internal_error');
+    });
+  };
+
   return {
+    handle,
     app,
     handleUpgrade: (req, socket, head) => upgrade.handle(req, socket, head),
     sessions,

@@ -45,7 +45,7 @@ export async function startReceiver(opts: ReceiverOptions): Promise<RunningRecei
   }
   const config = new ConfigStore({ buffer: opts.buffer, logger: opts.logger });
   const r = createApp({ ...opts, config });
-  const server = http.createServer({ headersTimeout: 30_000, requestTimeout: 120_000 }, r.app);
+  const server = http.createServer({ headersTimeout: 30_000, requestTimeout: 120_000 }, r.handle);
   server.keepAliveTimeout = 65_000; // longer than common load balancer idle timeouts
   server.on('upgrade', r.handleUpgrade);
   server.on('clientError', (_err, socket) => { if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n'); else socket.destroy(); });

@@ -6,7 +6,7 @@
 // subscriptions ("unrouted"): the provider did nothing wrong and would only retry a 4xx/5xx forever, and an
 // error would tell the public internet how subscriptions filter. The history makes the drop visible.
 import { randomUUID } from 'node:crypto';
-import type { Request, Response } from 'express';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '../../shared/logger.ts';
 import { BufferError, type MessageBuffer, type StoredMessage } from '../buffer/types.ts';
 import type { ChannelSnapshot, RuntimeChannel } from '../channels.ts';
@@ -35,7 +35,21 @@ interface ChannelMeters {
 
 const UNKNOWN = { namespace: '_unknown', name: '_unknown' };
 
-export function ingestHandler(deps: IngestDeps): (req: Request, res: Response) => Promise<void> {
+/** Handles one POST /webhook/{ns}/{channel} on plain node objects (app.ts routes to it without express). */
+export type IngestHandler = (req: IncomingMessage, res: ServerResponse, ns: string, channelName: string) => Promise<void>;
+
+const ACCEPTED_HEADERS = { 'content-type': 'application/json; charset=utf-8' };
+
+const WEBHOOK_PATH = /^\/webhook\/([^/?#]+)\/([^/?#]+)\/?(?:\?.*)?$/;
+
+/** `{ns, channel}` of a `/webhook/{ns}/{channel}` request URL; undefined for anything else (or bad %-escapes). */
+export function webhookPath(url: string | undefined): { ns: string; channel: string } | undefined {
+  const m = url === undefined ? null : WEBHOOK_PATH.exec(url);
+  if (!m) return undefined;
+  try { return { ns: decodeURIComponent(m[1]), channel: decodeURIComponent(m[2]) }; } catch { return undefined; }
+}
+
+export function ingestHandler(deps: IngestDeps): IngestHandler {
   const { buffer, clock, logger, metrics, limiter } = deps;
   const meters = new WeakMap<object, ChannelMeters>();
   const metersOf = (ch: { namespace: string; name: string }, key: object): ChannelMeters => {
@@ -53,15 +67,15 @@ export function ingestHandler(deps: IngestDeps): (req: Request, res: Response) =
     c.inc();
     m.duration.observe((performance.now() - started) / 1000);
   };
-  const fail = (res: Response, m: ChannelMeters, ch: { namespace: string; name: string }, code: ErrorCode, started: number): void => {
+  const fail = (res: ServerResponse, m: ChannelMeters, ch: { namespace: string; name: string }, code: ErrorCode, started: number): void => {
     sendError(res, code);
     count(m, ch, code as IngestOutcome, started);
   };
 
-  return async (req, res) => {
+  return async (req, res, ns, channelName) => {
     const started = performance.now();
     const address = clientAddress(req, deps.trustProxy);
-    const ch = deps.snapshot().get(req.params.ns as string, req.params.channel as string);
+    const ch = deps.snapshot().get(ns, channelName);
     const labels = ch ? ch.ref : UNKNOWN;
     const m = metersOf(labels, ch ?? UNKNOWN);
     if (limiter.blocked(address)) { res.setHeader('connection', 'close'); fail(res, m, labels, 'rate_limited', started); return; }
@@ -83,7 +97,8 @@ export function ingestHandler(deps: IngestDeps): (req: Request, res: Response) =
     }
     try {
       const id = await accept(ch, req, body, now);
-      res.status(202).type('application/json').send(`{"id":"${id}"}`);
+      const json = `{"id":"${id}"}`;
+      res.writeHead(202, { ...ACCEPTED_HEADERS, 'content-length': json.length }).end(json);
       count(m, labels, 'accepted', started);
     } catch (err) {
       const code = err instanceof BufferError ? err.code : 'buffer_error';
@@ -92,7 +107,7 @@ export function ingestHandler(deps: IngestDeps): (req: Request, res: Response) =
     }
   };
 
-  async function accept(ch: RuntimeChannel, req: Request, body: Buffer, now: number): Promise<string> {
+  async function accept(ch: RuntimeChannel, req: IncomingMessage, body: Buffer, now: number): Promise<string> {
     const eventType = ch.eventTypeOf(req.headers, body);
     const routes = ch.routesFor(eventType);
     const contentType = req.headers['content-type'];

@@ -1,8 +1,9 @@
-// Pure pieces of ingest: event-type globs, JSON pointers (RFC 6901 escapes) and header relaying.
+// Pure pieces of ingest: event-type globs, JSON pointers (RFC 6901 escapes), header relaying and the route.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { eventTypeExtractor, parsePointer, resolvePointer } from './event-type.ts';
 import { eventTypeMatcher } from './glob.ts';
+import { webhookPath } from './handler.ts';
 import { relayHeaders, traceparentOf } from './headers.ts';
 
 test('globs: * spans any run of characters, the rest is literal, empty matches everything', () => {
@@ -34,4 +35,13 @@ test('relayed headers drop hop-by-hop, Connection-named and credential headers',
   });
   assert.deepEqual(out, { 'x-keep': 'yes', 'set-cookie': 'a=1, b=2', 'stripe-signature': 't=1,v1=ab' });
   assert.equal(traceparentOf({ traceparent: '00-00000000000000000000000000000000-00f067aa0ba902b7-01' }).includes('0000000000000000000000000000000'), false);
+});
+
+test('webhookPath: the ingest route without express; anything unusual is left to express', () => {
+  assert.deepEqual(webhookPath('/webhook/shop/orders'), { ns: 'shop', channel: 'orders' });
+  assert.deepEqual(webhookPath('/webhook/shop/orders/?x=1'), { ns: 'shop', channel: 'orders' });
+  assert.deepEqual(webhookPath('/webhook/sh%6Fp/orders'), { ns: 'shop', channel: 'orders' });
+  for (const url of ['/webhook/shop', '/webhook/shop/orders/extra', '/webhook//orders', '/webhook/%E0%A4%A/orders', '/connect/stream/shop/orders', undefined]) {
+    assert.equal(webhookPath(url), undefined, String(url));
+  }
 });

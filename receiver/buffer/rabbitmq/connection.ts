@@ -3,6 +3,7 @@
 // itself up again. A failing setup step drops the connection and the cycle starts over.
 import { connect, type ChannelModel } from 'amqplib';
 import type { Logger } from '../../../shared/logger.ts';
+import { corkMuxWrites } from './cork.ts';
 
 export interface ConnectionOptions {
   url: string;
@@ -79,6 +80,7 @@ export class AmqpConnection {
       // waits for the peer's delayed ACK (~40 ms) before it leaves, and every delivery cycle pays for it.
       model = await connect(withHeartbeat(this.#opts.url, this.#opts.heartbeatSeconds), { timeout: 10_000, noDelay: true, clientProperties: { connection_name: 'hookbridge' } });
       if (this.#closing) { await model.close().catch(() => {}); return; }
+      if (!corkMuxWrites(model)) logger.debug('amqplib internals not as expected: frames are written one by one');
       this.#model = model;
       const m = model;
       m.on('error', (err: Error) => logger.warn({ err: err.message }, 'rabbitmq connection error'));
