@@ -34,6 +34,8 @@ export interface AppDeps {
   limiter?: FailureLimiterOptions;
   /** Extra /readyz checks, e.g. the Kubernetes config watch. */
   readinessChecks?: () => string[];
+  /** Messages each stream reads from the buffer ahead of its window (default: 2 x window, at most 64). */
+  streamReadAhead?: number;
 }
 
 export interface ReceiverApp {
@@ -63,6 +65,7 @@ export function createApp(deps: AppDeps): ReceiverApp {
   const streamDeps: WebSocketDeps = {
     buffer: deps.buffer, snapshot, clock, logger: deps.logger, metrics, limiter, registry: sessions, trustProxy,
     heartbeatMs: deps.heartbeatMs ?? DEFAULT_HEARTBEAT_MS,
+    ...(deps.streamReadAhead !== undefined && { readAhead: deps.streamReadAhead }),
     onDelivered: (sub, at) => sessions.delivered(sub, at),
     onDestinationGone: (sub, at) => sessions.destinationGone(sub, at),
   };

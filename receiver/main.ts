@@ -22,6 +22,11 @@ const FLAGS = {
   'kube-namespace': { type: 'string', help: 'Read channel configs from labelled Secrets in this namespace (operator mode)' },
   kubeconfig: { type: 'string', help: 'Kubeconfig path (default: $KUBECONFIG, ~/.kube/config or in-cluster)' },
   'trust-proxy': { type: 'boolean', default: false, help: 'Take client addresses from X-Forwarded-For (behind an ingress)' },
+  'stream-read-ahead': {
+    type: 'number',
+    help: 'Messages each stream reads from RabbitMQ ahead of its window, so the next one goes out as soon as an ack frees a slot (default 2 x window, at most 64; 0 = off). '
+      + 'When a stream ends they go back with their delivery count one higher, like the messages it held',
+  },
   'log-level': { type: 'string', default: 'info', help: 'trace, debug, info, warn, error' },
   help: { type: 'boolean', short: 'h', help: 'Show this help' },
 } as const;
@@ -45,6 +50,7 @@ export async function run(argv: string[]): Promise<void> {
   const rx = await startReceiver({
     buffer, port: f.port, host: f.host, adminToken, logger, registry: createRegistry(), trustProxy: f['trust-proxy'],
     awaitBuffer: false, readinessChecks: () => kube?.readiness() ?? [],
+    ...(f['stream-read-ahead'] !== undefined && { streamReadAhead: readAhead(f['stream-read-ahead']) }),
   });
 
   let files: ManifestSource | undefined;
@@ -88,6 +94,11 @@ async function createBuffer(kind: 'rabbitmq' | 'memory', url: string | undefined
   }
   const { RabbitBuffer } = await import('./buffer/rabbitmq/index.ts');
   return new RabbitBuffer({ url: url as string, logger });
+}
+
+function readAhead(n: number): number {
+  if (!Number.isInteger(n) || n < 0 || n > 10_000) throw new UsageError(`--stream-read-ahead must be a whole number from 0 to 10000, got ${n}`);
+  return n;
 }
 
 function readTokenFile(file: string | undefined): string | undefined {

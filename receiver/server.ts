@@ -23,6 +23,8 @@ export interface ReceiverOptions {
   clock?: () => number;
   limiter?: FailureLimiterOptions;
   readinessChecks?: () => string[];
+  /** Messages each stream reads from the buffer ahead of its window (default: 2 x window, at most 64). */
+  streamReadAhead?: number;
   /** Wait for the buffer's first connection before listening (default true). With false the receiver
    * serves at once (probes answer, ingest is 503 buffer_error) while the buffer keeps connecting. */
   awaitBuffer?: boolean;

@@ -32,11 +32,20 @@ export interface SessionDeps {
   onDelivered?(subscriptionKey: string, at: number): void;
   /** Told about every dead nack for a 410 Gone (the admin API shows it per subscription). */
   onDestinationGone?(subscriptionKey: string, at: number): void;
-  /** Messages the buffer reads ahead beyond the window (default: as many as the window, at most MAX_READ_AHEAD; 0 = off). */
+  /** Messages the buffer reads ahead beyond the window (default readAheadFor(window); 0 = off). */
   readAhead?: number;
 }
 
+/**
+ * Read-ahead covers the broker's credit round trip (ack -> Raft commit -> next delivery), which grows with
+ * broker load: twice the window, at most 64. Kept small on purpose: when a stream ends, what it read
+ * ahead goes back to the queue with a delivery count one higher (RabbitMQ 3.x counts every return).
+ */
 export const MAX_READ_AHEAD = 64;
+export function readAheadFor(window: number, configured?: number): number {
+  if (configured !== undefined && Number.isFinite(configured) && configured >= 0) return Math.floor(configured);
+  return Math.min(2 * window, MAX_READ_AHEAD);
+}
 
 interface Held { d: Delivery; deadline: number }
 
@@ -84,7 +93,7 @@ export class StreamSession {
     this.#heartbeat = setInterval(() => this.#beat(), this.#deps.heartbeatMs);
     this.#heartbeat.unref();
     try {
-      const readAhead = this.#deps.readAhead ?? Math.min(this.window, MAX_READ_AHEAD);
+      const readAhead = readAheadFor(this.window, this.#deps.readAhead);
       const consumer = await this.#deps.buffer.consume(this.subscription.queue, this.window, (d) => this.#deliver(d), { readAhead });
       if (this.#closed) await consumer.cancel();
       else this.#consumer = consumer;
