@@ -26,7 +26,9 @@ export class HistoryIndex {
     const list = this.#events.get(event.id);
     if (list) list.push(event);
     else this.#events.set(event.id, [event]);
-    if (this.#events.size > this.#maxMessages) this.prune();
+    // Pruned in steps of 1%: deleting one entry per add from the front of a Map makes every prune walk
+    // the holes left by the earlier deletes (13 us per add at 100k entries, 1 us this way).
+    if (this.#events.size > this.#maxMessages + Math.ceil(this.#maxMessages / 100)) this.prune();
   }
 
   /** Drops messages first seen before the retention window, then the oldest beyond maxMessages. */

@@ -1,0 +1,27 @@
+// The in-memory history index: bounded by maxMessages (pruned in 1% steps, oldest first) and by retention.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { HistoryIndex } from './history.ts';
+
+test('beyond maxMessages the oldest messages go first; the index never holds more than 1% over the bound', () => {
+  const idx = new HistoryIndex({ maxMessages: 200 });
+  for (let i = 0; i < 1000; i++) {
+    idx.add({ id: `m${i}`, at: Date.now(), kind: 'received', channel: 'ns/ch', subscriptions: ['ns/s'] });
+    assert.ok(idx.size <= 202, `size ${idx.size} after ${i + 1} messages`);
+  }
+  assert.equal(idx.get('m0'), undefined);
+  assert.equal(idx.get('m700'), undefined);
+  assert.equal(idx.get('m999')?.channel, 'ns/ch');
+  assert.equal(idx.get('m800')?.channel, 'ns/ch');
+});
+
+test('messages first seen before the retention window are dropped', () => {
+  let now = 1_000_000;
+  const idx = new HistoryIndex({ retentionMs: 1000, maxMessages: 10, clock: () => now });
+  idx.add({ id: 'old', at: now, kind: 'received' });
+  now += 2000;
+  assert.equal(idx.get('old'), undefined);
+  for (let i = 0; i < 11; i++) idx.add({ id: `n${i}`, at: now, kind: 'received' });
+  idx.prune();
+  assert.equal(idx.size, 10);
+});
