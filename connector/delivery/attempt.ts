@@ -3,6 +3,10 @@
 // follows them with the redirect interceptor, which we do not install) — a 3xx comes back as a status.
 // With a `lookup` (DestinationGuard.connectLookup) every new connection resolves and checks its address
 // at connect time.
+//
+// Hot path: one AbortController per attempt; deadlines are checked by one sweep timer while attempts are
+// in flight, and a shutdown signal is hooked once, instead of AbortSignal.timeout + AbortSignal.any per
+// attempt (a timer and a composite signal each, ~13 us); parsed URLs are memoised.
 import type { LookupFunction } from 'node:net';
 import { Pool } from 'undici';
 
@@ -23,10 +27,20 @@ export interface AttemptResponse {
   latencyMs: number;
 }
 
+interface Flight { ctl: AbortController; deadline: number; timedOut: boolean; shutdown?: AbortSignal }
+
+/** How often deadlines are checked while attempts are in flight (an attempt ends at most this late). */
+const SWEEP_MS = 25;
+const MAX_MEMO = 1000;
+
 export class HttpSender {
   private readonly pools = new Map<string, Pool>();
   private readonly connections: number;
   private readonly lookup: LookupFunction | undefined;
+  private readonly flights = new Set<Flight>();
+  private readonly hooked = new WeakSet<AbortSignal>();
+  private readonly urls = new Map<string, { origin: string; path: string }>();
+  private sweeper: NodeJS.Timeout | undefined;
   private closed = false;
 
   constructor(opts: { connections: number; lookup?: LookupFunction }) {
@@ -54,16 +68,16 @@ export class HttpSender {
     const started = performance.now();
     const latency = () => Math.round((performance.now() - started) * 1000) / 1000;
     if (this.closed) return { error: 'connector shutting down', latencyMs: 0 };
-    const u = new URL(req.url);
-    const timeout = AbortSignal.timeout(req.timeoutMs);
-    const signal = req.signal ? AbortSignal.any([timeout, req.signal]) : timeout;
+    const u = this.parse(req.url);
+    const flight: Flight = { ctl: new AbortController(), deadline: started + req.timeoutMs, timedOut: false, shutdown: req.signal };
+    this.track(flight);
     try {
       const res = await this.pool(u.origin, req.timeoutMs).request({
         method: 'POST',
-        path: `${u.pathname}${u.search}`,
+        path: u.path,
         headers: req.headers,
         body: req.body,
-        signal,
+        signal: flight.ctl.signal,
       });
       const ra = res.headers['retry-after'];
       // Drain (and discard) the body so the connection goes back to the pool.
@@ -72,7 +86,7 @@ export class HttpSender {
     } catch (err) {
       const e = err as Error & { code?: string };
       let error: string;
-      if (timeout.aborted || e.code === 'UND_ERR_HEADERS_TIMEOUT' || e.code === 'UND_ERR_BODY_TIMEOUT' || e.code === 'UND_ERR_CONNECT_TIMEOUT') {
+      if (flight.timedOut || e.code === 'UND_ERR_HEADERS_TIMEOUT' || e.code === 'UND_ERR_BODY_TIMEOUT' || e.code === 'UND_ERR_CONNECT_TIMEOUT') {
         error = `timeout after ${req.timeoutMs}ms`;
       } else if (req.signal?.aborted) {
         error = 'aborted: connector shutting down';
@@ -81,7 +95,43 @@ export class HttpSender {
         error = `network error: ${e.code ?? cause?.code ?? e.name}${cause?.message || e.message ? ` (${cause?.message ?? e.message})` : ''}`;
       }
       return { error, latencyMs: latency() };
+    } finally {
+      this.untrack(flight);
     }
+  }
+
+  private parse(url: string): { origin: string; path: string } {
+    let u = this.urls.get(url);
+    if (!u) {
+      const p = new URL(url);
+      u = { origin: p.origin, path: `${p.pathname}${p.search}` };
+      if (this.urls.size >= MAX_MEMO) this.urls.clear();
+      this.urls.set(url, u);
+    }
+    return u;
+  }
+
+  private track(f: Flight): void {
+    this.flights.add(f);
+    const s = f.shutdown;
+    if (s) {
+      if (s.aborted) f.ctl.abort();
+      else if (!this.hooked.has(s)) {
+        this.hooked.add(s);
+        s.addEventListener('abort', () => { for (const x of this.flights) if (x.shutdown === s) x.ctl.abort(); }, { once: true });
+      }
+    }
+    this.sweeper ??= setInterval(() => this.sweep(), SWEEP_MS).unref();
+  }
+
+  private untrack(f: Flight): void {
+    this.flights.delete(f);
+    if (this.flights.size === 0 && this.sweeper) { clearInterval(this.sweeper); this.sweeper = undefined; }
+  }
+
+  private sweep(): void {
+    const now = performance.now();
+    for (const f of this.flights) if (!f.timedOut && now >= f.deadline) { f.timedOut = true; f.ctl.abort(); }
   }
 
   async close(): Promise<void> {

@@ -49,6 +49,9 @@ const sleep = (ms: number, signal: AbortSignal): Promise<boolean> => new Promise
 export class Deliverer {
   private readonly d: DelivererDeps;
   private readonly labels: { namespace: string; subscription: string };
+  /** Label children per outcome/code class, made once: no label hashing per delivery. */
+  private readonly children = new Map<string, { inc(): void } | { observe(v: number): void }>();
+  private readonly inFlight: { inc(): void; dec(): void };
   private readonly dedupe: Dedupe<Settlement>;
   readonly circuit: CircuitBreaker | undefined;
   private readonly bucket: TokenBucket | undefined;
@@ -57,6 +60,7 @@ export class Deliverer {
     this.d = d;
     this.labels = { namespace: d.sub.namespace, subscription: d.sub.name };
     this.dedupe = new Dedupe(d.clock);
+    this.inFlight = d.metrics.inFlight.labels(this.labels);
     const cb = d.sub.delivery.circuitBreaker;
     d.metrics.circuit.set(this.labels, 0);
     this.circuit = cb ? new CircuitBreaker(cb, d.clock, (s) => {
@@ -72,7 +76,7 @@ export class Deliverer {
     if (this.dedupe.wasDelivered(m.id)) return Promise.resolve(this.settle(m, { kind: 'duplicate' }));
     const running = this.dedupe.inProgress(m.id);
     if (running) return running.then((s) => ({ ...s, report: { ...s.report, attempt: m.attempt } }));
-    const g = this.d.metrics.inFlight.labels(this.labels);
+    const g = this.inFlight;
     g.inc();
     const p = this.run(m, ctx).finally(() => g.dec());
     return this.dedupe.track(m.id, p);
@@ -117,21 +121,35 @@ export class Deliverer {
     const headers = buildHeaders(m, t.body, t.contentType, { scheme: sub.signing.scheme, secrets }, this.d.clock.now());
     const res = await this.d.sender.send({ url, headers, body: t.body, timeoutMs: sub.delivery.timeoutMs, signal: ctx.signal });
     const cls = codeClass(res.status);
-    this.d.metrics.duration.observe({ ...this.labels, code_class: cls }, res.latencyMs / 1000);
+    this.durationOf(cls).observe(res.latencyMs / 1000);
     const result: AttemptResult = { latencyMs: res.latencyMs, ...(res.status !== undefined ? { statusCode: res.status } : {}), ...(res.error ? { error: res.error } : {}) };
 
     if (res.status === undefined && ctx.signal.aborted) {
       // Shutdown cut the attempt short: hand it straight back; it is not the destination's fault, so it
       // does not count against maxAttempts (attempted: false).
       this.circuit?.release(probe);
-      this.d.metrics.attempts.inc({ ...this.labels, outcome: 'retry', code_class: cls });
+      this.attemptsOf('retry', cls).inc();
       return this.settle(m, { kind: 'retry', delayMs: 0, reason: `connector shutting down (${res.error ?? 'aborted'})`, attempted: false }, result);
     }
     const o = classify({ status: res.status, retryAfter: res.retryAfter, error: res.error }, m.attempt, sub.delivery, this.d.clock.now(), this.d.random);
     this.circuit?.record(destinationHealthy(res.status), probe);
-    this.d.metrics.attempts.inc({ ...this.labels, outcome: o.kind, code_class: cls });
+    this.attemptsOf(o.kind, cls).inc();
     if (o.kind === 'success') this.dedupe.markDelivered(m.id);
     return this.settle(m, o, result);
+  }
+
+  private attemptsOf(outcome: string, cls: string): { inc(): void } {
+    const key = `a:${outcome}:${cls}`;
+    let c = this.children.get(key) as { inc(): void } | undefined;
+    if (!c) { c = this.d.metrics.attempts.labels({ ...this.labels, outcome, code_class: cls }); this.children.set(key, c); }
+    return c;
+  }
+
+  private durationOf(cls: string): { observe(v: number): void } {
+    const key = `d:${cls}`;
+    let h = this.children.get(key) as { observe(v: number): void } | undefined;
+    if (!h) { h = this.d.metrics.duration.labels({ ...this.labels, code_class: cls }); this.children.set(key, h); }
+    return h;
   }
 
   private settle(

@@ -119,11 +119,24 @@ export class DestinationGuard {
   private readonly ttlMs: number;
   constructor(o: GuardOptions, ttlMs = 30_000) { this.o = o; this.ttlMs = ttlMs; }
 
+  private readonly origins = new Map<string, string>();
+
+  /** The URL's origin (memoised: one destination URL per subscription, parsed once). */
+  private originOf(url: string): string {
+    let o = this.origins.get(url);
+    if (o === undefined) {
+      o = URL.canParse(url) ? new URL(url).origin : url;
+      if (this.origins.size >= 1000) this.origins.clear();
+      this.origins.set(url, o);
+    }
+    return o;
+  }
+
   /** The same rules at socket connect time (give it to HttpSender). */
   connectLookup(): LookupFunction { return connectLookup(this.o); }
 
   async check(url: string): Promise<GuardVerdict> {
-    const key = URL.canParse(url) ? new URL(url).origin : url;
+    const key = this.originOf(url);
     const hit = this.cache.get(key);
     if (hit && Date.now() - hit.at < this.ttlMs) return hit.verdict;
     const verdict = await checkDestination(url, this.o);

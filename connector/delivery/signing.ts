@@ -13,8 +13,20 @@ export function standardKey(secret: string): Buffer {
   return Buffer.from(secret, 'utf8');
 }
 
+// Decoded keys of the (one or two, during a rotation) current secrets, so a delivery does not decode again.
+const keys = new Map<string, Buffer>();
+function keyOf(secret: string): Buffer {
+  let k = keys.get(secret);
+  if (!k) {
+    if (keys.size >= 16) keys.clear();
+    k = standardKey(secret);
+    keys.set(secret, k);
+  }
+  return k;
+}
+
 export function standardSignature(secret: string, id: string, timestampSec: number, body: Buffer): string {
-  const mac = createHmac('sha256', standardKey(secret));
+  const mac = createHmac('sha256', keyOf(secret));
   mac.update(`${id}.${timestampSec}.`, 'utf8');
   mac.update(body);
   return `v1,${mac.digest('base64')}`;
