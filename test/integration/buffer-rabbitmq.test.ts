@@ -123,11 +123,14 @@ describe('RabbitMQ only', () => {
     await buffer.publish(m, [s1]);
     const inbox = await Inbox.open(buffer, q1, 5);
     await (await inbox.next()).ack({ statusCode: 200, latencyMs: 1 });
-    await eventually(async () => {
-      const fresh = make();
-      await fresh.connect();
-      try { assert.equal((await fresh.messageHistory(m.id))?.subscriptions['ns-a/s1']?.state, 'delivered'); } finally { await fresh.close(); }
-    }, 'history written to the stream', 20_000); // each try connects a fresh buffer: slow on a loaded machine
+    // A second buffer (another receiver replica) tails the stream: it sees the event once it is written.
+    const reader = make();
+    await reader.connect();
+    try {
+      await eventually(async () => {
+        assert.equal((await reader.messageHistory(m.id))?.subscriptions['ns-a/s1']?.state, 'delivered');
+      }, 'history written to the stream', 30_000);
+    } finally { await reader.close(); }
 
     await rabbit.kill();
     await rabbit.start();
