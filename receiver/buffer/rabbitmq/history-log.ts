@@ -3,6 +3,9 @@
 // batch goes out every flushMs (or at batchSize) with a confirm, and is kept for the next try if the
 // broker is away. Broker-side outcomes (TTL expiry, delivery limit) arrive as dead-letter copies in
 // `hb.dead-letter-events`; they are turned into events and acked once those events are confirmed.
+// Batches are pipelined (a few publishes in flight: the index folds events by time, so the stream order
+// does not matter); past MAX_PENDING unsent events the oldest tenth is dropped at once, with one warning
+// per WARN_EVERY_MS — per event, a splice of the whole backlog and a log line cost more than the event.
 import { randomUUID } from 'node:crypto';
 import { promisify } from 'node:util';
 import zlib from 'node:zlib';
@@ -18,6 +21,8 @@ const deflate = promisify(zlib.deflateRaw);
 const WRITER = 'hb-writer';
 const MARKER = 'hb-marker';
 const MAX_PENDING = 100_000;
+const BATCHES_IN_FLIGHT = 4;
+const WARN_EVERY_MS = 10_000;
 
 export interface HistoryLogOptions extends HistoryOptions {
   logger: Logger;
@@ -41,6 +46,8 @@ export class HistoryLog {
   #tail: Channel | undefined;
   #offset: number | undefined;
   #markers = new Map<string, () => void>();
+  #dropped = 0;
+  #warnedAt = -Infinity;
 
   constructor(o: HistoryLogOptions) {
     this.#o = o;
@@ -52,8 +59,13 @@ export class HistoryLog {
     this.index.add(e);
     this.#pending.push(e);
     if (this.#pending.length > MAX_PENDING) {
-      const dropped = this.#pending.splice(0, this.#pending.length - MAX_PENDING).length;
-      this.#o.logger.warn({ dropped }, 'message history backlog full; oldest unsent events dropped');
+      this.#dropped += this.#pending.splice(0, this.#pending.length - MAX_PENDING + MAX_PENDING / 10).length;
+      const now = performance.now();
+      if (now - this.#warnedAt >= WARN_EVERY_MS) {
+        this.#o.logger.warn({ dropped: this.#dropped }, 'message history backlog full; oldest unsent events dropped');
+        this.#warnedAt = now;
+        this.#dropped = 0;
+      }
     }
     if (this.#pending.length >= (this.#o.batchSize ?? 500)) void this.flush();
     else this.#timer ??= setTimeout(() => { this.#timer = undefined; void this.flush(); }, this.#o.flushMs ?? 100);
@@ -64,16 +76,22 @@ export class HistoryLog {
     this.#flushing ??= (async () => {
       const acks = this.#acks.splice(0);
       try {
-        while (this.#pending.length > 0) {
-          if (!this.#o.publisher.ready) throw new Error('not connected');
-          const batch = this.#pending.splice(0, this.#o.batchSize ?? 500);
-          try {
-            await this.#publish(await deflate(Buffer.from(JSON.stringify(batch))), {});
-          } catch (err) {
-            this.#pending.unshift(...batch);
-            throw err;
+        const inFlight = new Set<Promise<void>>();
+        let failed: Error | undefined;
+        while (failed === undefined && (this.#pending.length > 0 || inFlight.size > 0)) {
+          while (failed === undefined && this.#pending.length > 0 && inFlight.size < BATCHES_IN_FLIGHT) {
+            if (!this.#o.publisher.ready) { failed = new Error('not connected'); break; }
+            const batch = this.#pending.splice(0, this.#o.batchSize ?? 500);
+            const sent: Promise<void> = deflate(Buffer.from(JSON.stringify(batch)))
+              .then((body) => this.#publish(body, {}))
+              .catch((err: Error) => { this.#pending.unshift(...batch); failed ??= err; })
+              .finally(() => inFlight.delete(sent));
+            inFlight.add(sent);
           }
+          if (inFlight.size > 0) await Promise.race(inFlight);
         }
+        await Promise.all(inFlight);
+        if (failed) throw failed;
         for (const a of acks) { try { a.ch.ack(a.msg); } catch { /* channel gone: the copy comes back, its event is idempotent */ } }
       } catch (err) {
         this.#acks.unshift(...acks);

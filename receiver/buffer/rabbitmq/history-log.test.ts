@@ -1,0 +1,63 @@
+// HistoryLog's write side without a broker: batches pipelined (a few publishes in flight, every event
+// published once), and a backlog past its bound dropped oldest first with one warning, not one per event.
+import assert from 'node:assert/strict';
+import { Writable } from 'node:stream';
+import { test } from 'node:test';
+import zlib from 'node:zlib';
+import { createLogger } from '../../../shared/logger.ts';
+import type { MessageEvent } from '../types.ts';
+import { HistoryLog } from './history-log.ts';
+import type { Publisher } from './publisher.ts';
+
+function harness(): { log: HistoryLog; published: string[]; inFlight: () => number; maxInFlight: () => number; release(): void; hold(on: boolean): void; warnings: () => string[] } {
+  const published: string[] = [];
+  let inFlight = 0;
+  let max = 0;
+  let held = false;
+  const waiting: (() => void)[] = [];
+  const publisher = {
+    ready: true,
+    publish: (_ex: string, _q: string, body: Buffer) => new Promise<void>((resolve) => {
+      inFlight++;
+      max = Math.max(max, inFlight);
+      const done = () => {
+        inFlight--;
+        if (body.length > 0) for (const e of JSON.parse(zlib.inflateRawSync(body).toString()) as MessageEvent[]) published.push(e.id);
+        resolve();
+      };
+      if (held) waiting.push(done); else setImmediate(done);
+    }),
+  } as unknown as Publisher;
+  let out = '';
+  const logger = createLogger({ name: 'history-test', level: 'warn', destination: new Writable({ write(c, _e, cb) { out += String(c); cb(); } }) });
+  const log = new HistoryLog({ logger, publisher, clock: Date.now, batchSize: 500, flushMs: 5 });
+  return {
+    log, published, inFlight: () => inFlight, maxInFlight: () => max,
+    release: () => { held = false; for (const w of waiting.splice(0)) w(); },
+    hold: (on) => { held = on; },
+    warnings: () => out.split('\n').filter((l) => l.includes('backlog full')),
+  };
+}
+
+const event = (i: number): MessageEvent => ({ id: `m${i}`, at: Date.now(), kind: 'state', subscription: 'ns/s', state: 'in_flight' });
+
+test('every event is published once; several batches go out at a time', async () => {
+  const h = harness();
+  for (let i = 0; i < 5000; i++) h.log.record(event(i));
+  await h.log.close();
+  assert.equal(h.published.length, 5000);
+  assert.equal(new Set(h.published).size, 5000);
+  assert.ok(h.maxInFlight() > 1 && h.maxInFlight() <= 4, `batches in flight at most: ${h.maxInFlight()}`);
+});
+
+test('a backlog past 100k unsent events loses its oldest events, with one warning', async () => {
+  const h = harness();
+  h.hold(true);
+  for (let i = 0; i < 130_000; i++) h.log.record(event(i));
+  assert.equal(h.warnings().length, 1);
+  h.release();
+  await h.log.close();
+  assert.ok(h.published.length < 120_000, `published ${h.published.length}`);
+  assert.ok(h.published.includes('m129999'), 'the newest event was kept');
+  assert.ok(!h.published.includes('m5000'), 'an old unsent event was dropped');
+});
