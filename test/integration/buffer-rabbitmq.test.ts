@@ -113,10 +113,7 @@ describe('RabbitMQ only', () => {
     await b.close();
   });
 
-  // KNOWN BUG, tracked in the session note: in full `make test` runs (3 of 4 today) a second buffer does not
-  // see the 'delivered' history event written after the previous test's broker restart; the file alone
-  // passes (5 of 5). It runs and reports on every run; `todo` keeps it from failing CI until it is fixed.
-  test('hard kill: the buffer reconnects, re-declares its topology and a new buffer sees the history', { todo: 'history after a broker restart is intermittently not visible to a second buffer in full-suite runs' }, async () => {
+  test('hard kill: the buffer reconnects, re-declares its topology and a new buffer sees the history', async () => {
     await eventually(async () => assert.equal(buffer.isConnected(), true), 'back from the previous restart', 30_000);
     const ch = channelConfig();
     await buffer.declareChannel(ch);

@@ -1,5 +1,6 @@
 // HistoryLog's write side without a broker: batches pipelined (a few publishes in flight, every event
-// published once), and a backlog past its bound dropped oldest first with one warning, not one per event.
+// published once), a backlog past its bound dropped oldest first with one warning, not one per event, and
+// a flush that ends without sending anything (nothing pending, broker away) never blocks the later ones.
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import { test } from 'node:test';
@@ -9,7 +10,7 @@ import type { MessageEvent } from '../types.ts';
 import { HistoryLog } from './history-log.ts';
 import type { Publisher } from './publisher.ts';
 
-function harness(): { log: HistoryLog; published: string[]; inFlight: () => number; maxInFlight: () => number; release(): void; hold(on: boolean): void; warnings: () => string[] } {
+function harness(): { log: HistoryLog; published: string[]; inFlight: () => number; maxInFlight: () => number; release(): void; hold(on: boolean): void; connected(on: boolean): void; warnings: () => string[] } {
   const published: string[] = [];
   let inFlight = 0;
   let max = 0;
@@ -35,6 +36,7 @@ function harness(): { log: HistoryLog; published: string[]; inFlight: () => numb
     log, published, inFlight: () => inFlight, maxInFlight: () => max,
     release: () => { held = false; for (const w of waiting.splice(0)) w(); },
     hold: (on) => { held = on; },
+    connected: (on) => { (publisher as { ready: boolean }).ready = on; },
     warnings: () => out.split('\n').filter((l) => l.includes('backlog full')),
   };
 }
@@ -60,4 +62,24 @@ test('a backlog past 100k unsent events loses its oldest events, with one warnin
   assert.ok(h.published.length < 120_000, `published ${h.published.length}`);
   assert.ok(h.published.includes('m129999'), 'the newest event was kept');
   assert.ok(!h.published.includes('m5000'), 'an old unsent event was dropped');
+});
+
+test('a flush that finds nothing to send does not hold up the events recorded after it', async () => {
+  const h = harness();
+  await h.log.flush();
+  h.log.record(event(1));
+  await h.log.close();
+  assert.deepEqual(h.published, ['m1']);
+});
+
+test('events recorded while the broker is away are sent once it is back', async () => {
+  const h = harness();
+  h.connected(false);
+  h.log.record(event(1));
+  await h.log.flush(); // not connected: kept for the next try
+  assert.deepEqual(h.published, []);
+  h.connected(true);
+  h.log.record(event(2));
+  await h.log.close();
+  assert.deepEqual(h.published, ['m1', 'm2']);
 });

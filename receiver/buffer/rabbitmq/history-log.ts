@@ -71,35 +71,42 @@ export class HistoryLog {
     else this.#timer ??= setTimeout(() => { this.#timer = undefined; void this.flush(); }, this.#o.flushMs ?? 100);
   }
 
-  /** Sends what is pending (one flush at a time); on failure keeps it and tries again shortly. */
+  /**
+   * Sends what is pending (one flush at a time); on failure keeps it and tries again shortly. The slot is
+   * freed in a `.finally` (always a later microtask), never inside the body: a body that ends without an
+   * await (nothing pending, broker away) would free it before `??=` stores the settled promise, and every
+   * later flush would return that promise and send nothing, for the life of the buffer.
+   */
   flush(): Promise<void> {
-    this.#flushing ??= (async () => {
-      const acks = this.#acks.splice(0);
-      try {
-        const inFlight = new Set<Promise<void>>();
-        let failed: Error | undefined;
-        while (failed === undefined && (this.#pending.length > 0 || inFlight.size > 0)) {
-          while (failed === undefined && this.#pending.length > 0 && inFlight.size < BATCHES_IN_FLIGHT) {
-            if (!this.#o.publisher.ready) { failed = new Error('not connected'); break; }
-            const batch = this.#pending.splice(0, this.#o.batchSize ?? 500);
-            const sent: Promise<void> = deflate(Buffer.from(JSON.stringify(batch)))
-              .then((body) => this.#publish(body, {}))
-              .catch((err: Error) => { this.#pending.unshift(...batch); failed ??= err; })
-              .finally(() => inFlight.delete(sent));
-            inFlight.add(sent);
-          }
-          if (inFlight.size > 0) await Promise.race(inFlight);
-        }
-        await Promise.all(inFlight);
-        if (failed) throw failed;
-        for (const a of acks) { try { a.ch.ack(a.msg); } catch { /* channel gone: the copy comes back, its event is idempotent */ } }
-      } catch (err) {
-        this.#acks.unshift(...acks);
-        this.#o.logger.warn({ err: (err as Error).message, events: this.#pending.length }, 'message history write failed; will retry');
-        this.#timer ??= setTimeout(() => { this.#timer = undefined; void this.flush(); }, 1_000);
-      } finally { this.#flushing = undefined; }
-    })();
+    this.#flushing ??= this.#send().finally(() => { this.#flushing = undefined; });
     return this.#flushing;
+  }
+
+  async #send(): Promise<void> {
+    const acks = this.#acks.splice(0);
+    try {
+      const inFlight = new Set<Promise<void>>();
+      let failed: Error | undefined;
+      while (failed === undefined && (this.#pending.length > 0 || inFlight.size > 0)) {
+        while (failed === undefined && this.#pending.length > 0 && inFlight.size < BATCHES_IN_FLIGHT) {
+          if (!this.#o.publisher.ready) { failed = new Error('not connected'); break; }
+          const batch = this.#pending.splice(0, this.#o.batchSize ?? 500);
+          const sent: Promise<void> = deflate(Buffer.from(JSON.stringify(batch)))
+            .then((body) => this.#publish(body, {}))
+            .catch((err: Error) => { this.#pending.unshift(...batch); failed ??= err; })
+            .finally(() => inFlight.delete(sent));
+          inFlight.add(sent);
+        }
+        if (inFlight.size > 0) await Promise.race(inFlight);
+      }
+      await Promise.all(inFlight);
+      if (failed) throw failed;
+      for (const a of acks) { try { a.ch.ack(a.msg); } catch { /* channel gone: the copy comes back, its event is idempotent */ } }
+    } catch (err) {
+      this.#acks.unshift(...acks);
+      this.#o.logger.warn({ err: (err as Error).message, events: this.#pending.length }, 'message history write failed; will retry');
+      this.#timer ??= setTimeout(() => { this.#timer = undefined; void this.flush(); }, 1_000);
+    }
   }
 
   /** Tails the stream from where it left off (first time: the start of the retention window), then catches up. */
