@@ -2,9 +2,11 @@
 // show: losing it, restarting it, and many confirms in flight at once.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { connect } from 'amqplib';
 import { createLogger } from '../../shared/logger.ts';
 import { Inbox, channelConfig, eventually, message, runConformance } from '../../receiver/buffer/conformance.ts';
 import { RabbitBuffer } from '../../receiver/buffer/rabbitmq/index.ts';
+import { PublishError, Publisher } from '../../receiver/buffer/rabbitmq/publisher.ts';
 import { BufferError } from '../../receiver/buffer/types.ts';
 import { startRabbit, type Rabbit } from '../harness/rabbitmq.ts';
 
@@ -59,6 +61,22 @@ describe('RabbitMQ only', () => {
     }
     await inbox.close();
     await buffer.removeChannel(ch, { deleteQueues: true });
+  });
+
+  // Right after a broker restart a stream is unroutable for a moment (its writer is not back yet): the
+  // broker returns the publish and still acks it. History batches carry no message id of their own.
+  test('a mandatory publish the broker cannot route is rejected as returned, with or without a message id', async () => {
+    const conn = await connect(rabbit.url);
+    conn.on('error', () => {});
+    const publisher = new Publisher({ logger });
+    await publisher.attach(conn);
+    try {
+      for (const messageId of [undefined, 'm-1']) {
+        await assert.rejects(
+          publisher.publish('', 'hb.no-such-queue', Buffer.from('x'), { mandatory: true, ...(messageId !== undefined && { messageId }) }),
+          (e: unknown) => e instanceof PublishError && e.kind === 'returned', `message id ${messageId}`);
+      }
+    } finally { await conn.close(); }
   });
 
   test('receiver restart: a new connection sees the delivery count the old one left', async () => {

@@ -1,7 +1,10 @@
 // Publishing with confirms, pipelined: every publish goes out at once with its own confirm callback, so
 // thousands can be in flight on one confirm channel. When the socket buffer is full (publish() returns
 // false) later publishes wait for 'drain'. A publish resolves only on the broker's ack; a nack, a
-// basic.return (mandatory, unroutable), a closed channel or a timeout reject it.
+// basic.return (mandatory, unroutable), a closed channel or a timeout reject it. A return is matched to its
+// publish by message id, so a mandatory publish without one gets one: the broker acks what it returns
+// (e.g. a stream right after a broker restart, before its writer is back), and that is not a write.
+import { randomUUID } from 'node:crypto';
 import type { ChannelModel, ConfirmChannel, Message, Options } from 'amqplib';
 import type { Logger } from '../../../shared/logger.ts';
 
@@ -52,7 +55,8 @@ export class Publisher {
     while (this.#drained) await this.#drained;
     const ch = this.#ch;
     if (!ch) throw new PublishError('unavailable', 'not connected to RabbitMQ');
-    const id = options.messageId;
+    const opts = options.mandatory && options.messageId === undefined ? { ...options, messageId: randomUUID() } : options;
+    const id = opts.messageId;
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new PublishError('timeout', `no confirm from RabbitMQ within ${this.#timeoutMs} ms`)), this.#timeoutMs);
       const done = (err: unknown): void => {
@@ -64,7 +68,7 @@ export class Publisher {
       };
       let ok: boolean;
       try {
-        ok = ch.publish(exchange, routingKey, body, options, done);
+        ok = ch.publish(exchange, routingKey, body, opts, done);
       } catch (err) {
         clearTimeout(timer);
         reject(new PublishError('unavailable', (err as Error).message));
