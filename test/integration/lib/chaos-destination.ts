@@ -1,6 +1,7 @@
 // The Subscription's destination for the fault-injection test: an HTTP server on 127.0.0.1 that records
-// the webhook-id of every request (duplicates included) and answers 200, or 503 while a failure window
-// is open (to make the connector retry through the broker's delay queues).
+// the webhook-id of every request it answers 200 (duplicates included), after a small latency so that
+// kills find deliveries in flight, or answers 503 while a failure window is open (the connector then
+// retries through the broker's delay queues).
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -12,6 +13,7 @@ export class ChaosDestination {
   requests = 0;
   refused503 = 0;
   #failing = false;
+  readonly #latencyMs: number;
   url = '';
   readonly #server = http.createServer((req, res) => {
     req.resume();
@@ -21,9 +23,11 @@ export class ChaosDestination {
       if (this.#failing) { this.refused503++; res.writeHead(503, { 'retry-after': '1' }).end(); return; }
       if (typeof id === 'string') this.seen.set(id, (this.seen.get(id) ?? 0) + 1);
       this.deliveredAt.push(Date.now());
-      res.writeHead(200).end();
+      setTimeout(() => res.writeHead(200).end(), this.#latencyMs);
     });
   });
+
+  constructor(o: { latencyMs?: number } = {}) { this.#latencyMs = o.latencyMs ?? 0; }
 
   async listen(): Promise<this> {
     await new Promise<void>((resolve, reject) => this.#server.listen(0, '127.0.0.1', resolve).once('error', reject));

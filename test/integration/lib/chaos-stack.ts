@@ -64,6 +64,22 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
+function collapse(lines: string[]): string[] {
+  const out: string[] = [];
+  let last = '';
+  let repeats = 0;
+  const flush = (): void => { if (repeats > 0) out.push(`  ... ${repeats} more like it`); repeats = 0; };
+  for (const line of lines) {
+    const msg = /"msg":"([^"]*)"/.exec(line)?.[1] ?? line;
+    if (msg === last) { repeats++; continue; }
+    flush();
+    out.push(line);
+    last = msg;
+  }
+  flush();
+  return out;
+}
+
 export class ChaosStack {
   readonly dir: string;
   readonly secrets: Secrets = {
@@ -86,8 +102,9 @@ export class ChaosStack {
   get ingestUrl(): string { return `${this.receiverUrl}/webhook/${NS}/${CHANNEL}`; }
   logFile(name: string): string { return path.join(this.dir, `${name}.log`); }
   log(name: string): string { try { return fs.readFileSync(this.logFile(name), 'utf8'); } catch { return ''; } }
+  /** The last lines of both logs for a failure message, runs of lines with the same `msg` collapsed. */
   tails(lines = 25): string {
-    return ['receiver', 'connector'].map((n) => `--- ${n}.log\n${this.log(n).trimEnd().split('\n').slice(-lines).join('\n')}`).join('\n');
+    return ['receiver', 'connector'].map((n) => `--- ${n}.log\n${collapse(this.log(n).trimEnd().split('\n')).slice(-lines).join('\n')}`).join('\n');
   }
 
   /** Writes the manifests (receiver) and the connector's config.json + Secret files. */
