@@ -1,11 +1,12 @@
 // The core promise under continuous load and a sequence of faults: nothing the receiver answered 202 for
-// is ever lost. A real RabbitMQ (test/harness), the receiver and the connector as separate OS processes
-// through the real CLI, a destination in this process. While ~100 webhooks/s are posted: the connector is
-// SIGKILLed and restarted, the receiver is SIGKILLed and restarted on the same port, the destination
-// answers 503 for 2 s, and right after that (retries waiting in the broker's delay queues, a backlog
-// in the main queue, deliveries in flight) RabbitMQ is hard-killed and started again. Then every 202'd id must reach
-// the destination (duplicates allowed) or be visibly dead-lettered; every other answer must be a clean
-// refusal; no process may crash or log a secret.
+// is ever lost. A real RabbitMQ (test/harness); the receiver and the connectors as separate OS processes
+// through the real CLI — two subscriptions on one channel, one connector streaming over WebSocket, the
+// other over SSE — and a destination in this process. While ~100 webhooks/s are posted: both connectors
+// are SIGKILLed and restarted; the receiver is SIGKILLed and restarted on the same port; the destination
+// answers 503 for 2 s, and right after that (retries waiting in the broker's delay queues, deliveries in
+// flight) RabbitMQ is hard-killed and started again. Then every 202'd id must reach the destination
+// through both subscriptions (duplicates allowed) or be visibly dead-lettered; every other answer must be
+// a clean refusal; no process may crash or log a secret.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -14,7 +15,7 @@ import { test, type TestContext } from 'node:test';
 import { startRabbit } from '../harness/rabbitmq.ts';
 import { ChaosDestination } from './lib/chaos-destination.ts';
 import { ChaosLoad } from './lib/chaos-load.ts';
-import { ChaosStack, CHANNEL, NS } from './lib/chaos-stack.ts';
+import { ChaosStack, CHANNEL, NS, SUBSCRIPTIONS } from './lib/chaos-stack.ts';
 import { describeOutcome, judgeIngest, maxGap } from './lib/chaos-verdict.ts';
 
 const LOAD = { ratePerSecond: 100, workers: 8, requestTimeoutMs: 20_000 };
@@ -45,12 +46,15 @@ async function history(stack: ChaosStack, id: string): Promise<string> {
   const res = await fetch(`${stack.receiverUrl}/admin/webhook-connect/messages/${id}`, { headers: { authorization: `Bearer ${stack.secrets.adminToken}` } }).catch((err: Error) => err);
   return res instanceof Error ? `${id}: ${res.message}` : `${id}: ${res.status} ${await res.text()}`;
 }
-const connected = async (stack: ChaosStack): Promise<boolean> => ((await admin(stack, '')).stats as { connected_clients: number }).connected_clients > 0;
+/** Every subscription has a connected stream. */
+const connected = async (stack: ChaosStack): Promise<boolean> =>
+  ((await admin(stack, '')).subscriptions as { stats: { connected_clients: number } }[]).every((s) => s.stats.connected_clients > 0);
 const ready = async (stack: ChaosStack): Promise<boolean> => (await fetch(`${stack.receiverUrl}/readyz`)).ok;
-const deadLetters = async (stack: ChaosStack): Promise<{ id: string; reason: string; attempts: number }[]> =>
-  (await admin(stack, '/dead-letters?limit=1000')).deadLetters as { id: string; reason: string; attempts: number }[];
+interface DeadLetter { id: string; subscription: string; reason: string; attempts: number }
+const deadLetters = async (stack: ChaosStack): Promise<DeadLetter[]> => (await admin(stack, '/dead-letters?limit=1000')).deadLetters as DeadLetter[];
+const startConnectors = (stack: ChaosStack): void => { for (const { name } of SUBSCRIPTIONS) stack.startConnector(name); };
 
-test('nothing acknowledged is lost while the connector, the receiver and RabbitMQ are killed and the destination fails', { timeout: 240_000 }, async (t: TestContext) => {
+test('nothing acknowledged is lost while the connectors, the receiver and RabbitMQ are killed and the destination fails', { timeout: 240_000 }, async (t: TestContext) => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hookbridge-chaos-'));
   const rabbit = await startRabbit();
   const dest = await new ChaosDestination({ latencyMs: 20 }).listen();
@@ -66,8 +70,8 @@ test('nothing acknowledged is lost while the connector, the receiver and RabbitM
   await stack.write({ destinationUrl: dest.url, ackTimeoutSeconds: 5, deliveryLimit: 1000, maxAttempts: 100, retrySchedule: ['1s'], concurrency: 10 });
   stack.startReceiver();
   await until(stack, 'receiver ready', () => ready(stack));
-  stack.startConnector();
-  await until(stack, 'connector connected', () => connected(stack));
+  startConnectors(stack);
+  await until(stack, 'connectors connected', () => connected(stack));
 
   const began = Date.now();
   const timeline: string[] = [];
@@ -75,12 +79,12 @@ test('nothing acknowledged is lost while the connector, the receiver and RabbitM
   load.start({ url: stack.ingestUrl, ...LOAD });
 
   await sleep(PAUSE_MS);
-  mark('SIGKILL connector');
-  await stack.kill('connector');
+  mark('SIGKILL both connectors');
+  await Promise.all(SUBSCRIPTIONS.map(({ name }) => stack.kill(`connector-${name}`)));
   await sleep(1_000);
-  stack.startConnector();
-  await until(stack, 'connector reconnected', () => connected(stack));
-  mark('connector reconnected');
+  startConnectors(stack);
+  await until(stack, 'connectors reconnected', () => connected(stack));
+  mark('connectors reconnected');
 
   await sleep(PAUSE_MS);
   mark('SIGKILL receiver');
@@ -90,8 +94,8 @@ test('nothing acknowledged is lost while the connector, the receiver and RabbitM
   await until(stack, 'restarted receiver ready', () => ready(stack));
   stack.receiverUp();
   mark('receiver ready again');
-  await until(stack, 'connector back on the new receiver', () => connected(stack));
-  mark('connector reconnected');
+  await until(stack, 'connectors back on the new receiver', () => connected(stack));
+  mark('connectors reconnected');
 
   await sleep(PAUSE_MS);
   mark('destination answers 503 for 2 s');
@@ -113,41 +117,41 @@ test('nothing acknowledged is lost while the connector, the receiver and RabbitM
   mark('load stopped');
 
   const ingest = judgeIngest(load.outcomes, stack.receiverDown);
-  const ids = new Map(ingest.accepted.map((o) => [o.id as string, o]));
-  const missing = (): string[] => [...ids.keys()].filter((id) => !dest.seen.has(id));
-  let dead: { id: string; reason: string; attempts: number }[] = [];
+  const accepted = new Map(ingest.accepted.map((o) => [o.id as string, o]));
+  /** `<subscription> <id>` of every 202'd message that has not reached the destination through that subscription. */
+  const missing = (): string[] => SUBSCRIPTIONS.flatMap(({ name }) => [...accepted.keys()].filter((id) => !dest.has(name, id)).map((id) => `${name} ${id}`));
+  const deadKeys = (dead: DeadLetter[]): Set<string> => new Set(dead.map((d) => `${d.subscription.split('/')[1]} ${d.id}`));
+  let dead: DeadLetter[] = [];
   const deadline = Date.now() + DRAIN_TIMEOUT_MS;
-  let lastDeadCheck = 0;
-  while (missing().length > 0 && Date.now() < deadline) {
-    if (Date.now() - lastDeadCheck > 5_000) {
-      lastDeadCheck = Date.now();
-      dead = await deadLetters(stack).catch(() => dead);
-      const deadIds = new Set(dead.map((d) => d.id));
-      if (missing().every((id) => deadIds.has(id))) break;
-    }
-    await sleep(250);
+  for (let lastDeadCheck = 0; missing().length > 0 && Date.now() < deadline; await sleep(250)) {
+    if (Date.now() - lastDeadCheck < 5_000) continue;
+    lastDeadCheck = Date.now();
+    dead = await deadLetters(stack).catch(() => dead);
+    const keys = deadKeys(dead);
+    if (missing().every((k) => keys.has(k))) break;
   }
   const drainMs = Date.now() - stoppedAt;
   dead = await deadLetters(stack).catch(() => dead);
-  const gone = missing().filter((id) => !dead.some((d) => d.id === id));
+  const gone = missing().filter((k) => !deadKeys(dead).has(k));
 
-  const logs = stack.log('receiver') + stack.log('connector');
+  const logs = ['receiver' as const, ...SUBSCRIPTIONS.map(({ name }) => `connector-${name}` as const)].map((n) => stack.log(n)).join('\n');
   const leaked = Object.entries(stack.secrets).filter(([, value]) => logs.includes(value)).map(([name]) => name);
   const reasons = new Map<string, number>();
   for (const d of dead) reasons.set(d.reason, (reasons.get(d.reason) ?? 0) + 1);
   const report = [
     ...timeline,
     `posted ${load.outcomes.length}, 202 ${ingest.accepted.length}, refused ${JSON.stringify(Object.fromEntries(ingest.refused))}, violations ${ingest.violations.length}`,
-    `delivered ${dest.seen.size} distinct ids in ${dest.deliveredAt.length} deliveries (${dest.duplicates()} duplicates), destination 503s ${dest.refused503}`,
+    ...SUBSCRIPTIONS.map(({ name, transport }) => { const c = dest.counts(name); return `${name} (${transport}): ${c.distinct} distinct ids delivered, ${c.duplicates} duplicates`; }),
+    `destination: ${dest.deliveredAt.length} deliveries answered 200, ${dest.refused503} answered 503`,
     `missing ${missing().length} (dead-lettered ${dead.length}: ${JSON.stringify(Object.fromEntries(reasons))}; silently gone ${gone.length}), drain ${drainMs} ms`,
     `max gap between 202s ${ingest.maxAcceptGapMs} ms, between deliveries ${maxGap(dest.deliveredAt)} ms; receiver outages ${stack.receiverDown.map((w) => `${w.to - w.from} ms`).join(', ')}`,
   ];
   for (const line of report) t.diagnostic(line);
 
-  const firstMissing = gone.slice(0, 10).map((id) => { const o = ids.get(id); return `${id} (seq ${o?.seq}, 202 at ${new Date(o?.endedAt ?? 0).toISOString()})`; });
-  const histories = await Promise.all(gone.slice(0, 3).map((id) => history(stack, id)));
-  assert.deepEqual(gone, [], `202'd ids neither delivered nor dead-lettered — first: ${firstMissing.join(', ')}\nreceiver's history of them:\n${histories.join('\n')}\n${stack.tails()}`);
-  assert.deepEqual(dead.map((d) => `${d.id}: ${d.reason} after ${d.attempts} attempts`), [], 'with these limits no fault here is a reason to dead-letter');
+  const firstGone = gone.slice(0, 10).map((k) => { const o = accepted.get(k.split(' ')[1]); return `${k} (seq ${o?.seq}, 202 at ${new Date(o?.endedAt ?? 0).toISOString()})`; });
+  const histories = await Promise.all(gone.slice(0, 3).map((k) => history(stack, k.split(' ')[1])));
+  assert.deepEqual(gone, [], `202'd messages neither delivered nor dead-lettered — first: ${firstGone.join(', ')}\nreceiver's history of them:\n${histories.join('\n')}\n${stack.tails()}`);
+  assert.deepEqual(dead.map((d) => `${d.subscription} ${d.id}: ${d.reason} after ${d.attempts} attempts`), [], 'with these limits no fault here is a reason to dead-letter');
   assert.deepEqual(ingest.violations.slice(0, 20).map(describeOutcome), [], 'every answer other than 202 is a clean refusal');
   assert.deepEqual(stack.crashes, [], `no process exits unless killed\n${stack.tails()}`);
   assert.deepEqual(leaked, [], 'no secret in the receiver or connector logs');

@@ -1,13 +1,14 @@
-// The Subscription's destination for the fault-injection test: an HTTP server on 127.0.0.1 that records
-// the webhook-id of every request it answers 200 (duplicates included), after a small latency so that
+// The Subscriptions' destination for the fault-injection test: an HTTP server on 127.0.0.1 that records,
+// per path (`/hooks/<subscription>`), the webhook-id of every request it answers 200 (duplicates
+// included), after a small latency so that
 // kills find deliveries in flight, or answers 503 while a failure window is open (the connector then
 // retries through the broker's delay queues).
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 export class ChaosDestination {
-  /** webhook-id → how many requests carried it. */
-  readonly seen = new Map<string, number>();
+  /** Path's last segment (the subscription) → webhook-id → how many requests carried it. */
+  readonly seen = new Map<string, Map<string, number>>();
   /** Time of every request answered 200, in arrival order. */
   readonly deliveredAt: number[] = [];
   requests = 0;
@@ -21,7 +22,10 @@ export class ChaosDestination {
       this.requests++;
       const id = req.headers['webhook-id'];
       if (this.#failing) { this.refused503++; res.writeHead(503, { 'retry-after': '1' }).end(); return; }
-      if (typeof id === 'string') this.seen.set(id, (this.seen.get(id) ?? 0) + 1);
+      const sub = (req.url ?? '').split('/').at(-1) ?? '';
+      let ids = this.seen.get(sub);
+      if (!ids) this.seen.set(sub, ids = new Map());
+      if (typeof id === 'string') ids.set(id, (ids.get(id) ?? 0) + 1);
       this.deliveredAt.push(Date.now());
       setTimeout(() => res.writeHead(200).end(), this.#latencyMs);
     });
@@ -42,11 +46,14 @@ export class ChaosDestination {
     this.#failing = false;
   }
 
-  /** Deliveries beyond the first per id. */
-  duplicates(): number {
-    let n = 0;
-    for (const c of this.seen.values()) n += c - 1;
-    return n;
+  has(sub: string, id: string): boolean { return this.seen.get(sub)?.has(id) ?? false; }
+
+  /** Distinct ids and deliveries beyond the first per id, for one subscription. */
+  counts(sub: string): { distinct: number; duplicates: number } {
+    const ids = this.seen.get(sub) ?? new Map<string, number>();
+    let duplicates = 0;
+    for (const c of ids.values()) duplicates += c - 1;
+    return { distinct: ids.size, duplicates };
   }
 
   async close(): Promise<void> {

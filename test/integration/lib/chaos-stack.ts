@@ -1,5 +1,6 @@
-// The relay under fault injection: `hookbridge receiver -f <manifests> --rabbitmq-url` and `hookbridge
-// connector` (config + mounted Secret files, as the operator would deploy it) as separate OS processes,
+// The relay under fault injection: `hookbridge receiver -f <manifests> --rabbitmq-url` and two `hookbridge
+// connector`s (config + mounted Secret files, as the operator would deploy them; one streams over
+// WebSocket, the other over SSE with acks by POST) as separate OS processes,
 // each in its own process group with stdout/stderr appended to one log per name across restarts. Each can
 // be SIGKILLed and started again; an exit nobody asked for is remembered (a crash), and so are the windows
 // during which the receiver was down (a connection error is only a clean refusal inside one of them).
@@ -21,9 +22,13 @@ process.once('exit', () => { for (const c of live) killGroup(c); });
 
 export const NS = 'chaos';
 export const CHANNEL = 'orders';
-export const SUB = 'sink';
+/** Two subscriptions on the channel, each with a connector process of its own, one per stream transport. */
+export const SUBSCRIPTIONS = [{ name: 'ws-sink', transport: 'websocket' }, { name: 'sse-sink', transport: 'sse' }] as const;
+export type SubscriptionName = (typeof SUBSCRIPTIONS)[number]['name'];
+export type ProcessName = 'receiver' | `connector-${SubscriptionName}`;
 
 export interface ChaosSettings {
+  /** Subscription `s` delivers to `${destinationUrl}/${s}`. */
   destinationUrl: string;
   ackTimeoutSeconds: number;
   deliveryLimit: number;
@@ -32,27 +37,35 @@ export interface ChaosSettings {
   concurrency: number;
 }
 
-/** The secrets of one run: every one of them must stay out of the logs. */
-export interface Secrets { streamToken: string; signingSecret: string; adminToken: string }
-
-const subscriptionDoc = (s: ChaosSettings) => ({
-  apiVersion: API_VERSION, kind: 'Subscription', metadata: { name: SUB, namespace: NS },
+const subscriptionDoc = (s: ChaosSettings, name: string) => ({
+  apiVersion: API_VERSION, kind: 'Subscription', metadata: { name, namespace: NS },
   spec: {
     channelRef: { name: CHANNEL },
-    destination: { url: s.destinationUrl },
+    destination: { url: `${s.destinationUrl}/${name}` },
     delivery: { concurrency: s.concurrency, timeoutSeconds: 5, retry: { maxAttempts: s.maxAttempts, schedule: s.retrySchedule, jitter: 0 } },
-    signing: { scheme: 'standard-webhooks', secretRef: { name: signingSecretName(SUB), key: 'secret' } },
+    signing: { scheme: 'standard-webhooks', secretRef: { name: signingSecretName(name), key: 'secret' } },
   },
 });
 
-function manifests(s: ChaosSettings, secrets: Secrets): string {
+const randomSecrets = (): Record<string, string> => {
+  const out: Record<string, string> = { adminToken: `chaos-admin-${randomBytes(16).toString('hex')}` };
+  for (const { name } of SUBSCRIPTIONS) {
+    out[`${name} token`] = `hbt_${randomBytes(32).toString('base64url')}`;
+    out[`${name} signing secret`] = `whsec_${randomBytes(24).toString('base64')}`;
+  }
+  return out;
+};
+
+function manifests(s: ChaosSettings, secrets: Record<string, string>): string {
   const secret = (name: string, data: Record<string, string>) => ({ apiVersion: 'v1', kind: 'Secret', metadata: { name, namespace: NS }, type: 'Opaque', stringData: data });
   return [
     { apiVersion: API_VERSION, kind: 'WebhookChannel', metadata: { name: CHANNEL, namespace: NS },
       spec: { maxQueueSize: 1_000_000, ackTimeoutSeconds: s.ackTimeoutSeconds, deliveryLimit: s.deliveryLimit, maxConnections: 5 } },
-    subscriptionDoc(s),
-    secret(tokenSecretName(SUB), { token: secrets.streamToken }),
-    secret(signingSecretName(SUB), { secret: secrets.signingSecret }),
+    ...SUBSCRIPTIONS.flatMap(({ name }) => [
+      subscriptionDoc(s, name),
+      secret(tokenSecretName(name), { token: secrets[`${name} token`] }),
+      secret(signingSecretName(name), { secret: secrets[`${name} signing secret`] }),
+    ]),
   ].map((d) => stringify(d)).join('---\n');
 }
 
@@ -82,16 +95,13 @@ function collapse(lines: string[]): string[] {
 
 export class ChaosStack {
   readonly dir: string;
-  readonly secrets: Secrets = {
-    streamToken: `hbt_${randomBytes(32).toString('base64url')}`,
-    signingSecret: `whsec_${randomBytes(24).toString('base64')}`,
-    adminToken: `chaos-admin-${randomBytes(16).toString('hex')}`,
-  };
+  /** Every credential of the run by what it is: none of them may reach a log. */
+  readonly secrets = randomSecrets();
   /** Exits nobody asked for: `name (code/signal)`. */
   readonly crashes: string[] = [];
   /** [killed at, ready again at] of every receiver outage (open-ended while it lasts). */
   readonly receiverDown: { from: number; to: number }[] = [];
-  readonly #children = new Map<string, ChildProcess>();
+  readonly #children = new Map<ProcessName, ChildProcess>();
   readonly #expected = new Set<ChildProcess>();
   readonly #rabbitUrl: string;
   port = 0;
@@ -100,24 +110,27 @@ export class ChaosStack {
 
   get receiverUrl(): string { return `http://127.0.0.1:${this.port}`; }
   get ingestUrl(): string { return `${this.receiverUrl}/webhook/${NS}/${CHANNEL}`; }
-  logFile(name: string): string { return path.join(this.dir, `${name}.log`); }
-  log(name: string): string { try { return fs.readFileSync(this.logFile(name), 'utf8'); } catch { return ''; } }
+  logFile(name: ProcessName): string { return path.join(this.dir, `${name}.log`); }
+  log(name: ProcessName): string { try { return fs.readFileSync(this.logFile(name), 'utf8'); } catch { return ''; } }
   /** The last lines of both logs for a failure message, runs of lines with the same `msg` collapsed. */
   tails(lines = 25): string {
-    return ['receiver', 'connector'].map((n) => `--- ${n}.log\n${collapse(this.log(n).trimEnd().split('\n')).slice(-lines).join('\n')}`).join('\n');
+    return [...this.#children.keys()].map((n) => `--- ${n}.log\n${collapse(this.log(n).trimEnd().split('\n')).slice(-lines).join('\n')}`).join('\n');
   }
 
-  /** Writes the manifests (receiver) and the connector's config.json + Secret files. */
+  /** Writes the manifests (receiver), and each connector's config.json and Secret files. */
   async write(s: ChaosSettings): Promise<void> {
     this.port = await freePort();
-    const yaml = manifests(s, this.secrets);
     fs.mkdirSync(path.join(this.dir, 'manifests'), { recursive: true });
-    fs.writeFileSync(path.join(this.dir, 'manifests', 'chaos.yaml'), yaml);
-    const sub = Subscription.parse(subscriptionDoc(s));
-    fs.writeFileSync(path.join(this.dir, 'connector.json'), JSON.stringify(compileConnector(this.receiverUrl, [sub], 'websocket'), null, 2));
-    for (const [file, value] of [[secretFilePath(tokenSecretName(SUB), 'token'), this.secrets.streamToken], [secretFilePath(signingSecretName(SUB), 'secret'), this.secrets.signingSecret]]) {
-      fs.mkdirSync(path.dirname(path.join(this.dir, file)), { recursive: true });
-      fs.writeFileSync(path.join(this.dir, file), value, { mode: 0o600 });
+    fs.writeFileSync(path.join(this.dir, 'manifests', 'chaos.yaml'), manifests(s, this.secrets));
+    for (const { name, transport } of SUBSCRIPTIONS) {
+      const dir = path.join(this.dir, `connector-${name}`);
+      const sub = Subscription.parse(subscriptionDoc(s, name));
+      fs.mkdirSync(dir, { recursive: true });
+      fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify(compileConnector(this.receiverUrl, [sub], transport), null, 2));
+      for (const [file, value] of [[secretFilePath(tokenSecretName(name), 'token'), this.secrets[`${name} token`]], [secretFilePath(signingSecretName(name), 'secret'), this.secrets[`${name} signing secret`]]]) {
+        fs.mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
+        fs.writeFileSync(path.join(dir, file), value, { mode: 0o600 });
+      }
     }
   }
 
@@ -126,12 +139,13 @@ export class ChaosStack {
       { HOOKBRIDGE_ADMIN_TOKEN: this.secrets.adminToken });
   }
 
-  startConnector(): void {
-    this.#start('connector', ['connector', '--config', path.join(this.dir, 'connector.json'), '--secrets-dir', this.dir, '--metrics-port', '0', '--metrics-host', '127.0.0.1']);
+  startConnector(sub: SubscriptionName): void {
+    const dir = path.join(this.dir, `connector-${sub}`);
+    this.#start(`connector-${sub}`, ['connector', '--config', path.join(dir, 'config.json'), '--secrets-dir', dir, '--metrics-port', '0', '--metrics-host', '127.0.0.1']);
   }
 
   /** SIGKILL, like a crash or an OOM kill; resolves once the process is gone. */
-  async kill(name: 'receiver' | 'connector'): Promise<void> {
+  async kill(name: ProcessName): Promise<void> {
     const c = this.#children.get(name);
     if (!c) return;
     if (name === 'receiver') this.receiverDown.push({ from: Date.now(), to: Infinity });
@@ -148,11 +162,11 @@ export class ChaosStack {
   }
 
   async stopAll(): Promise<void> {
-    await Promise.all([...this.#children.keys()].map((n) => this.kill(n as 'receiver' | 'connector')));
+    await Promise.all([...this.#children.keys()].map((n) => this.kill(n as ProcessName)));
     this.receiverUp();
   }
 
-  #start(name: string, args: string[], env: NodeJS.ProcessEnv = {}): void {
+  #start(name: ProcessName, args: string[], env: NodeJS.ProcessEnv = {}): void {
     const fd = fs.openSync(this.logFile(name), 'a');
     fs.writeSync(fd, `--- ${new Date().toISOString()} start: hookbridge ${args.join(' ')}\n`);
     const child = spawn(process.execPath, [CLI, ...args], { detached: true, stdio: ['ignore', fd, fd], env: { ...process.env, ...env } });
