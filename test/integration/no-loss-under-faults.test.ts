@@ -2,7 +2,8 @@
 // is ever lost. A real RabbitMQ (test/harness); the receiver and the connectors as separate OS processes
 // through the real CLI — two subscriptions on one channel, one connector streaming over WebSocket, the
 // other over SSE — and a destination in this process. While ~100 webhooks/s are posted: both connectors
-// are SIGKILLed and restarted; the receiver is SIGKILLed and restarted on the same port; the destination
+// are SIGKILLed and restarted; the receiver is SIGKILLed and restarted on the same port; the WebSocket
+// connector hangs (SIGSTOP) past the ack timeout and wakes up; the destination
 // answers 503 for 2 s, and right after that (retries waiting in the broker's delay queues, deliveries in
 // flight) RabbitMQ is hard-killed and started again. Then every 202'd id must reach the destination
 // through both subscriptions (duplicates allowed) or be visibly dead-lettered; every other answer must be
@@ -21,6 +22,7 @@ import { describeOutcome, judgeIngest, maxGap } from './lib/chaos-verdict.ts';
 const LOAD = { ratePerSecond: 100, workers: 8, requestTimeoutMs: 20_000 };
 const MIN_LOAD_MS = 30_000;
 const PAUSE_MS = 3_000; // between faults
+const ACK_TIMEOUT_S = 5;
 const DRAIN_TIMEOUT_MS = 90_000;
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -46,6 +48,12 @@ async function history(stack: ChaosStack, id: string): Promise<string> {
   const res = await fetch(`${stack.receiverUrl}/admin/webhook-connect/messages/${id}`, { headers: { authorization: `Bearer ${stack.secrets.adminToken}` } }).catch((err: Error) => err);
   return res instanceof Error ? `${id}: ${res.message}` : `${id}: ${res.status} ${await res.text()}`;
 }
+/** hookbridge_redeliveries_total of one subscription and reason, from the receiver's /metrics. */
+async function redeliveries(stack: ChaosStack, sub: string, reason: string): Promise<number> {
+  const text = await (await fetch(`${stack.receiverUrl}/metrics`)).text();
+  const line = text.split('\n').find((l) => l.startsWith('hookbridge_redeliveries_total{') && l.includes(`subscription="${sub}"`) && l.includes(`reason="${reason}"`));
+  return line ? Number(line.split(' ').at(-1)) : 0;
+}
 /** Every subscription has a connected stream. */
 const connected = async (stack: ChaosStack): Promise<boolean> =>
   ((await admin(stack, '')).subscriptions as { stats: { connected_clients: number } }[]).every((s) => s.stats.connected_clients > 0);
@@ -67,7 +75,7 @@ test('nothing acknowledged is lost while the connectors, the receiver and Rabbit
     await rabbit.dispose();
     fs.rmSync(dir, { recursive: true, force: true });
   });
-  await stack.write({ destinationUrl: dest.url, ackTimeoutSeconds: 5, deliveryLimit: 1000, maxAttempts: 100, retrySchedule: ['1s'], concurrency: 10 });
+  await stack.write({ destinationUrl: dest.url, ackTimeoutSeconds: ACK_TIMEOUT_S, deliveryLimit: 1000, maxAttempts: 100, retrySchedule: ['1s'], concurrency: 10 });
   stack.startReceiver();
   await until(stack, 'receiver ready', () => ready(stack));
   startConnectors(stack);
@@ -96,6 +104,14 @@ test('nothing acknowledged is lost while the connectors, the receiver and Rabbit
   mark('receiver ready again');
   await until(stack, 'connectors back on the new receiver', () => connected(stack));
   mark('connectors reconnected');
+
+  await sleep(PAUSE_MS);
+  mark(`SIGSTOP the WebSocket connector for ${ACK_TIMEOUT_S + 3} s (its messages time out and go back)`);
+  stack.freeze('connector-ws-sink', true);
+  await sleep((ACK_TIMEOUT_S + 3) * 1000);
+  const ackTimeouts = await redeliveries(stack, 'ws-sink', 'ack_timeout');
+  stack.freeze('connector-ws-sink', false);
+  mark(`SIGCONT (${ackTimeouts} messages had gone back by ack timeout)`);
 
   await sleep(PAUSE_MS);
   mark('destination answers 503 for 2 s');
@@ -155,5 +171,6 @@ test('nothing acknowledged is lost while the connectors, the receiver and Rabbit
   assert.deepEqual(ingest.violations.slice(0, 20).map(describeOutcome), [], 'every answer other than 202 is a clean refusal');
   assert.deepEqual(stack.crashes, [], `no process exits unless killed\n${stack.tails()}`);
   assert.deepEqual(leaked, [], 'no secret in the receiver or connector logs');
+  assert.ok(ackTimeouts > 0, 'the hung connector\'s messages went back to the queue by ack timeout');
   assert.ok(ingest.accepted.some((o) => o.startedAt > recoveredAt), 'ingest answers 202 again after the last fault');
 });

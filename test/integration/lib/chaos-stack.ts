@@ -155,6 +155,12 @@ export class ChaosStack {
     await exited;
   }
 
+  /** SIGSTOP / SIGCONT: a process that hangs (alive, connections open, nothing answered) and wakes up again. */
+  freeze(name: ProcessName, frozen: boolean): void {
+    const c = this.#children.get(name);
+    if (c?.pid !== undefined) process.kill(-c.pid, frozen ? 'SIGSTOP' : 'SIGCONT');
+  }
+
   /** Marks the end of the current receiver outage (call once /readyz answers 200 again). */
   receiverUp(): void {
     const last = this.receiverDown.at(-1);
