@@ -42,7 +42,7 @@ const subscriptionDoc = (s: ChaosSettings, name: string) => ({
   spec: {
     channelRef: { name: CHANNEL },
     destination: { url: `${s.destinationUrl}/${name}` },
-    delivery: { concurrency: s.concurrency, timeoutSeconds: 5, retry: { maxAttempts: s.maxAttempts, schedule: s.retrySchedule, jitter: 0 } },
+    delivery: { concurrency: s.concurrency, timeoutSeconds: 3, retry: { maxAttempts: s.maxAttempts, schedule: s.retrySchedule, jitter: 0 } },
     signing: { scheme: 'standard-webhooks', secretRef: { name: signingSecretName(name), key: 'secret' } },
   },
 });
