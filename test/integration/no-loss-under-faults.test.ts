@@ -63,18 +63,17 @@ const deadLetters = async (stack: ChaosStack): Promise<DeadLetter[]> => (await a
 const startConnectors = (stack: ChaosStack): void => { for (const { name } of SUBSCRIPTIONS) stack.startConnector(name); };
 
 test('nothing acknowledged is lost while the connectors, the receiver and RabbitMQ are killed and the destination fails', { timeout: 240_000 }, async (t: TestContext) => {
+  // Each part is cleaned up on its own (on failure too), whatever order node:test runs the hooks in.
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hookbridge-chaos-'));
-  const rabbit = await startRabbit();
+  t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
   const dest = await new ChaosDestination({ latencyMs: 20 }).listen();
+  t.after(() => dest.close());
+  const rabbit = await startRabbit();
+  t.after(() => rabbit.dispose());
   const stack = new ChaosStack(dir, rabbit.url);
+  t.after(() => stack.stopAll());
   const load = new ChaosLoad();
-  t.after(async () => {
-    await load.stop();
-    await stack.stopAll();
-    await dest.close();
-    await rabbit.dispose();
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
+  t.after(() => load.stop());
   await stack.write({ destinationUrl: dest.url, ackTimeoutSeconds: ACK_TIMEOUT_S, deliveryLimit: 1000, maxAttempts: 100, retrySchedule: ['1s'], concurrency: 10 });
   stack.startReceiver();
   await until(stack, 'receiver ready', () => ready(stack));
