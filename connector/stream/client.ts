@@ -9,7 +9,7 @@ import type { Logger } from '../../shared/logger.ts';
 import { CloseCode, type MessageFrame } from '../../shared/protocol.ts';
 import { Backoff, type BackoffOptions } from './backoff.ts';
 import { Connection, type Session } from './connection.ts';
-import { isLoud, isSlow, meaningOf } from './close-codes.ts';
+import { isLoud, isSlow, isSoon, meaningOf } from './close-codes.ts';
 import type { Dial } from './transport.ts';
 
 export type { Session } from './connection.ts';
@@ -239,7 +239,7 @@ export class StreamClient {
       const { code, reason, lastedMs } = await this.openPrimary();
       if (this.stopped) break;
       if (lastedMs >= (this.o.stableMs ?? 10_000)) this.backoff.reset();
-      const delay = this.skipWait ? 0 : this.backoff.next(isSlow(code));
+      const delay = this.skipWait ? 0 : this.backoff.next(isSlow(code), isSoon(code));
       this.skipWait = false;
       const meaning = meaningOf(code);
       this.o.logger[isLoud(code) ? 'error' : 'warn']({ closeCode: code, reason, retryInMs: delay }, `stream closed: ${meaning}${reason ? ` — ${reason}` : ''}; reconnecting in ${delay}ms`);
