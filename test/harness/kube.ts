@@ -3,9 +3,9 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import https from 'node:https';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { freePorts } from './ports.ts';
 
 export interface KubectlResult { stdout: string; stderr: string; code: number }
 
@@ -115,14 +115,6 @@ function httpsOk(url: string, tls: https.RequestOptions): Promise<boolean> {
   });
 }
 
-async function freePort(): Promise<number> {
-  const srv = net.createServer();
-  await new Promise<void>((resolve, reject) => srv.listen(0, '127.0.0.1', resolve).once('error', reject));
-  const port = (srv.address() as net.AddressInfo).port;
-  await new Promise((r) => srv.close(r));
-  return port;
-}
-
 function run(cmd: string, args: string[], opts: { input?: string; env?: NodeJS.ProcessEnv } = {}): Promise<KubectlResult> {
   return new Promise((resolve, reject) => {
     const child = execFile(cmd, args, { env: opts.env, maxBuffer: 64 << 20 }, (err, stdout, stderr) => {
@@ -195,7 +187,7 @@ export async function startKube(opts: KubeOptions = {}): Promise<Kube> {
   };
   try {
     await makeCerts(dir);
-    const [etcdPort, peerPort, apiPort, kcmPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
+    const [etcdPort, peerPort, apiPort, kcmPort] = await freePorts(4);
     const etcdUrl = `http://127.0.0.1:${etcdPort}`;
     const etcd = launch('etcd', [
       `--data-dir=${f('etcd')}`, `--listen-client-urls=${etcdUrl}`, `--advertise-client-urls=${etcdUrl}`,

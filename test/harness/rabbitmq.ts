@@ -4,10 +4,10 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { connect } from 'amqplib';
+import { freePorts } from './ports.ts';
 
 export interface Rabbit {
   url: string;
@@ -49,14 +49,8 @@ for (const sig of ['SIGINT', 'SIGTERM'] as const) {
   process.once(sig, () => { killAllSync(); process.exit(sig === 'SIGINT' ? 130 : 143); });
 }
 
-async function freePort(): Promise<number> {
-  const srv = net.createServer();
-  await new Promise<void>((resolve, reject) => srv.listen(0, '127.0.0.1', resolve).once('error', reject));
-  const addr = srv.address();
-  await new Promise((r) => srv.close(r));
-  if (addr === null || typeof addr === 'string') throw new Error('no port');
-  return addr.port;
-}
+/** The broker lost a race for one of its ports: worth another try with new ones. */
+const portTaken = (err: unknown): boolean => /dist_port_already_used|eaddrinuse|address already in use/i.test(String((err as Error)?.message ?? err));
 
 async function amqpOk(url: string): Promise<boolean> {
   try {
@@ -80,8 +74,14 @@ function external(url: string): Rabbit {
 export async function startRabbit(): Promise<Rabbit> {
   if (process.env.RABBITMQ_URL) return external(process.env.RABBITMQ_URL);
   if (!SERVER) throw new Error('rabbitmq-server not installed (run test/harness/setup.sh)');
+  for (let attempt = 1; ; attempt++) {
+    try { return await startNode(SERVER); } catch (err) { if (attempt >= 3 || !portTaken(err)) throw err; }
+  }
+}
+
+async function startNode(server: string): Promise<Rabbit> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hookbridge-rabbit-'));
-  const [amqpPort, distPort, epmdPort] = [await freePort(), await freePort(), await freePort()];
+  const [amqpPort, distPort, epmdPort] = await freePorts(3);
   fs.writeFileSync(path.join(dir, 'rabbitmq.conf'), [
     `listeners.tcp.1 = 127.0.0.1:${amqpPort}`,
     'distribution.listener.interface = 127.0.0.1',
@@ -126,7 +126,7 @@ export async function startRabbit(): Promise<Rabbit> {
     if (node.child && node.child.exitCode === null && node.child.signalCode === null) return;
     const began = Date.now();
     const fd = fs.openSync(log, 'a');
-    const child = spawn(SERVER, [], { cwd: dir, env: node.env, detached: true, stdio: ['ignore', fd, fd] });
+    const child = spawn(server, [], { cwd: dir, env: node.env, detached: true, stdio: ['ignore', fd, fd] });
     fs.closeSync(fd);
     node.child = child;
     node.exited = new Promise<void>((resolve) => {
