@@ -1,8 +1,8 @@
-// Ports for the servers the harness starts (RabbitMQ, etcd, kube-apiserver). Port 0 would hand out a port
-// from the kernel's ephemeral range (32768-60999 here), which any process's next outgoing connection can
-// take as its source port between this check and the server binding it — seen in CI as RabbitMQ's
-// `dist_port_already_used` while etcd and kube-apiserver were starting beside it. Below that range only
-// another listener can take it.
+// Ports for every server the tests start: RabbitMQ, etcd, kube-apiserver, receivers, operators, Prometheus.
+// Port 0 would hand out a port from the kernel's ephemeral range (32768-60999 here), which any process's
+// next outgoing connection can take as its source port between this check and the server binding it —
+// seen in CI as RabbitMQ's `dist_port_already_used` while etcd and kube-apiserver were starting beside it.
+// Below that range only another listener can take it.
 import net from 'node:net';
 
 const LOW = 20_000;
@@ -25,4 +25,9 @@ export async function freePorts(n: number): Promise<number[]> {
     if (!ports.has(port) && await canBind(port)) ports.add(port);
   }
   return [...ports];
+}
+
+/** One such port, for a server a test starts itself (`freePorts(1)`). */
+export async function freePort(): Promise<number> {
+  return (await freePorts(1))[0];
 }

@@ -6,12 +6,12 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { parse } from 'yaml';
 import { startKube, type Kube } from '../harness/kube.ts';
+import { freePort } from '../harness/ports.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const NS = 'hookbridge';
@@ -22,14 +22,6 @@ let tmp: string;
 let receiverUrl: string;
 let operatorUrl: string;
 const children = new Map<string, ChildProcess>();
-
-async function freePort(): Promise<number> {
-  const srv = net.createServer();
-  await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve));
-  const port = (srv.address() as net.AddressInfo).port;
-  await new Promise((r) => srv.close(r));
-  return port;
-}
 
 async function must(p: Promise<{ code: number; stdout: string; stderr: string }>): Promise<string> {
   const r = await p;

@@ -14,7 +14,8 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 import type { Kube } from '../harness/kube.ts';
 import { Kubelet } from '../e2e/lib/kubelet.ts';
-import { freePort, Processes } from '../e2e/lib/processes.ts';
+import { Processes } from '../e2e/lib/processes.ts';
+import { freePort } from '../harness/ports.ts';
 import { condition, getJson, must, readyReason, RECEIVER_NS, startTestKube, startTestOperator, waitFor, type Cond, type TestOperator } from '../../operator/testing/env.ts';
 import { applyChannelAndSubscription } from '../../operator/testing/apply.ts';
 

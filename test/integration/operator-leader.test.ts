@@ -2,12 +2,12 @@
 // over when the leader is killed (lease expiry) or stops (lease released on shutdown).
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import net from 'node:net';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import type { Kube } from '../harness/kube.ts';
 import { must, PUBLIC_URL, RECEIVER_NS, REPO, startTestKube, startTestOperator, waitFor, type TestOperator } from '../../operator/testing/env.ts';
 import { applyChannelAndSubscription } from '../../operator/testing/apply.ts';
+import { freePort } from '../harness/ports.ts';
 
 const WRITES = ['POST', 'PUT', 'PATCH', 'APPLY', 'DELETE'];
 let kube: Kube;
@@ -20,14 +20,6 @@ after(async () => {
   for (const op of started) await op.stop().catch(() => {});
   await kube?.stop();
 });
-
-async function freePort(): Promise<number> {
-  const srv = net.createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const { port } = srv.address() as net.AddressInfo;
-  await new Promise((r) => srv.close(r));
-  return port;
-}
 
 const leaseOpts = { leaderElect: true, leaseNamespace: RECEIVER_NS, leaseDurationMs: 2_000, renewDeadlineMs: 1_300, retryPeriodMs: 250 };
 const writesOf = (op: TestOperator) => WRITES.reduce((n, v) => n + (op.requests.get(v) ?? 0), 0);

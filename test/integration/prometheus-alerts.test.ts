@@ -14,6 +14,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { parse, stringify } from 'yaml';
+import { freePort } from '../harness/ports.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const TOKENS = { billing: 'hbt_prometheus-test-billing-0123456789abcdefghijklmnopqr', audit: 'hbt_prometheus-test-audit-0123456789abcdefghijklmnopqrst' };
@@ -24,14 +25,6 @@ let destination: http.Server;
 const hits = { fail: 0, ok: 0 };
 let receiverUrl: string;
 let prometheusUrl: string;
-
-async function freePort(): Promise<number> {
-  const srv = net.createServer();
-  await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve));
-  const port = (srv.address() as net.AddressInfo).port;
-  await new Promise((r) => srv.close(r));
-  return port;
-}
 
 const children = new Map<string, ChildProcess>();
 

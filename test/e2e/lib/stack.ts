@@ -8,7 +8,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { startKube, type Kube } from '../../harness/kube.ts';
 import { startRabbit, type Rabbit } from '../../harness/rabbitmq.ts';
-import { freePort, Processes, ROOT } from './processes.ts';
+import { freePort } from '../../harness/ports.ts';
+import { Processes, ROOT } from './processes.ts';
 import { metricSum } from './views.ts';
 import { eventually, type WaitOptions } from './wait.ts';
 

@@ -7,11 +7,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { stringify } from 'yaml';
 import { compileConnector, secretFilePath, signingSecretName } from '../../../shared/api/compile.ts';
 import { API_VERSION, Subscription, tokenSecretName } from '../../../shared/api/v1alpha1.ts';
+import { freePort } from '../../harness/ports.ts';
 
 const CLI = path.resolve(import.meta.dirname, '../../../cli/main.ts');
 const live = new Set<ChildProcess>();
@@ -67,14 +67,6 @@ function manifests(s: ChaosSettings, secrets: Record<string, string>): string {
       secret(signingSecretName(name), { secret: secrets[`${name} signing secret`] }),
     ]),
   ].map((d) => stringify(d)).join('---\n');
-}
-
-export async function freePort(): Promise<number> {
-  const srv = net.createServer();
-  await new Promise<void>((resolve, reject) => srv.listen(0, '127.0.0.1', resolve).once('error', reject));
-  const port = (srv.address() as net.AddressInfo).port;
-  await new Promise((r) => srv.close(r));
-  return port;
 }
 
 function collapse(lines: string[]): string[] {
