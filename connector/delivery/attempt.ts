@@ -6,9 +6,10 @@
 //
 // Hot path: one AbortController per attempt; deadlines are checked by one sweep timer while attempts are
 // in flight, and a shutdown signal is hooked once, instead of AbortSignal.timeout + AbortSignal.any per
-// attempt (a timer and a composite signal each, ~13 us); parsed URLs are memoised.
+// attempt (a timer and a composite signal each, ~13 us); parsed URLs are memoised (target.ts).
 import type { LookupFunction } from 'node:net';
 import { Pool } from 'undici';
+import { targetOf } from './target.ts';
 
 export interface AttemptRequest {
   url: string;
@@ -31,7 +32,6 @@ interface Flight { ctl: AbortController; deadline: number; timedOut: boolean; sh
 
 /** How often deadlines are checked while attempts are in flight (an attempt ends at most this late). */
 const SWEEP_MS = 25;
-const MAX_MEMO = 1000;
 
 export class HttpSender {
   private readonly pools = new Map<string, Pool>();
@@ -39,7 +39,6 @@ export class HttpSender {
   private readonly lookup: LookupFunction | undefined;
   private readonly flights = new Set<Flight>();
   private readonly hooked = new WeakSet<AbortSignal>();
-  private readonly urls = new Map<string, { origin: string; path: string }>();
   private sweeper: NodeJS.Timeout | undefined;
   private closed = false;
 
@@ -68,7 +67,8 @@ export class HttpSender {
     const started = performance.now();
     const latency = () => Math.round((performance.now() - started) * 1000) / 1000;
     if (this.closed) return { error: 'connector shutting down', latencyMs: 0 };
-    const u = this.parse(req.url);
+    const u = targetOf(req.url);
+    if (!u) return { error: 'invalid destination URL', latencyMs: 0 };
     const flight: Flight = { ctl: new AbortController(), deadline: started + req.timeoutMs, timedOut: false, shutdown: req.signal };
     this.track(flight);
     try {
@@ -98,17 +98,6 @@ export class HttpSender {
     } finally {
       this.untrack(flight);
     }
-  }
-
-  private parse(url: string): { origin: string; path: string } {
-    let u = this.urls.get(url);
-    if (!u) {
-      const p = new URL(url);
-      u = { origin: p.origin, path: `${p.pathname}${p.search}` };
-      if (this.urls.size >= MAX_MEMO) this.urls.clear();
-      this.urls.set(url, u);
-    }
-    return u;
   }
 
   private track(f: Flight): void {

@@ -10,6 +10,7 @@
 import type { LookupAddress, LookupOptions } from 'node:dns';
 import { lookup as dnsLookup } from 'node:dns/promises';
 import { BlockList, isIP, type LookupFunction } from 'node:net';
+import { targetOf } from './target.ts';
 
 export type Lookup = (host: string) => Promise<string[]>;
 const systemLookup: Lookup = async (host) => (await dnsLookup(host, { all: true, verbatim: true })).map((a) => a.address);
@@ -119,24 +120,11 @@ export class DestinationGuard {
   private readonly ttlMs: number;
   constructor(o: GuardOptions, ttlMs = 30_000) { this.o = o; this.ttlMs = ttlMs; }
 
-  private readonly origins = new Map<string, string>();
-
-  /** The URL's origin (memoised: one destination URL per subscription, parsed once). */
-  private originOf(url: string): string {
-    let o = this.origins.get(url);
-    if (o === undefined) {
-      o = URL.canParse(url) ? new URL(url).origin : url;
-      if (this.origins.size >= 1000) this.origins.clear();
-      this.origins.set(url, o);
-    }
-    return o;
-  }
-
   /** The same rules at socket connect time (give it to HttpSender). */
   connectLookup(): LookupFunction { return connectLookup(this.o); }
 
   async check(url: string): Promise<GuardVerdict> {
-    const key = this.originOf(url);
+    const key = targetOf(url)?.origin ?? url;
     const hit = this.cache.get(key);
     if (hit && Date.now() - hit.at < this.ttlMs) return hit.verdict;
     const verdict = await checkDestination(url, this.o);
