@@ -48,7 +48,7 @@ cluster: test-deps ## A real single-node cluster with Hookbridge helm-installed 
 
 .PHONY: cluster-clean
 cluster-clean: ## Remove what a killed `make cluster` or cluster test left behind (bridge, firewall rules, mounts)
-	node -e "import('./test/harness/cluster/cluster.ts').then((m) => m.cleanNetwork())"
+	node -e "import('./test/harness/cluster/cluster.ts').then((m) => m.cleanLeftoversSync())"
 
 .PHONY: images
 images: deps ## Build the images (pause, base images, and ours from the Dockerfile) with buildah, offline

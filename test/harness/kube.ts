@@ -47,7 +47,11 @@ export interface KubeOptions {
   serviceCidr?: string;
   /** Extra subjectAltNames for the apiserver's serving certificate (`IP:…`, `DNS:…`). */
   sans?: string[];
-  /** Appended to kube-apiserver's flags (a repeated flag's last value wins); a function gets the temp dir. */
+  /** --authorization-mode (default RBAC). */
+  authorizationModes?: string[];
+  /** Admission plugins (default: ServiceAccount disabled, as no controller makes ServiceAccounts without the full kube-controller-manager). */
+  admission?: { enable?: string[]; disable?: string[] };
+  /** Appended to kube-apiserver's flags (list flags such as the two above accumulate: use the options); a function gets the temp dir. */
   apiserverArgs?: string[] | ((dir: string) => string[]);
   /** Runs after the certificates are made and before etcd starts (e.g. to add files the flags name). */
   prepare?: (dir: string) => Promise<void>;
@@ -79,7 +83,9 @@ const tempDirs = new Set<string>();
 
 function killAllSync(): void {
   for (const p of live) killGroup(p, 'SIGKILL');
-  for (const dir of tempDirs) fs.rmSync(dir, { recursive: true, force: true });
+  for (const dir of tempDirs) {
+    try { fs.rmSync(dir, { recursive: true, force: true }); } catch { /* still mounted: whoever mounted it unmounts and removes it */ }
+  }
 }
 process.once('exit', killAllSync);
 for (const sig of ['SIGINT', 'SIGTERM'] as const) {
@@ -242,8 +248,9 @@ export async function startKube(opts: KubeOptions = {}, binDirGiven?: string): P
       `--tls-cert-file=${f('apiserver.crt')}`, `--tls-private-key-file=${f('apiserver.key')}`,
       `--client-ca-file=${f('ca.crt')}`, '--service-account-issuer=https://kubernetes.default.svc',
       `--service-account-key-file=${f('sa.pub')}`, `--service-account-signing-key-file=${f('sa.key')}`,
-      '--authorization-mode=RBAC', `--service-cluster-ip-range=${opts.serviceCidr ?? '10.0.0.0/24'}`,
-      '--disable-admission-plugins=ServiceAccount', '--allow-privileged=true',
+      `--authorization-mode=${(opts.authorizationModes ?? ['RBAC']).join(',')}`, `--service-cluster-ip-range=${opts.serviceCidr ?? '10.0.0.0/24'}`,
+      `--enable-admission-plugins=${(opts.admission?.enable ?? []).join(',')}`,
+      `--disable-admission-plugins=${(opts.admission?.disable ?? ['ServiceAccount']).join(',')}`, '--allow-privileged=true',
       ...(typeof opts.apiserverArgs === 'function' ? opts.apiserverArgs(dir) : opts.apiserverArgs ?? []),
     ]);
     const tls = { ca: fs.readFileSync(f('ca.crt')), cert: fs.readFileSync(f('admin.crt')), key: fs.readFileSync(f('admin.key')) };

@@ -5,11 +5,12 @@
 // pods get routes to the pod and Service ranges only, CoreDNS answers cluster.local and NXDOMAIN for the
 // rest, and the host drops anything forwarded from the bridge to another interface.
 // How each setting came about: ../../../../shared/notes/real-cluster.md (and docs/testing.md).
-import { execFile, spawn } from 'node:child_process';
+import { execFile, execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import https from 'node:https';
+import os from 'node:os';
 import path from 'node:path';
-import { ensureBinaries, startKube, type Kube, type KubectlResult } from '../kube.ts';
+import { ensureBinaries, startKube, type Kube, type KubectlResult, type Launched } from '../kube.ts';
 import { freePorts } from '../ports.ts';
 
 export const NODE_NAME = 'hookbridge-node';
@@ -62,7 +63,6 @@ async function must(cmd: string, args: string[], opts: { input?: string; env?: N
   return r.stdout;
 }
 
-const quiet = async (cmd: string, args: string[]): Promise<void> => { await exec(cmd, args).catch(() => undefined); };
 
 /** Runs images.sh (builds what changed) and returns image refs and archives by name. */
 export async function buildImages(): Promise<{ images: Images; archives: Record<string, string> }> {
@@ -83,21 +83,9 @@ export async function buildImages(): Promise<{ images: Images; archives: Record<
   return { images: images as Images, archives };
 }
 
-/** Leftovers of a test bed whose process was killed: the bridge, its routes and firewall rules, mounts. */
-export async function cleanNetwork(): Promise<void> {
-  await quiet('ip', ['link', 'del', BRIDGE]);
-  for (const table of ['filter', 'nat']) {
-    const rules = await exec('iptables', ['-t', table, '-S']);
-    for (const line of rules.stdout.split('\n')) {
-      if (!line.includes(FW_COMMENT) || !line.startsWith('-A ')) continue;
-      await quiet('iptables', ['-t', table, ...line.replace(/^-A /, '-D ').split(' ').map((w) => w.replace(/^"|"$/g, ''))]);
-    }
-  }
-}
-
-async function setUpNetwork(dir: string): Promise<() => Promise<void>> {
+async function setUpNetwork(): Promise<() => Promise<void>> {
   if ((await exec('ip', ['link', 'show', BRIDGE])).code === 0) {
-    throw new Error(`${BRIDGE} exists: another test bed is running on this machine (or a dead one left it: \`make cluster-clean\`)`);
+    throw new Error(`${BRIDGE} exists: another test bed is running on this machine (or a killed one left it: \`make cluster-clean\` removes it)`);
   }
   await must('ip', ['link', 'add', BRIDGE, 'type', 'bridge']);
   await must('ip', ['addr', 'add', `${NODE_IP}/24`, 'dev', BRIDGE]);
@@ -111,7 +99,14 @@ async function setUpNetwork(dir: string): Promise<() => Promise<void>> {
   // … and nothing from the bridge is ever forwarded anywhere else.
   const fw = ['FORWARD', '-i', BRIDGE, '!', '-o', BRIDGE, '-m', 'comment', '--comment', FW_COMMENT, '-j', 'DROP'];
   await must('iptables', ['-I', ...fw]);
-  fs.writeFileSync(path.join(dir, 'cni', '10-hookbridge.conflist'), JSON.stringify({
+  return async () => {
+    cleanNetworkSync();
+    fs.writeFileSync('/proc/sys/net/ipv4/ip_forward', forward);
+  };
+}
+
+function cniConfig(dir: string): string {
+  return JSON.stringify({
     cniVersion: '0.4.0',
     name: 'hookbridge',
     plugins: [{
@@ -122,12 +117,7 @@ async function setUpNetwork(dir: string): Promise<() => Promise<void>> {
         routes: [{ dst: SERVICE_CIDR }], // no default route: a pod can reach the node, pods and Services, nothing else
       },
     }],
-  }, null, 2));
-  return async () => {
-    await quiet('iptables', ['-D', ...fw]);
-    await cleanNetwork();
-    fs.writeFileSync('/proc/sys/net/ipv4/ip_forward', forward);
-  };
+  }, null, 2);
 }
 
 function containerdConfig(dir: string, pauseRef: string): string {
@@ -232,13 +222,18 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
   const { images, archives } = await buildImages();
   say(`ready to start after ${Math.round((Date.now() - began) / 1000)} s`);
 
-  const kube = await startKube({
+  // The node address lives on the bridge: it must exist before the apiserver binds to it.
+  const undoNetwork = await setUpNetwork();
+  let kube: Kube;
+  try {
+    kube = await startKube({
     address: NODE_IP,
     serviceCidr: SERVICE_CIDR,
+    authorizationModes: ['Node', 'RBAC'],
+    admission: { enable: ['NodeRestriction'], disable: [] },
     sans: ['IP:10.96.0.1', 'DNS:kubernetes', 'DNS:kubernetes.default', 'DNS:kubernetes.default.svc', 'DNS:kubernetes.default.svc.cluster.local'],
     apiserverArgs: (dir) => [
-      '--disable-admission-plugins=', '--enable-admission-plugins=NodeRestriction',
-      '--authorization-mode=Node,RBAC', '--service-node-port-range=32000-32767',
+      '--service-node-port-range=32000-32767',
       '--kubelet-preferred-address-types=InternalIP',
       // `kubectl logs/exec` go through the kubelet with this client certificate
       `--kubelet-client-certificate=${path.join(dir, 'apiserver-kubelet.crt')}`, `--kubelet-client-key=${path.join(dir, 'apiserver-kubelet.key')}`,
@@ -250,28 +245,49 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
     // the apiserver's kubelet client certificate must exist before it starts
     prepare: (dir) => mustCert(dir, 'apiserver-kubelet', '/O=system:masters/CN=kube-apiserver-kubelet-client'),
   }, binDir);
+  } catch (err) {
+    await undoNetwork();
+    throw err;
+  }
   const dir = kube.dir;
   const f = (n: string): string => path.join(dir, n);
-  const undo: Array<() => Promise<void>> = [];
+  // A test process that dies (or Ctrl-C) still removes containers, mounts and the bridge; ../kube.ts's own
+  // exit handler, registered earlier, has killed the node's processes by then.
+  const onExit = (): void => cleanLeftoversSync(dir);
+  process.once('exit', onExit);
+  const node: Launched[] = [];
+  let stopped = false;
   const stopAll = async (): Promise<void> => {
-    await kube.stop().catch(() => undefined); // every launched process, then the control plane
-    for (const u of undo.reverse()) await u().catch(() => undefined);
+    if (stopped) return;
+    stopped = true;
+    for (const p of [...node].reverse()) if (p.name !== 'containerd') await p.stop().catch(() => undefined);
+    killContainersSync();
+    for (const p of node) if (p.name === 'containerd') await p.stop().catch(() => undefined);
+    unmountSync(dir);
+    await kube.stop().catch(() => undefined); // the control plane; removes the temp dir
+    fs.rmSync(dir, { recursive: true, force: true });
     fs.rmSync(RUN_DIR, { recursive: true, force: true });
+    await undoNetwork().catch(() => undefined);
+    process.removeListener('exit', onExit);
   };
   try {
     fs.mkdirSync(f('cni'), { recursive: true });
     fs.mkdirSync(f('no-registries'), { recursive: true });
     fs.mkdirSync(RUN_DIR, { recursive: true });
     fs.writeFileSync(f('resolv.conf'), '');
-    undo.push(await setUpNetwork(dir));
-    undo.push(unmountUnder(dir));
+    fs.writeFileSync(f('cni/10-hookbridge.conflist'), cniConfig(dir));
+    const launch = async (...args: Parameters<Kube['launch']>): Promise<Launched> => {
+      const p = await kube.launch(...args);
+      node.push(p);
+      return p;
+    };
 
     const [kubeletPort, kubeletHealthz, proxyHealthz, proxyMetrics, schedPort, dnsHealth] = await freePorts(6);
 
     say('containerd');
     fs.writeFileSync(f('containerd.toml'), containerdConfig(dir, images.pause));
     const ctr = (args: string[]): Promise<KubectlResult> => exec('ctr', ['-a', `${RUN_DIR}/containerd.sock`, '-n', 'k8s.io', ...args]);
-    await kube.launch('containerd', 'containerd', ['--config', f('containerd.toml')],
+    await launch('containerd', 'containerd', ['--config', f('containerd.toml')],
       async () => (await ctr(['version'])).code === 0);
     for (const name of ['pause', 'hookbridge']) {
       await must('ctr', ['-a', `${RUN_DIR}/containerd.sock`, '-n', 'k8s.io', 'images', 'import', '--no-unpack', archives[name]]);
@@ -283,7 +299,7 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
 
     say('kube-scheduler');
     const schedKubeconfig = await kube.clientKubeconfig('scheduler', '/CN=system:kube-scheduler');
-    await kube.launch('kube-scheduler', path.join(binDir, 'kube-scheduler'), [
+    await launch('kube-scheduler', path.join(binDir, 'kube-scheduler'), [
       `--kubeconfig=${schedKubeconfig}`, `--authentication-kubeconfig=${schedKubeconfig}`, `--authorization-kubeconfig=${schedKubeconfig}`,
       '--leader-elect=false', '--bind-address=127.0.0.1', `--secure-port=${schedPort}`,
     ], () => httpsGet(`https://127.0.0.1:${schedPort}/healthz`));
@@ -291,7 +307,7 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
     say('kubelet');
     const kubeletKubeconfig = await kube.clientKubeconfig('kubelet', `/O=system:nodes/CN=system:node:${NODE_NAME}`);
     fs.writeFileSync(f('kubelet.yaml'), kubeletConfig(dir, kubeletPort, kubeletHealthz));
-    await kube.launch('kubelet', path.join(binDir, 'kubelet'), [
+    await launch('kubelet', path.join(binDir, 'kubelet'), [
       `--config=${f('kubelet.yaml')}`, `--kubeconfig=${kubeletKubeconfig}`, `--root-dir=${f('kubelet-root')}`,
       `--cert-dir=${f('kubelet-certs')}`, `--hostname-override=${NODE_NAME}`, `--node-ip=${NODE_IP}`, '--v=1',
     ], () => httpGet(`http://127.0.0.1:${kubeletHealthz}/healthz`), { timeoutMs: 120_000 });
@@ -312,13 +328,13 @@ iptables: {masqueradeAll: true, syncPeriod: 10s, minSyncPeriod: 0s}
 # leave the host's conntrack sysctls alone
 conntrack: {maxPerCore: 0, min: 0, tcpEstablishedTimeout: 0s, tcpCloseWaitTimeout: 0s}
 `);
-    await kube.launch('kube-proxy', path.join(binDir, 'kube-proxy'), [`--config=${f('kube-proxy.yaml')}`, '--v=1'],
+    await launch('kube-proxy', path.join(binDir, 'kube-proxy'), [`--config=${f('kube-proxy.yaml')}`, '--v=1'],
       () => httpGet(`http://127.0.0.1:${proxyHealthz}/healthz`), { timeoutMs: 120_000 });
 
     say('CoreDNS');
     const dnsKubeconfig = await kube.clientKubeconfig('coredns', '/O=system:masters/CN=coredns');
     fs.writeFileSync(f('Corefile'), corefile(dnsKubeconfig).replace('errors\n', `errors\n  health 127.0.0.1:${dnsHealth}\n`));
-    await kube.launch('coredns', path.join(binDir, 'coredns'), ['-conf', f('Corefile'), '-dns.port', '53'],
+    await launch('coredns', path.join(binDir, 'coredns'), ['-conf', f('Corefile'), '-dns.port', '53'],
       () => httpGet(`http://127.0.0.1:${dnsHealth}/health`));
 
     say('waiting for the node to be Ready');
@@ -361,13 +377,66 @@ async function mustCert(dir: string, name: string, subj: string): Promise<void> 
     '-subj', subj, '-addext', 'basicConstraints=critical,CA:FALSE', '-addext', 'extendedKeyUsage=clientAuth']);
 }
 
-/** The kubelet leaves tmpfs mounts (Secret and token volumes) and netns under its root dir: unmount them. */
-function unmountUnder(dir: string): () => Promise<void> {
-  return async () => {
-    const mounts = fs.readFileSync('/proc/self/mounts', 'utf8').split('\n')
-      .map((l) => l.split(' ')[1]?.replace(/\\040/g, ' '))
-      .filter((m): m is string => !!m && (m.startsWith(dir) || m.startsWith(RUN_DIR)))
-      .sort((a, b) => b.length - a.length);
-    for (const m of mounts) await quiet('umount', ['-l', m]);
-  };
+const syncQuiet = (cmd: string, args: string[]): string => {
+  try { return execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 10_000 }); } catch { return ''; }
+};
+
+/**
+ * Every container of the node, killed: each pod's containerd shim and the processes it started (a
+ * container's init takes its whole PID namespace with it). Killing only containerd or the shims would
+ * leave the containers running, reparented to init.
+ */
+export function killContainersSync(): void {
+  const shims = syncQuiet('pgrep', ['-f', `containerd-shim.*${RUN_DIR}/`]).split('\n').filter(Boolean).map(Number);
+  for (const shim of shims) {
+    for (const child of syncQuiet('pgrep', ['-P', String(shim)]).split('\n').filter(Boolean).map(Number)) {
+      try { process.kill(child, 'SIGKILL'); } catch { /* gone */ }
+    }
+  }
+  for (const shim of shims) { try { process.kill(shim, 'SIGKILL'); } catch { /* gone */ } }
+}
+
+/** The kubelet's and containerd's mounts (volumes, rootfs, pod network namespaces) under `dir`, lazily unmounted. */
+export function unmountSync(dir: string): void {
+  const mounts = fs.readFileSync('/proc/self/mounts', 'utf8').split('\n')
+    .map((l) => l.split(' ')[1]?.replace(/\\040/g, ' '))
+    .filter((m): m is string => !!m && (m.startsWith(dir) || m.startsWith(RUN_DIR) || m.startsWith('/run/netns/cni-') || m.startsWith('/var/run/netns/cni-')))
+    .sort((a, b) => b.length - a.length);
+  for (const m of mounts) syncQuiet('umount', ['-l', m]);
+  for (const ns of fs.existsSync('/run/netns') ? fs.readdirSync('/run/netns').filter((n) => n.startsWith('cni-')) : []) {
+    fs.rmSync(path.join('/run/netns', ns), { force: true });
+  }
+}
+
+/**
+ * Firewall rules, route and bridge of the test bed: our own rule (matched by comment), and every KUBE-*
+ * chain kube-proxy and the kubelet made (this machine runs no other Kubernetes), with the jumps to them.
+ */
+function cleanNetworkSync(): void {
+  for (const table of ['filter', 'nat', 'mangle']) {
+    const rules = syncQuiet('iptables', ['-t', table, '-S']).split('\n');
+    for (const line of rules) {
+      if (!line.startsWith('-A ') || !(line.includes(FW_COMMENT) || / -j KUBE-/.test(line)) || /^-A KUBE-/.test(line)) continue;
+      // iptables -S quotes comments with spaces; split the way iptables-save writes them.
+      const words = [...line.replace(/^-A /, '-D ').matchAll(/"[^"]*"|\S+/g)].map((m) => m[0].replace(/^"|"$/g, ''));
+      syncQuiet('iptables', ['-t', table, ...words]);
+    }
+    const chains = rules.filter((l) => l.startsWith('-N KUBE-')).map((l) => l.slice(3));
+    for (const c of chains) syncQuiet('iptables', ['-t', table, '-F', c]);
+    for (const c of chains) syncQuiet('iptables', ['-t', table, '-X', c]);
+  }
+  syncQuiet('ip', ['link', 'del', BRIDGE]);
+}
+
+/** Everything a test bed leaves behind, for `make cluster-clean` and for a process that is exiting. */
+export function cleanLeftoversSync(dir?: string): void {
+  killContainersSync();
+  const prefix = path.join(os.tmpdir(), 'hookbridge-kube-');
+  unmountSync(dir ?? prefix);
+  // Only a test bed's temp dirs (they hold containerd.toml), never an apiserver-only test's.
+  const dirs = dir ? [dir] : fs.readdirSync(os.tmpdir()).map((d) => path.join(os.tmpdir(), d))
+    .filter((d) => d.startsWith(prefix) && fs.existsSync(path.join(d, 'containerd.toml')));
+  for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
+  fs.rmSync(RUN_DIR, { recursive: true, force: true });
+  cleanNetworkSync();
 }
