@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { channelKeyOf, compileChannel, destinationUrl, duplicateOf, namespaceAllowed, objectKey, type BoundSubscription } from '../../shared/api/compile.ts';
+import { decodeStrict, type Decoded } from '../../shared/api/decode.ts';
 import { Subscription, tokenSecretName, WebhookChannel } from '../../shared/api/v1alpha1.ts';
 import { keyOf, type ObjectKey, type ReceiverConfig } from '../../shared/config.ts';
 import { hashToken, mintToken } from '../../shared/tokens.ts';
@@ -48,24 +49,31 @@ export function readManifestFiles(paths: readonly string[]): ManifestFile[] {
   return out;
 }
 
-/** Parses every document; kinds other than ours and Secrets are ignored, invalid ones throw with their location. */
+/**
+ * Parses every document strictly, as the apiserver would (shared/api/decode.ts): an unknown kind or field
+ * throws the apiserver's error with its file and document. Kinds of other API groups are ignored.
+ */
 export function parseManifests(files: readonly ManifestFile[]): ManifestSet {
   const set: ManifestSet = { channels: [], subscriptions: [], secrets: new Map() };
   for (const f of files) {
     for (const [i, doc] of parseAllDocuments(f.text).entries()) {
       const where = `${f.path} (document ${i + 1})`;
       if (doc.errors.length > 0) throw new Error(`${where}: ${doc.errors[0].message}`);
-      const obj = doc.toJS() as Record<string, unknown> | null;
-      if (!obj || typeof obj !== 'object') continue;
+      const obj = doc.toJS() as unknown;
+      if (obj === null || obj === undefined) continue;
+      if (typeof obj !== 'object' || Array.isArray(obj)) throw new Error(`${where}: not a Kubernetes object`);
+      let decoded: Decoded;
+      try { decoded = decodeStrict(obj as Record<string, unknown>); } catch (err) { throw new Error(`${where}: ${(err as Error).message}`); }
       const withNs = (o: Record<string, unknown>) => ({ ...o, metadata: { namespace: 'default', ...(o.metadata as object) } });
-      if (obj.kind === 'WebhookChannel') set.channels.push(parse(WebhookChannel, withNs(obj), where));
-      else if (obj.kind === 'Subscription') set.subscriptions.push(parse(Subscription, withNs(obj), where));
-      else if (obj.kind === 'Secret' && obj.apiVersion === 'v1') {
-        const meta = (obj.metadata ?? {}) as { name?: string; namespace?: string };
+      if (decoded.kind === 'WebhookChannel') set.channels.push(parse(WebhookChannel, withNs(decoded.object), where));
+      else if (decoded.kind === 'Subscription') set.subscriptions.push(parse(Subscription, withNs(decoded.object), where));
+      else if (decoded.kind === 'Secret') {
+        const o = decoded.object;
+        const meta = (o.metadata ?? {}) as { name?: string; namespace?: string };
         if (!meta.name) throw new Error(`${where}: Secret without metadata.name`);
         const data: Record<string, string> = {};
-        for (const [k, v] of Object.entries((obj.data ?? {}) as Record<string, string>)) data[k] = Buffer.from(String(v), 'base64').toString('utf8');
-        for (const [k, v] of Object.entries((obj.stringData ?? {}) as Record<string, string>)) data[k] = String(v);
+        for (const [k, v] of Object.entries((o.data ?? {}) as Record<string, string>)) data[k] = Buffer.from(String(v), 'base64').toString('utf8');
+        for (const [k, v] of Object.entries((o.stringData ?? {}) as Record<string, string>)) data[k] = String(v);
         set.secrets.set(`${meta.namespace ?? 'default'}/${meta.name}`, data);
       }
     }
