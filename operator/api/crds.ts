@@ -23,6 +23,36 @@ const NAME_IS_LABEL = {
 };
 const HTTP_URL = "isURL(self) && url(self).getScheme() in ['http', 'https']";
 
+/**
+ * What admission can refuse of shared/destinations.ts without DNS (the operator applies all of it and
+ * reports `Ready=False InvalidDestination`; the connector checks again after DNS). `h` is the host,
+ * lower-case, IPv6 without brackets.
+ */
+const HOST = 'url(self).getHostname().lowerAscii()';
+const DEC = '(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9][0-9]|[0-9])';
+export const DESTINATION_HOST_RULES = [
+  {
+    rule: `!isURL(self) || !(${HOST}.matches('^(metadata[.]google[.]internal|metadata[.]goog|metadata|instance-data|instance-data[.]ec2[.]internal|metadata[.]azure[.]com)[.]?$'))`,
+    message: 'destination.url must not be a cloud metadata endpoint',
+  },
+  {
+    rule: `!isURL(self) || !(${HOST}.matches('^(kubernetes([.]default([.]svc([.].*)?)?)?|(.+[.])?kube-(system|public|node-lease)([.]svc([.].*)?)?)[.]?$'))`,
+    message: 'destination.url must not be the cluster\'s API server or a Service in a system namespace (kube-system, kube-public, kube-node-lease)',
+  },
+  {
+    rule: `!isURL(self) || !(${HOST}.matches('^((0x[0-9a-f]*|[0-9]+)[.]){0,3}(0x[0-9a-f]*|[0-9]+)[.]?$')) || ${HOST}.matches('^${DEC}([.]${DEC}){3}$')`,
+    message: 'destination.url must write an IPv4 address as a dotted quad (decimal, octal and hex spellings are refused)',
+  },
+  {
+    rule: `!isURL(self) || !(${HOST}.matches('^(169[.]254[.]|0[.])') || ${HOST} in ['168.63.129.16', '100.100.100.200'])`,
+    message: 'destination.url must not be a link-local (169.254.0.0/16, cloud metadata), unspecified (0.0.0.0/8) or metadata address',
+  },
+  {
+    rule: `!isURL(self) || !${HOST}.contains(':') || !(${HOST}.matches('^[0:]+$') || ${HOST}.matches('^fe[89ab][0-9a-f]:') || ${HOST}.matches('^fd00:0{0,3}ec2:(0{1,4}:)*:?0{0,1}254$') || ${HOST}.matches('[.]|^[0:]*:ffff:'))`,
+    message: 'destination.url must not be an unspecified (::), link-local (fe80::/10), metadata or IPv4-mapped IPv6 address',
+  },
+];
+
 /** Descriptions zod does not carry (objects described where they are used, not where they are defined). */
 function describe(schema: JSONSchemaProps, entries: Record<string, string>): void {
   for (const [path, text] of Object.entries(entries)) at(schema, path).description ??= text;
@@ -86,6 +116,7 @@ function subscriptionSchema(): { spec: JSONSchemaProps; status: JSONSchemaProps 
   });
   addRule(spec, 'destination', { rule: exactlyOne(['url', 'service']), message: 'destination needs exactly one of url or service' });
   addRule(spec, 'destination.url', { rule: HTTP_URL, message: 'destination.url must be an absolute http or https URL' });
+  for (const r of DESTINATION_HOST_RULES) addRule(spec, 'destination.url', r);
   at(spec, 'destination.url').maxLength = 2048; // bounds the CEL cost estimate
   at(spec, 'delivery.retry.schedule').maxItems = 32;
   at(spec, 'delivery.retry.schedule.[]').maxLength = 32;

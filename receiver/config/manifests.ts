@@ -4,7 +4,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseAllDocuments } from 'yaml';
-import { channelKeyOf, compileChannel, destinationUrl, duplicateOf, namespaceAllowed, objectKey, type BoundSubscription } from '../../shared/api/compile.ts';
+import { channelKeyOf, compileChannel, destinationProblem, destinationUrl, duplicateOf, namespaceAllowed, objectKey, type BoundSubscription } from '../../shared/api/compile.ts';
 import { decodeStrict, type Decoded } from '../../shared/api/decode.ts';
 import { Subscription, tokenSecretName, WebhookChannel } from '../../shared/api/v1alpha1.ts';
 import { keyOf, type ObjectKey, type ReceiverConfig } from '../../shared/config.ts';
@@ -104,8 +104,9 @@ export function compileManifests(set: ManifestSet, minted: Map<string, string>):
       const dup = duplicateOf(sub, candidates);
       if (!namespaceAllowed(ch, objectKey(sub).namespace)) { problems.push(`Subscription ${subKey}: NamespaceNotAllowed on channel ${key}`); continue; }
       if (dup) { problems.push(`Subscription ${subKey}: DuplicateSubscription of ${keyOf(objectKey(dup))}`); continue; }
+      const invalid = destinationProblem(sub);
+      if (invalid) { problems.push(`Subscription ${subKey}: InvalidDestination (${invalid})`); continue; }
       const destination = destinationUrl(sub);
-      if (!destination) { problems.push(`Subscription ${subKey}: InvalidDestination (exactly one of url or service, http or https)`); continue; }
       const fromSecret = set.secrets.get(`${objectKey(sub).namespace}/${tokenSecretName(sub.metadata.name)}`)?.token?.trim();
       let token = fromSecret;
       if (!token) {

@@ -87,9 +87,18 @@ test('the operator runs with the flags the contract names', async () => {
     'operator', '--receiver-namespace=hb', '--public-url=https://hooks.example.com',
     '--receiver-url=http://hookbridge-receiver.hb.svc:8080',
     '--receiver-admin-token-file=/var/run/hookbridge/admin/token',
-    '--connector-image=ghcr.io/hookbridge/hookbridge:1.2.3', '--metrics-port=8081', '--namespaces=shop,lab', '--leader-elect',
+    '--connector-image=ghcr.io/hookbridge/hookbridge:1.2.3', '--metrics-port=8081',
+    '--destination-allow=10.0.0.0/8,172.16.0.0/12,192.168.0.0/16,fc00::/7', '--namespaces=shop,lab', '--leader-elect',
   ]);
   assert.deepEqual(c.volumeMounts.find((m: Any) => m.name === 'admin-token'), { name: 'admin-token', mountPath: '/var/run/hookbridge/admin', readOnly: true });
+});
+
+test('destinations.allowed reaches the operator (and so every connector); [] means Services of the namespace only', async () => {
+  const argsOf = async (...set: string[]) => one(await render(...set), 'Deployment', 'hookbridge-operator').spec.template.spec.containers[0].args as string[];
+  assert.ok((await argsOf('--set', 'destinations.allowed={*.zapier.com,203.0.113.0/24}')).includes('--destination-allow=*.zapier.com,203.0.113.0/24'));
+  assert.ok((await argsOf('--set', 'destinations.allowed=null')).includes('--destination-allow=none'));
+  const bad = await helm(['template', 'hookbridge', CHART, '--set', 'destinations.allowed={http://x/}']);
+  assert.notEqual(bad.code, 0, 'a URL is not an allowlist entry');
 });
 
 test('the receiver gets RabbitMQ from the existing Secret, never on its command line', async () => {
