@@ -25,30 +25,30 @@ const HTTP_URL = "isURL(self) && url(self).getScheme() in ['http', 'https']";
 
 /**
  * What admission can refuse of shared/destinations.ts without DNS (the operator applies all of it and
- * reports `Ready=False InvalidDestination`; the connector checks again after DNS). `h` is the host,
- * lower-case, IPv6 without brackets.
+ * reports `Ready=False InvalidDestination`; the connector checks again after DNS). Regexes over the URL
+ * itself (bounded by maxLength, so the CEL cost estimate stays within budget), case-insensitive.
  */
-const HOST = 'url(self).getHostname().lowerAscii()';
+const AT_HOST = (host: string): string => `!self.matches(r'^(?i)https?://([^/?#@]*@)?${host}[.]?(:[0-9]*)?([/?#]|$)')`;
 const DEC = '(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9][0-9]|[0-9])';
 export const DESTINATION_HOST_RULES = [
   {
-    rule: `!isURL(self) || !(${HOST}.matches('^(metadata[.]google[.]internal|metadata[.]goog|metadata|instance-data|instance-data[.]ec2[.]internal|metadata[.]azure[.]com)[.]?$'))`,
+    rule: AT_HOST('(metadata[.]google[.]internal|metadata[.]goog|metadata|instance-data|instance-data[.]ec2[.]internal|metadata[.]azure[.]com)'),
     message: 'destination.url must not be a cloud metadata endpoint',
   },
   {
-    rule: `!isURL(self) || !(${HOST}.matches('^(kubernetes([.]default([.]svc([.].*)?)?)?|(.+[.])?kube-(system|public|node-lease)([.]svc([.].*)?)?)[.]?$'))`,
+    rule: AT_HOST('(kubernetes([.]default([.]svc([.][^/?#:@]*)?)?)?|([^/?#:@]+[.])?kube-(system|public|node-lease)([.]svc([.][^/?#:@]*)?)?)'),
     message: 'destination.url must not be the cluster\'s API server or a Service in a system namespace (kube-system, kube-public, kube-node-lease)',
   },
   {
-    rule: `!isURL(self) || !(${HOST}.matches('^((0x[0-9a-f]*|[0-9]+)[.]){0,3}(0x[0-9a-f]*|[0-9]+)[.]?$')) || ${HOST}.matches('^${DEC}([.]${DEC}){3}$')`,
+    rule: `${AT_HOST('((0x[0-9a-f]*|[0-9]+)[.]){0,3}(0x[0-9a-f]*|[0-9]+)')} || ${AT_HOST(`${DEC}([.]${DEC}){3}`).slice(1)}`,
     message: 'destination.url must write an IPv4 address as a dotted quad (decimal, octal and hex spellings are refused)',
   },
   {
-    rule: `!isURL(self) || !(${HOST}.matches('^(169[.]254[.]|0[.])') || ${HOST} in ['168.63.129.16', '100.100.100.200'])`,
+    rule: AT_HOST('(169[.]254[.][0-9]+[.][0-9]+|0[.][0-9]+[.][0-9]+[.][0-9]+|168[.]63[.]129[.]16|100[.]100[.]100[.]200)'),
     message: 'destination.url must not be a link-local (169.254.0.0/16, cloud metadata), unspecified (0.0.0.0/8) or metadata address',
   },
   {
-    rule: `!isURL(self) || !${HOST}.contains(':') || !(${HOST}.matches('^[0:]+$') || ${HOST}.matches('^fe[89ab][0-9a-f]:') || ${HOST}.matches('^fd00:0{0,3}ec2:(0{1,4}:)*:?0{0,1}254$') || ${HOST}.matches('[.]|^[0:]*:ffff:'))`,
+    rule: AT_HOST(String.raw`\[([0:]+|fe[89ab][0-9a-f]:[^\]]*|fd00:0{0,3}ec2:(0{1,4}:)*:?0?254|[^\]]*[.][^\]]*|[0:]*:ffff:[^\]]*)\]`),
     message: 'destination.url must not be an unspecified (::), link-local (fe80::/10), metadata or IPv4-mapped IPv6 address',
   },
 ];
