@@ -64,7 +64,7 @@ test('defaults render the operator, receiver, RBAC, admin token and helm test, a
   const objs = await render();
   const kinds = objs.map((o) => `${o.kind}/${o.metadata.name}`).sort();
   assert.deepEqual(kinds, [
-    'ClusterRole/hookbridge-operator', 'ClusterRoleBinding/hookbridge-operator',
+    'ClusterRole/hookbridge-edit', 'ClusterRole/hookbridge-operator', 'ClusterRole/hookbridge-view', 'ClusterRoleBinding/hookbridge-operator',
     'Deployment/hookbridge-operator', 'Deployment/hookbridge-receiver',
     'Pod/hookbridge-test-webhook', 'PodDisruptionBudget/hookbridge-receiver',
     'Role/hookbridge-operator-leader-election', 'Role/hookbridge-receiver',
@@ -72,9 +72,11 @@ test('defaults render the operator, receiver, RBAC, admin token and helm test, a
     'Secret/hookbridge-admin',
     'Service/hookbridge-operator-metrics', 'Service/hookbridge-receiver',
     'ServiceAccount/hookbridge-operator', 'ServiceAccount/hookbridge-receiver',
+    'ValidatingAdmissionPolicy/hookbridge-operator-writes', 'ValidatingAdmissionPolicyBinding/hookbridge-operator-writes',
     'WebhookChannel/hookbridge-smoke',
   ]);
-  for (const o of objs.filter((x) => x.kind !== 'ClusterRole' && x.kind !== 'ClusterRoleBinding')) assert.equal(o.metadata.namespace, 'hb', `${o.kind}/${o.metadata.name}`);
+  const clusterScoped = new Set(['ClusterRole', 'ClusterRoleBinding', 'ValidatingAdmissionPolicy', 'ValidatingAdmissionPolicyBinding']);
+  for (const o of objs.filter((x) => !clusterScoped.has(x.kind))) assert.equal(o.metadata.namespace, 'hb', `${o.kind}/${o.metadata.name}`);
   const token = Buffer.from(one(objs, 'Secret', 'hookbridge-admin').data.token, 'base64').toString();
   assert.match(token, /^[A-Za-z0-9]{48}$/);
 });
@@ -99,6 +101,15 @@ test('destinations.allowed reaches the operator (and so every connector); [] mea
   assert.ok((await argsOf('--set', 'destinations.allowed=null')).includes('--destination-allow=none'));
   const bad = await helm(['template', 'hookbridge', CHART, '--set', 'destinations.allowed={http://x/}']);
   assert.notEqual(bad.code, 0, 'a URL is not an allowlist entry');
+});
+
+test('the operator admission policy pins the connector image and the operator ServiceAccount; it can be turned off', async () => {
+  const objs = await render('--set', 'operator.connectorImage=registry.example/hb:9');
+  const policy = one(objs, 'ValidatingAdmissionPolicy', 'hookbridge-operator-writes');
+  assert.equal(policy.spec.matchConditions[0].expression, "request.userInfo.username == 'system:serviceaccount:hb:hookbridge-operator'");
+  assert.ok(policy.spec.validations.some((v: Any) => v.expression.includes("c.image == 'registry.example/hb:9'")));
+  assert.equal(one(objs, 'ValidatingAdmissionPolicyBinding', 'hookbridge-operator-writes').spec.policyName, 'hookbridge-operator-writes');
+  assert.ok(!(await render('--set', 'operator.admissionPolicy.enabled=false')).some((o) => o.kind === 'ValidatingAdmissionPolicy'));
 });
 
 test('the receiver gets RabbitMQ from the existing Secret, never on its command line', async () => {
