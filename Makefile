@@ -38,6 +38,10 @@ test-unit: deps ## Unit tests only (no external services)
 test-integration: test-deps ## Integration tests against real RabbitMQ and kube-apiserver
 	$(NODE_TEST) 'test/harness/*.test.ts' 'test/integration/**/*.test.ts'
 
+.PHONY: test-abuse
+test-abuse: test-deps ## The abuse suite (test/abuse): each issue-9 attack, refused (kube-apiserver for the API, RBAC and leader tests)
+	$(NODE_TEST) 'test/abuse/**/*.test.ts'
+
 .PHONY: test-e2e
 test-e2e: test-deps ## End-to-end tests (operator + receiver + connector on real RabbitMQ and apiserver)
 	$(NODE_TEST) 'test/e2e/**/*.test.ts'

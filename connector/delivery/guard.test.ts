@@ -63,6 +63,7 @@ test('with an allowlist: own namespace Services, listed hosts and CIDRs only', a
   assert.equal((await check('http://10.9.9.8/', { allowed: ['10.9.9.9'] })).ok, false);
   assert.equal((await check('http://sink.team-a.svc.cluster.local:8080/', { allowed: [] })).ok, true, 'own namespace Service with an empty allowlist');
   assert.equal((await check('http://a.b.team-a.svc/', { allowed: [] })).ok, false, 'only <service>.<namespace>.svc');
+  assert.equal((await check('http://10.9.9.9/', { allowed: ['10.0.0.0/99', 'not a cidr/8'] })).ok, false, 'malformed entries allow nothing and do not throw');
 });
 
 test('bad URLs and unresolvable hosts are refused with a reason', async () => {

@@ -59,7 +59,9 @@ function allowlist(entries: readonly string[]) {
     for (const raw of entries) {
       const e = raw.trim().toLowerCase();
       const [net, bits] = e.split('/');
-      if (isIP(net)) c.cidrs.addSubnet(net, bits === undefined ? (isIP(net) === 6 ? 128 : 32) : Number(bits), family(net));
+      if (isIP(net)) {
+        try { c.cidrs.addSubnet(net, bits === undefined ? (isIP(net) === 6 ? 128 : 32) : Number(bits), family(net)); } catch { /* a malformed prefix allows nothing */ }
+      }
       else if (e.startsWith('*.')) c.suffixes.push(e.slice(1));
       else if (e) c.names.push(normaliseHost(e));
     }
