@@ -9,6 +9,7 @@ import { decodeStrict, type Decoded } from '../../shared/api/decode.ts';
 import { Subscription, tokenSecretName, WebhookChannel } from '../../shared/api/v1alpha1.ts';
 import { keyOf, type ObjectKey, type ReceiverConfig } from '../../shared/config.ts';
 import { hashToken, mintToken } from '../../shared/tokens.ts';
+import { secretKey } from '../../shared/standard-webhooks.ts';
 
 export interface ManifestFile { path: string; text: string }
 
@@ -120,7 +121,12 @@ export function compileManifests(set: ManifestSet, minted: Map<string, string>):
     const ref = ch.spec.verify?.secretRef;
     if (ref) {
       const value = set.secrets.get(`${objectKey(ch).namespace}/${ref.name}`)?.[ref.key];
-      if (value) verifySecrets.push(value);
+      if (value) {
+        verifySecrets.push(value);
+        if (ch.spec.verify?.provider === 'standard-webhooks') {
+          try { secretKey(value); } catch (err) { problems.push(`WebhookChannel ${key}: verify secret ${ref.name}/${ref.key}: ${(err as Error).message}; every request will fail verification`); }
+        }
+      }
       else problems.push(`WebhookChannel ${key}: verify secret ${ref.name}/${ref.key} not found in the manifests; every request will fail verification`);
     }
     return compileChannel(ch, bound, verifySecrets);
