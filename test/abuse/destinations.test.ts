@@ -58,6 +58,10 @@ const DNS: Record<string, string[]> = {
   'any6.attacker.test': ['::'],
   'mixed.attacker.test': ['93.184.216.34', '169.254.169.254'],
   'loop.attacker.test': ['127.0.0.1'],
+  // What these resolve to in a cluster: private addresses the default allows, so only the name refuses them.
+  'kubernetes': ['10.0.0.1'], 'kubernetes.default.svc': ['10.0.0.1'],
+  'kube-dns.kube-system': ['10.0.0.10'], 'kube-dns.kube-system.svc.cluster.local': ['10.0.0.10'],
+  'metadata.google.internal': ['169.254.169.254'], 'metadata': ['169.254.169.254'], 'localhost': ['127.0.0.1'],
 };
 const lookup: Lookup = async (h) => { const a = DNS[h]; if (!a) throw new Error(`ENOTFOUND ${h}`); return a; };
 
