@@ -54,6 +54,10 @@ cluster-clean: ## Remove what a killed `make cluster` or cluster test left behin
 images: deps ## Build the images (pause, base images, and ours from the Dockerfile) with buildah, offline
 	test/harness/cluster/images.sh
 
+.PHONY: test-abuse
+test-abuse: test-deps ## The abuse suite (test/abuse): each issue-9 attack, refused (kube-apiserver for the API, RBAC and leader tests)
+	$(NODE_TEST) 'test/abuse/**/*.test.ts'
+
 .PHONY: test-e2e
 test-e2e: test-deps ## End-to-end tests (operator + receiver + connector on real RabbitMQ and apiserver)
 	$(NODE_TEST) 'test/e2e/**/*.test.ts'

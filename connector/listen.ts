@@ -11,6 +11,7 @@ import { createLogger } from '../shared/logger.ts';
 import { createRegistry } from '../shared/metrics.ts';
 import { startConnector } from './connector.ts';
 import type { DeliveryReport } from './delivery/deliver.ts';
+import { signingProblem } from './delivery/signing.ts';
 import { untilSignal } from './signals.ts';
 
 const FLAGS = {
@@ -46,6 +47,8 @@ export async function run(argv: string[]): Promise<void> {
   if (!f.token && !f['token-file']) throw new UsageError('--token or --token-file is required');
   if (f.transport !== 'websocket' && f.transport !== 'sse') throw new UsageError('--transport must be websocket or sse');
   if (f.scheme !== 'standard-webhooks' && f.scheme !== 'hmac-sha256') throw new UsageError('--scheme must be standard-webhooks or hmac-sha256');
+  const badSecret = f['signing-secret'] === undefined ? undefined : signingProblem(f.scheme, [f['signing-secret']]);
+  if (badSecret) throw new UsageError(`--signing-secret: ${badSecret}`);
 
   const dir = mkdtempSync(join(tmpdir(), 'hookbridge-listen-'));
   const secret = f['signing-secret'] ?? generateSigningSecret();

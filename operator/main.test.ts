@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { UsageError } from '../cli/flags.ts';
-import { run } from './main.ts';
+import { destinationAllow, run } from './main.ts';
 
 test('hookbridge operator --help lists every flag with its HOOKBRIDGE_* variable', async () => {
   const chunks: string[] = [];
@@ -22,4 +22,11 @@ test('required flags are reported as usage errors', async () => {
     await assert.rejects(run([]), (e: unknown) => e instanceof UsageError && /receiver-namespace/.test(e.message));
     await assert.rejects(run(['--receiver-namespace', 'x']), (e: unknown) => e instanceof UsageError && /public-url/.test(e.message));
   } finally { Object.assign(process.env, env); }
+});
+
+test('--destination-allow: absent → private ranges, none → Services only, entries checked', () => {
+  assert.deepEqual(destinationAllow([]), ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', 'fc00::/7']);
+  assert.deepEqual(destinationAllow(['none']), []);
+  assert.deepEqual(destinationAllow(['hooks.example.com,*.zapier.com', '203.0.113.0/24', 'fd00::/8']), ['hooks.example.com', '*.zapier.com', '203.0.113.0/24', 'fd00::/8']);
+  for (const bad of ['http://x/', '10.0.0.0/33', 'a b', '*']) assert.throws(() => destinationAllow([bad]), UsageError, bad);
 });

@@ -1,6 +1,8 @@
 // `hookbridge operator`: flags → startOperator; SIGTERM/SIGINT stop it gracefully.
+import { isIP } from 'node:net';
 import { parseFlags, usage, UsageError, type FlagSpec } from '../cli/flags.ts';
 import { createLogger } from '../shared/logger.ts';
+import { PRIVATE_RANGES } from '../shared/destinations.ts';
 import { startOperator } from './manager.ts';
 
 const spec = {
@@ -12,6 +14,8 @@ const spec = {
   'receiver-admin-token-file': { type: 'string', help: 'file holding the receiver admin bearer token' },
   'connector-receiver-url': { type: 'string', help: 'receiver URL written into connector configs (default --receiver-url)' },
   'connector-image': { type: 'string', default: 'ghcr.io/hookbridge/hookbridge:0.1.0', help: 'image of the per-namespace connector Deployments' },
+  'destination-allow': { type: 'list', help: `destinations connectors may use besides their namespace's Services: host names, *.domain, CIDRs (default ${PRIVATE_RANGES.join(',')}; "none" for Services only)` },
+  'connector-allow-loopback': { type: 'boolean', help: 'do not pass --forbid-loopback to connectors (only for connectors run outside a pod, e.g. tests)' },
   'metrics-port': { type: 'number', default: 8081, help: 'port of /healthz, /readyz and /metrics' },
   'leader-elect': { type: 'boolean', help: 'elect a leader through a Lease (run several replicas)' },
   'leader-elect-namespace': { type: 'string', help: 'namespace of the Lease (default: the operator\'s namespace)' },
@@ -40,6 +44,8 @@ export async function run(argv: string[]): Promise<void> {
     receiverAdminTokenFile: f['receiver-admin-token-file'],
     connectorReceiverUrl,
     connectorImage: f['connector-image'],
+    destinationAllow: destinationAllow(f['destination-allow']),
+    connectorAllowLoopback: f['connector-allow-loopback'],
     metricsPort: f['metrics-port'],
     leaderElect: f['leader-elect'],
     leaseNamespace: f['leader-elect-namespace'] ?? ownNamespace ?? receiverNamespace,
@@ -58,4 +64,19 @@ export async function run(argv: string[]): Promise<void> {
     process.once('SIGTERM', () => stop('SIGTERM'));
     process.once('SIGINT', () => stop('SIGINT'));
   });
+}
+
+/** `--destination-allow`: absent → the private ranges; `none` (or an empty value) → Services of the namespace only. */
+export function destinationAllow(list: string[] | undefined): string[] {
+  if (list === undefined || list.length === 0) return [...PRIVATE_RANGES];
+  const entries = list.flatMap((e) => e.split(',')).map((e) => e.trim()).filter((e) => e !== '' && e !== 'none');
+  for (const e of entries) {
+    const [net, bits] = e.split('/');
+    const ip = isIP(net);
+    const hostLike = /^(\*\.)?[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/i.test(e);
+    if (ip ? bits !== undefined && !(/^\d+$/.test(bits) && Number(bits) <= (ip === 6 ? 128 : 32)) : !hostLike) {
+      throw new UsageError(`--destination-allow: ${JSON.stringify(e)} is not a host name, *.domain or CIDR`);
+    }
+  }
+  return entries;
 }

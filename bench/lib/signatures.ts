@@ -1,7 +1,8 @@
-// Independent signature checks used by the bench destination: Standard Webhooks for Hookbridge and
+// Signature checks used by the bench destination: Standard Webhooks for Hookbridge (the shared implementation) and
 // `X-Signature: sha256=<hex>` for the BullMQ baseline (as in seed 004). A delivery that fails its check
 // is counted as an error, so neither system gets credit for unsigned or mis-signed messages.
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import { secretKey, sign, verify } from '../../shared/standard-webhooks.ts';
 
 type Headers = Record<string, string | string[] | undefined>;
 const one = (v: string | string[] | undefined): string | undefined => (Array.isArray(v) ? v[0] : v);
@@ -18,23 +19,7 @@ export function verifyHmacHeader(secret: string, headers: Headers, body: Buffer)
   return have.length === want.length && timingSafeEqual(have, want);
 }
 
-/** The whsec_ secret's key bytes (base64 after the prefix). */
-export const standardKey = (secret: string): Buffer => Buffer.from(secret.replace(/^whsec_/, ''), 'base64');
-
-export function signStandard(secret: string, id: string, timestamp: number, body: Buffer): string {
-  const mac = createHmac('sha256', standardKey(secret)).update(`${id}.${timestamp}.`).update(body).digest('base64');
-  return `v1,${mac}`;
-}
-
-/** Standard Webhooks: any `v1,<base64>` in webhook-signature matches HMAC(key, "id.timestamp.body"). */
-export function verifyStandard(secret: string, headers: Headers, body: Buffer): boolean {
-  const id = one(headers['webhook-id']);
-  const ts = one(headers['webhook-timestamp']);
-  const sigs = one(headers['webhook-signature']);
-  if (!id || !ts || !sigs || !/^\d+$/.test(ts)) return false;
-  const want = Buffer.from(signStandard(secret, id, Number(ts), body));
-  return sigs.split(' ').some((s) => {
-    const have = Buffer.from(s);
-    return have.length === want.length && timingSafeEqual(have, want);
-  });
-}
+/** Standard Webhooks (shared/standard-webhooks.ts): any `v1,<base64>` in webhook-signature matches. */
+export const signStandard = (secret: string, id: string, timestamp: number, body: Buffer): string => sign(secretKey(secret), id, timestamp, body);
+export const verifyStandard = (secret: string, headers: Headers, body: Buffer): boolean =>
+  verify([secretKey(secret)], headers, body, 0, 0).ok;

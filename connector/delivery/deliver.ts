@@ -13,6 +13,7 @@ import { Dedupe } from './dedupe.ts';
 import type { GuardVerdict } from './guard.ts';
 import { buildHeaders, traceIdOf } from './headers.ts';
 import { classify, destinationHealthy } from './policy.ts';
+import { signingProblem } from './signing.ts';
 import { TokenBucket } from './rate.ts';
 import { transform } from './transform.ts';
 
@@ -86,9 +87,13 @@ export class Deliverer {
     const { sub } = this.d;
     const url = sub.destination.url;
     const secrets = this.d.signingSecrets();
-    if (secrets === undefined) {
-      const o = classify({ error: 'signing secret unavailable' }, m.attempt, sub.delivery, this.d.clock.now(), this.d.random);
-      return this.settle(m, o.kind === 'retry' ? o : { kind: 'dead', reason: o.kind === 'dead' ? o.reason : 'signing secret unavailable' });
+    // Never send unsigned or signed with a key the destination would derive differently: wait (retry) for
+    // a readable, well-formed secret, as for a transient failure.
+    const unusable = secrets === undefined ? 'signing secret unavailable' : signingProblem(sub.signing.scheme, secrets);
+    if (unusable !== undefined || secrets === undefined) {
+      const reason = unusable ?? 'signing secret unavailable';
+      const o = classify({ error: reason }, m.attempt, sub.delivery, this.d.clock.now(), this.d.random);
+      return this.settle(m, o.kind === 'retry' ? o : { kind: 'dead', reason: o.kind === 'dead' ? o.reason : reason });
     }
     const verdict = await this.d.guard.check(url);
     if (!verdict.ok) return this.settle(m, { kind: 'dead', reason: `destination refused: ${verdict.reason}` });

@@ -15,6 +15,8 @@ const dns: Record<string, string[]> = {
   'aws6.example.com': ['fd00:ec2::254'],
   'localhost': ['127.0.0.1', '::1'],
   'sink.team-a.svc': ['10.96.0.12'],
+  'sink.team-a.svc.cluster.local': ['10.96.0.12'],
+  'a.b.team-a.svc': ['10.96.0.13'],
   'internal.corp': ['10.1.2.3'],
 };
 const lookup: Lookup = async (h) => { const a = dns[h]; if (!a) throw new Error('ENOTFOUND'); return a; };
@@ -54,6 +56,14 @@ test('with an allowlist: own namespace Services, listed hosts and CIDRs only', a
   assert.equal((await check('http://internal.corp/', { allowed })).ok, true);
   assert.equal((await check('http://localhost:9000/', { allowed })).ok, false);
   assert.equal((await check('http://sink.team-b.svc:8080/', { allowed: ['10.0.0.0/8'] })).ok, false, 'unresolvable other-namespace service');
+  assert.equal((await check('https://hooks.example.com/', { allowed: ['*.example.com'] })).ok, true, 'a wildcard covers subdomains');
+  assert.equal((await check('https://example.com.evil.test/', { allowed: ['*.example.com'] })).ok, false);
+  assert.equal((await check('http://[fd00::7]/', { allowed: ['fc00::/7'] })).ok, true, 'IPv6 CIDR');
+  assert.equal((await check('http://10.9.9.9/', { allowed: ['10.9.9.9'] })).ok, true, 'a single address');
+  assert.equal((await check('http://10.9.9.8/', { allowed: ['10.9.9.9'] })).ok, false);
+  assert.equal((await check('http://sink.team-a.svc.cluster.local:8080/', { allowed: [] })).ok, true, 'own namespace Service with an empty allowlist');
+  assert.equal((await check('http://a.b.team-a.svc/', { allowed: [] })).ok, false, 'only <service>.<namespace>.svc');
+  assert.equal((await check('http://10.9.9.9/', { allowed: ['10.0.0.0/99', 'not a cidr/8'] })).ok, false, 'malformed entries allow nothing and do not throw');
 });
 
 test('bad URLs and unresolvable hosts are refused with a reason', async () => {

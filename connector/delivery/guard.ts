@@ -1,42 +1,31 @@
 // Destination guard (SPEC §6): a connector runs inside a cluster, so a Subscription must not be able to
-// point it at link-local or cloud metadata endpoints. The host is resolved and every address checked;
-// loopback is allowed (tests, `hookbridge dev`) unless forbidden. With an allowlist, destinations are
-// limited to the Subscription's namespace Services plus the listed hostnames/CIDRs.
+// point it at link-local, cloud metadata, unspecified or (for cluster connectors) loopback addresses, in any
+// spelling or IPv6 embedding (the rules: shared/destinations.ts). With an allowlist (the operator always
+// writes one), destinations are also limited to the Subscription's namespace Services plus the listed
+// host names (`*.example.com` for subdomains) and CIDRs.
 //
 // Two checks, one rule set: checkDestination() before an attempt (cached, so a refused destination is
 // dead-lettered without a request), and connectLookup() — the `lookup` of the HTTP client's sockets — at
 // connect time, so the address actually connected to is the one checked (DNS rebinding cannot slip a
 // different address in between). IP-literal URLs need no lookup: the first check saw the address itself.
+// Redirects are never followed (attempt.ts), so a destination cannot bounce a delivery elsewhere.
 import type { LookupAddress, LookupOptions } from 'node:dns';
 import { lookup as dnsLookup } from 'node:dns/promises';
 import { BlockList, isIP, type LookupFunction } from 'node:net';
+import { addressRefusal, describeRefusal, nameRefusal, normaliseHost } from '../../shared/destinations.ts';
 import { targetOf } from './target.ts';
 
 export type Lookup = (host: string) => Promise<string[]>;
 const systemLookup: Lookup = async (host) => (await dnsLookup(host, { all: true, verbatim: true })).map((a) => a.address);
 
-const METADATA_HOSTS = new Set(['metadata.google.internal', 'metadata.goog', 'metadata']);
-const METADATA_ADDRS = new Set(['169.254.169.254', 'fd00:ec2::254', '100.100.100.200']);
-
-const linkLocal = new BlockList();
-linkLocal.addSubnet('169.254.0.0', 16, 'ipv4');
-linkLocal.addSubnet('fe80::', 10, 'ipv6');
-const loopback = new BlockList();
-loopback.addSubnet('127.0.0.0', 8, 'ipv4');
-loopback.addAddress('::1', 'ipv6');
-
-/** `::ffff:169.254.169.254` → `169.254.169.254`; other addresses unchanged (lower-case). */
-function unmap(addr: string): string {
-  const a = addr.toLowerCase().replace(/^\[|\]$/g, '');
-  const m = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(a);
-  return m ? m[1] : a;
-}
 const family = (a: string): 'ipv4' | 'ipv6' => (isIP(a) === 6 ? 'ipv6' : 'ipv4');
+/** `::ffff:10.1.2.3` → `10.1.2.3`, for matching IPv4 CIDRs. */
+const unmap = (a: string): string => /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(a)?.[1] ?? a;
 
 export interface GuardOptions {
   /** The Subscription's namespace: `*.<ns>.svc[.cluster.local]` is always allowed when an allowlist is set. */
   namespace: string;
-  /** Hostnames or CIDRs (ConnectorConfig.allowedDestinations); absent = any address that is not refused. */
+  /** Host names (`*.example.com` for subdomains) or CIDRs (ConnectorConfig.allowedDestinations); absent = any address that is not refused. */
   allowed?: string[];
   allowLoopback?: boolean;
   lookup?: Lookup;
@@ -44,14 +33,13 @@ export interface GuardOptions {
 
 export type GuardVerdict = { ok: true } | { ok: false; reason: string };
 
-const normaliseHost = (h: string): string => h.toLowerCase().replace(/^\[|\]$/g, '').replace(/\.$/, '');
-
 export async function checkDestination(url: string, o: GuardOptions): Promise<GuardVerdict> {
-  let u: URL;
-  try { u = new URL(url); } catch { return { ok: false, reason: `invalid destination URL` }; }
+  const u = URL.parse(url);
+  if (!u) return { ok: false, reason: 'invalid destination URL' };
   if (u.protocol !== 'http:' && u.protocol !== 'https:') return { ok: false, reason: `destination scheme ${u.protocol} not allowed` };
   const host = normaliseHost(u.hostname);
-  if (METADATA_HOSTS.has(host)) return { ok: false, reason: `destination ${host} is a cloud metadata endpoint` };
+  const byName = nameRefusal(host, o.allowLoopback ?? true);
+  if (byName) return { ok: false, reason: `destination ${host} is ${describeRefusal(byName)}` };
   let addrs: string[];
   try {
     addrs = isIP(host) ? [host] : await (o.lookup ?? systemLookup)(host);
@@ -61,26 +49,44 @@ export async function checkDestination(url: string, o: GuardOptions): Promise<Gu
   return checkAddresses(host, addrs, o);
 }
 
+/** Parsed allowlists, by their text (one per connector config). */
+const compiled = new Map<string, { names: string[]; suffixes: string[]; cidrs: BlockList }>();
+function allowlist(entries: readonly string[]) {
+  const key = entries.join(',');
+  let c = compiled.get(key);
+  if (!c) {
+    c = { names: [], suffixes: [], cidrs: new BlockList() };
+    for (const raw of entries) {
+      const e = raw.trim().toLowerCase();
+      const [net, bits] = e.split('/');
+      if (isIP(net)) {
+        try { c.cidrs.addSubnet(net, bits === undefined ? (isIP(net) === 6 ? 128 : 32) : Number(bits), family(net)); } catch { /* a malformed prefix allows nothing */ }
+      }
+      else if (e.startsWith('*.')) c.suffixes.push(e.slice(1));
+      else if (e) c.names.push(normaliseHost(e));
+    }
+    if (compiled.size >= 64) compiled.clear();
+    compiled.set(key, c);
+  }
+  return c;
+}
+
 /** The rules for a host and the addresses it resolved to: every address must pass. */
 export function checkAddresses(host: string, addrs: readonly string[], o: GuardOptions): GuardVerdict {
-  if (METADATA_HOSTS.has(host)) return { ok: false, reason: `destination ${host} is a cloud metadata endpoint` };
-  for (const raw of addrs) {
-    const a = unmap(raw);
-    if (METADATA_ADDRS.has(a)) return { ok: false, reason: `destination ${host} resolves to cloud metadata address ${a}` };
-    if (linkLocal.check(a, family(a))) return { ok: false, reason: `destination ${host} resolves to link-local address ${a}` };
-    if (o.allowLoopback === false && loopback.check(a, family(a))) return { ok: false, reason: `destination ${host} resolves to loopback address ${a}` };
+  const allowLoopback = o.allowLoopback ?? true;
+  const byName = nameRefusal(host, allowLoopback);
+  if (byName) return { ok: false, reason: `destination ${host} is ${describeRefusal(byName)}` };
+  for (const a of addrs) {
+    const r = addressRefusal(a, allowLoopback);
+    if (r) return { ok: false, reason: `destination ${host} resolves to ${describeRefusal(r)} ${a}` };
   }
   if (o.allowed === undefined) return { ok: true };
-  const svc = new RegExp(`\\.${o.namespace.replace(/[.]/g, '\\.')}\\.svc(\\.cluster\\.local)?$`);
+  const svc = new RegExp(`^[^.]+\\.${o.namespace.replace(/[.]/g, '\\.')}\\.svc(\\.cluster\\.local)?$`);
   if (svc.test(host)) return { ok: true };
-  if (o.allowed.some((h) => !h.includes('/') && h.toLowerCase() === host)) return { ok: true };
-  const cidrs = new BlockList();
-  for (const c of o.allowed.filter((h) => h.includes('/'))) {
-    const [net, bits] = c.split('/');
-    if (isIP(net)) cidrs.addSubnet(net, Number(bits), family(net));
-  }
-  if (addrs.length > 0 && addrs.every((raw) => cidrs.check(unmap(raw), family(unmap(raw))))) return { ok: true };
-  return { ok: false, reason: `destination ${host} is not in the namespace's Services or the allowlist` };
+  const list = allowlist(o.allowed);
+  if (list.names.includes(host) || list.suffixes.some((s) => host.endsWith(s))) return { ok: true };
+  if (addrs.length > 0 && addrs.every((a) => list.cidrs.check(unmap(a), family(unmap(a))))) return { ok: true };
+  return { ok: false, reason: `destination ${host} is not a Service of namespace ${o.namespace} nor in the allowlist (chart value destinations.allowed)` };
 }
 
 /** Thrown (as the socket's error) when a connect-time lookup resolves to a refused address. */

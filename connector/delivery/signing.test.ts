@@ -1,21 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHmac, timingSafeEqual } from 'node:crypto';
-import { signatureHeaders, verifyStandard } from './signing.ts';
+import { createHmac } from 'node:crypto';
+import { verifyWithSecrets } from '../../shared/standard-webhooks.ts';
+import { signatureHeaders, signingProblem, verifyStandard } from './signing.ts';
 
-// An independent Standard Webhooks verifier, written from the spec (standardwebhooks.com):
-// signed content = "<webhook-id>.<webhook-timestamp>.<body>", key = base64 part of "whsec_<base64>",
-// header = space-separated "v1,<base64 sig>" entries; any one matching is valid.
-function specVerify(secret: string, headers: Record<string, string>, body: Buffer): boolean {
-  const key = Buffer.from(secret.split('_')[1], 'base64');
-  const content = Buffer.concat([Buffer.from(`${headers['webhook-id']}.${headers['webhook-timestamp']}.`), body]);
-  const expected = createHmac('sha256', key).update(content).digest();
-  return headers['webhook-signature'].split(' ').some((entry) => {
-    const [version, sig] = entry.split(',');
-    const got = Buffer.from(sig ?? '', 'base64');
-    return version === 'v1' && got.length === expected.length && timingSafeEqual(got, expected);
-  });
-}
+// The one Standard Webhooks verifier (shared/standard-webhooks.ts; test/abuse/signing.test.ts holds it
+// against the official library). Tolerance 0: these vectors have fixed timestamps.
+const specVerify = (secret: string, headers: Record<string, string>, body: Buffer): boolean => verifyWithSecrets([secret], headers, body, 0, 0).ok;
 
 test('matches the Standard Webhooks reference test vector', () => {
   const h = signatureHeaders('standard-webhooks', ['whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw'], 'msg_p5jXN8AQM9LWM0D4loKWxJek', 1614265330, Buffer.from('{"test": 2432232314}'));
@@ -63,4 +54,10 @@ test('verifyStandard (used by hookbridge echo) accepts the reference vector and 
   assert.equal(verifyStandard([secret], headers, Buffer.from('{"test": 2432232314}'), now).ok, true);
   assert.equal(verifyStandard([secret], headers, Buffer.from('{"test": 2432232315}'), now).ok, false);
   assert.equal(verifyStandard([secret], headers, Buffer.from('{"test": 2432232314}'), now + 3600_000).ok, false, 'stale timestamp');
+});
+
+test('signingProblem: a Standard Webhooks secret that is not base64 cannot sign; hmac-sha256 takes any string', () => {
+  assert.equal(signingProblem('standard-webhooks', ['whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw', 'MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw']), undefined);
+  assert.match(signingProblem('standard-webhooks', ['whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw', 'plain text']) ?? '', /not base64/);
+  assert.equal(signingProblem('hmac-sha256', ['plain text']), undefined);
 });

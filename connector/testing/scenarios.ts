@@ -2,21 +2,14 @@
 // (test/integration/connector-memory.test.ts and connector-rabbitmq.test.ts): the same guarantees must
 // hold on the embedded buffer and on RabbitMQ.
 import assert from 'node:assert/strict';
-import { createHmac, timingSafeEqual } from 'node:crypto';
 import { test } from 'node:test';
 import type { MessageBuffer } from '../../receiver/buffer/types.ts';
+import { verifyWithSecrets } from '../../shared/standard-webhooks.ts';
 import { SIGNING_SECRET, SUB, scriptedDestination, startRig, until, type Received, type RigOptions } from './relay.ts';
 
-/** Standard Webhooks verification written from the spec, independent of connector/delivery/signing.ts. */
+/** A valid Standard Webhooks signature by `secret` (shared/standard-webhooks.ts, held against the official package). */
 export function verifiesFromSpec(r: Received, secret = SIGNING_SECRET): boolean {
-  const id = String(r.headers['webhook-id']);
-  const ts = String(r.headers['webhook-timestamp']);
-  const key = Buffer.from(secret.slice('whsec_'.length), 'base64');
-  const expected = createHmac('sha256', key).update(Buffer.concat([Buffer.from(`${id}.${ts}.`), r.body])).digest();
-  return String(r.headers['webhook-signature']).split(' ').some((e) => {
-    const sig = Buffer.from(e.replace(/^v1,/, ''), 'base64');
-    return e.startsWith('v1,') && sig.length === expected.length && timingSafeEqual(sig, expected);
-  });
+  return verifyWithSecrets([secret], r.headers, r.body, Number(r.headers['webhook-timestamp']) * 1000).ok;
 }
 
 const SLACK_MS = 25; // timer granularity; the lower bounds below are the schedule itself

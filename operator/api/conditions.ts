@@ -63,6 +63,7 @@ export const EventReason = {
   ConnectorUpdated: 'ConnectorUpdated',
   Bound: 'Bound',
   NotBound: 'NotBound',
+  InvalidDestination: 'InvalidDestination',
   VerifySecretNotFound: 'VerifySecretNotFound',
   CleanedUp: 'CleanedUp',
   DestinationGone: 'DestinationGone',

@@ -48,6 +48,9 @@ test('generated schemas are structural, keep descriptions, defaults and CEL rule
   assert.ok(rules('spec.destination').some((m) => m.includes('exactly one of url or service')));
   assert.ok(rules('spec.delivery').some((m) => m.includes('keyFrom')));
   assert.ok(rules('spec.destination.url').some((m) => m.includes('http')));
+  for (const what of ['cloud metadata endpoint', 'API server', 'dotted quad', 'link-local (169.254.0.0/16', 'link-local (fe80::/10)']) {
+    assert.ok(rules('spec.destination.url').some((m) => m.includes(what)), `destination.url has a rule about ${what}`);
+  }
 });
 
 test('printer columns and names follow SPEC §2', () => {

@@ -23,6 +23,36 @@ const NAME_IS_LABEL = {
 };
 const HTTP_URL = "isURL(self) && url(self).getScheme() in ['http', 'https']";
 
+/**
+ * What admission can refuse of shared/destinations.ts without DNS (the operator applies all of it and
+ * reports `Ready=False InvalidDestination`; the connector checks again after DNS). Regexes over the URL
+ * itself (bounded by maxLength, so the CEL cost estimate stays within budget), case-insensitive.
+ */
+const AT_HOST = (host: string): string => `!self.matches(r'^(?i)https?://([^/?#@]*@)?${host}[.]?(:[0-9]*)?([/?#]|$)')`;
+const DEC = '(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9][0-9]|[0-9])';
+export const DESTINATION_HOST_RULES = [
+  {
+    rule: AT_HOST('(metadata[.]google[.]internal|metadata[.]goog|metadata|instance-data|instance-data[.]ec2[.]internal|metadata[.]azure[.]com)'),
+    message: 'destination.url must not be a cloud metadata endpoint',
+  },
+  {
+    rule: AT_HOST('(kubernetes([.]default([.]svc([.][^/?#:@]*)?)?)?|([^/?#:@]+[.])?kube-(system|public|node-lease)([.]svc([.][^/?#:@]*)?)?)'),
+    message: 'destination.url must not be the cluster\'s API server or a Service in a system namespace (kube-system, kube-public, kube-node-lease)',
+  },
+  {
+    rule: `${AT_HOST('((0x[0-9a-f]*|[0-9]+)[.]){0,3}(0x[0-9a-f]*|[0-9]+)')} || ${AT_HOST(`${DEC}([.]${DEC}){3}`).slice(1)}`,
+    message: 'destination.url must write an IPv4 address as a dotted quad (decimal, octal and hex spellings are refused)',
+  },
+  {
+    rule: AT_HOST('(169[.]254[.][0-9]+[.][0-9]+|0[.][0-9]+[.][0-9]+[.][0-9]+|168[.]63[.]129[.]16|100[.]100[.]100[.]200)'),
+    message: 'destination.url must not be a link-local (169.254.0.0/16, cloud metadata), unspecified (0.0.0.0/8) or metadata address',
+  },
+  {
+    rule: AT_HOST(String.raw`\[([0:]+|fe[89ab][0-9a-f]:[^\]]*|fd00:0{0,3}ec2:(0{1,4}:)*:?0?254|[^\]]*[.][^\]]*|[0:]*:ffff:[^\]]*)\]`),
+    message: 'destination.url must not be an unspecified (::), link-local (fe80::/10), metadata or IPv4-mapped IPv6 address',
+  },
+];
+
 /** Descriptions zod does not carry (objects described where they are used, not where they are defined). */
 function describe(schema: JSONSchemaProps, entries: Record<string, string>): void {
   for (const [path, text] of Object.entries(entries)) at(schema, path).description ??= text;
@@ -86,6 +116,7 @@ function subscriptionSchema(): { spec: JSONSchemaProps; status: JSONSchemaProps 
   });
   addRule(spec, 'destination', { rule: exactlyOne(['url', 'service']), message: 'destination needs exactly one of url or service' });
   addRule(spec, 'destination.url', { rule: HTTP_URL, message: 'destination.url must be an absolute http or https URL' });
+  for (const r of DESTINATION_HOST_RULES) addRule(spec, 'destination.url', r);
   at(spec, 'destination.url').maxLength = 2048; // bounds the CEL cost estimate
   at(spec, 'delivery.retry.schedule').maxItems = 32;
   at(spec, 'delivery.retry.schedule.[]').maxLength = 32;

@@ -1,6 +1,6 @@
 // Whether a Subscription binds to its WebhookChannel — one pure decision both controllers use (the
 // Subscription's ChannelBound condition and the channel's receiver config must agree).
-import { BindReason, channelKeyOf, destinationUrl, duplicateOf, namespaceAllowed } from '../../shared/api/compile.ts';
+import { BindReason, channelKeyOf, destinationProblem, duplicateOf, namespaceAllowed } from '../../shared/api/compile.ts';
 import type { Subscription, WebhookChannel } from '../../shared/api/v1alpha1.ts';
 import { keyOf } from '../../shared/config.ts';
 
@@ -20,9 +20,8 @@ function basic(sub: Subscription, world: BindingWorld): Binding {
   if (!channel || channel.metadata.deletionTimestamp) {
     return { bound: false, reason: BindReason.ChannelNotFound, message: `WebhookChannel ${keyOf(ck)} does not exist` };
   }
-  if (!destinationUrl(sub)) {
-    return { bound: false, reason: BindReason.InvalidDestination, message: 'destination needs exactly one of url (http or https) or service' };
-  }
+  const problem = destinationProblem(sub);
+  if (problem) return { bound: false, reason: BindReason.InvalidDestination, message: problem };
   const ns = sub.metadata.namespace ?? 'default';
   if (!namespaceAllowed(channel, ns, world.namespaceLabels(ns))) {
     return { bound: false, reason: BindReason.NamespaceNotAllowed, message: `WebhookChannel ${keyOf(ck)} does not allow Subscriptions from namespace ${ns} (see its spec.allowedNamespaces)` };

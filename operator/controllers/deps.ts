@@ -15,6 +15,13 @@ export interface OperatorSettings {
   /** Base URL the connectors dial. */
   connectorReceiverUrl: string;
   connectorImage: string;
+  /**
+   * Destinations connectors may use besides their namespace's Services (host names, `*.domain`, CIDRs):
+   * written into every connector config as allowedDestinations. Default PRIVATE_RANGES.
+   */
+  destinationAllow?: string[];
+  /** Leave loopback destinations allowed (connectors run as processes outside a pod: tests, a laptop). */
+  connectorAllowLoopback?: boolean;
   /** Re-read a missing user-named Secret this often (default MISSING_SECRET_RECHECK_MS). */
   missingSecretRecheckMs?: number;
   /** How long the receiver config must carry a staged token before the connector gets it (default 2 s). */

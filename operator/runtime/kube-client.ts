@@ -94,7 +94,8 @@ export class KubeClient {
   /** Closes idle keep-alive connections. */
   close(): void { this.agent?.agent.destroy(); }
 
-  async request<T>(method: string, path: string, body?: unknown, contentType = 'application/json', verb = method): Promise<T> {
+  /** One request; `signal` aborts it (the leader elector bounds a renewal by its renew deadline). */
+  async request<T>(method: string, path: string, body?: unknown, contentType = 'application/json', verb = method, signal?: AbortSignal): Promise<T> {
     const server = this.config.getCurrentCluster()?.server;
     if (!server) throw new Error('kubeconfig has no current cluster');
     const url = new URL(path, server);
@@ -108,6 +109,7 @@ export class KubeClient {
         method,
         headers: { ...(base.headers ?? {}), accept: 'application/json', ...(payload ? { 'content-type': contentType, 'content-length': payload.length } : {}) },
         timeout: 30_000,
+        ...(signal && { signal }),
       }, (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
@@ -128,8 +130,8 @@ export class KubeClient {
     });
   }
 
-  get<T extends KubeObject>(r: ResourceType, namespace: string | undefined, name: string): Promise<T> {
-    return this.request<T>('GET', resourcePath(r, namespace, name));
+  get<T extends KubeObject>(r: ResourceType, namespace: string | undefined, name: string, o: { signal?: AbortSignal } = {}): Promise<T> {
+    return this.request<T>('GET', resourcePath(r, namespace, name), undefined, undefined, 'GET', o.signal);
   }
 
   /** undefined when the object does not exist. */
@@ -142,12 +144,12 @@ export class KubeClient {
     return this.request<KubeList<T>>('GET', resourcePath(r, namespace) + q, undefined, undefined, 'LIST');
   }
 
-  create<T extends KubeObject>(r: ResourceType, obj: KubeObject): Promise<T> {
-    return this.request<T>('POST', resourcePath(r, obj.metadata.namespace), { apiVersion: apiVersionOf(r), kind: r.kind, ...obj });
+  create<T extends KubeObject>(r: ResourceType, obj: KubeObject, o: { signal?: AbortSignal } = {}): Promise<T> {
+    return this.request<T>('POST', resourcePath(r, obj.metadata.namespace), { apiVersion: apiVersionOf(r), kind: r.kind, ...obj }, undefined, 'POST', o.signal);
   }
 
-  replace<T extends KubeObject>(r: ResourceType, obj: KubeObject, subresource?: string): Promise<T> {
-    return this.request<T>('PUT', resourcePath(r, obj.metadata.namespace, obj.metadata.name, subresource), { apiVersion: apiVersionOf(r), kind: r.kind, ...obj });
+  replace<T extends KubeObject>(r: ResourceType, obj: KubeObject, subresource?: string, o: { signal?: AbortSignal } = {}): Promise<T> {
+    return this.request<T>('PUT', resourcePath(r, obj.metadata.namespace, obj.metadata.name, subresource), { apiVersion: apiVersionOf(r), kind: r.kind, ...obj }, undefined, 'PUT', o.signal);
   }
 
   /** Server-side apply under our one field manager (force: we are the only writer of these fields). */

@@ -100,6 +100,12 @@ test('a missing verify secret fails closed and is reported', () => {
   assert.ok(out.problems.some((p) => p.includes('verify secret gh/secret not found')));
 });
 
+test('a standard-webhooks verify secret that is not base64 is reported (it can verify nothing)', () => {
+  const text = GOOD.replace('provider: github', 'provider: standard-webhooks');
+  const out = compileManifests(parseManifests([{ path: 'x.yaml', text }]), new Map());
+  assert.ok(out.problems.some((p) => /verify secret gh\/secret: signing secret is not base64/.test(p) && !p.includes('github-webhook-secret')), out.problems.join('\n'));
+});
+
 test('the file source applies at start, reports each minted token once, re-applies on change and keeps the config on a broken edit', async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hb-manifests-'));
   const logger = createLogger({ name: 't', level: 'silent' });

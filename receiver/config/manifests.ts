@@ -4,10 +4,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseAllDocuments } from 'yaml';
-import { channelKeyOf, compileChannel, destinationUrl, duplicateOf, namespaceAllowed, objectKey, type BoundSubscription } from '../../shared/api/compile.ts';
+import { channelKeyOf, compileChannel, destinationProblem, destinationUrl, duplicateOf, namespaceAllowed, objectKey, type BoundSubscription } from '../../shared/api/compile.ts';
+import { decodeStrict, type Decoded } from '../../shared/api/decode.ts';
 import { Subscription, tokenSecretName, WebhookChannel } from '../../shared/api/v1alpha1.ts';
 import { keyOf, type ObjectKey, type ReceiverConfig } from '../../shared/config.ts';
 import { hashToken, mintToken } from '../../shared/tokens.ts';
+import { secretKey } from '../../shared/standard-webhooks.ts';
 
 export interface ManifestFile { path: string; text: string }
 
@@ -48,24 +50,31 @@ export function readManifestFiles(paths: readonly string[]): ManifestFile[] {
   return out;
 }
 
-/** Parses every document; kinds other than ours and Secrets are ignored, invalid ones throw with their location. */
+/**
+ * Parses every document strictly, as the apiserver would (shared/api/decode.ts): an unknown kind or field
+ * throws the apiserver's error with its file and document. Kinds of other API groups are ignored.
+ */
 export function parseManifests(files: readonly ManifestFile[]): ManifestSet {
   const set: ManifestSet = { channels: [], subscriptions: [], secrets: new Map() };
   for (const f of files) {
     for (const [i, doc] of parseAllDocuments(f.text).entries()) {
       const where = `${f.path} (document ${i + 1})`;
       if (doc.errors.length > 0) throw new Error(`${where}: ${doc.errors[0].message}`);
-      const obj = doc.toJS() as Record<string, unknown> | null;
-      if (!obj || typeof obj !== 'object') continue;
+      const obj = doc.toJS() as unknown;
+      if (obj === null || obj === undefined) continue;
+      if (typeof obj !== 'object' || Array.isArray(obj)) throw new Error(`${where}: not a Kubernetes object`);
+      let decoded: Decoded;
+      try { decoded = decodeStrict(obj as Record<string, unknown>); } catch (err) { throw new Error(`${where}: ${(err as Error).message}`); }
       const withNs = (o: Record<string, unknown>) => ({ ...o, metadata: { namespace: 'default', ...(o.metadata as object) } });
-      if (obj.kind === 'WebhookChannel') set.channels.push(parse(WebhookChannel, withNs(obj), where));
-      else if (obj.kind === 'Subscription') set.subscriptions.push(parse(Subscription, withNs(obj), where));
-      else if (obj.kind === 'Secret' && obj.apiVersion === 'v1') {
-        const meta = (obj.metadata ?? {}) as { name?: string; namespace?: string };
+      if (decoded.kind === 'WebhookChannel') set.channels.push(parse(WebhookChannel, withNs(decoded.object), where));
+      else if (decoded.kind === 'Subscription') set.subscriptions.push(parse(Subscription, withNs(decoded.object), where));
+      else if (decoded.kind === 'Secret') {
+        const o = decoded.object;
+        const meta = (o.metadata ?? {}) as { name?: string; namespace?: string };
         if (!meta.name) throw new Error(`${where}: Secret without metadata.name`);
         const data: Record<string, string> = {};
-        for (const [k, v] of Object.entries((obj.data ?? {}) as Record<string, string>)) data[k] = Buffer.from(String(v), 'base64').toString('utf8');
-        for (const [k, v] of Object.entries((obj.stringData ?? {}) as Record<string, string>)) data[k] = String(v);
+        for (const [k, v] of Object.entries((o.data ?? {}) as Record<string, string>)) data[k] = Buffer.from(String(v), 'base64').toString('utf8');
+        for (const [k, v] of Object.entries((o.stringData ?? {}) as Record<string, string>)) data[k] = String(v);
         set.secrets.set(`${meta.namespace ?? 'default'}/${meta.name}`, data);
       }
     }
@@ -96,8 +105,9 @@ export function compileManifests(set: ManifestSet, minted: Map<string, string>):
       const dup = duplicateOf(sub, candidates);
       if (!namespaceAllowed(ch, objectKey(sub).namespace)) { problems.push(`Subscription ${subKey}: NamespaceNotAllowed on channel ${key}`); continue; }
       if (dup) { problems.push(`Subscription ${subKey}: DuplicateSubscription of ${keyOf(objectKey(dup))}`); continue; }
+      const invalid = destinationProblem(sub);
+      if (invalid) { problems.push(`Subscription ${subKey}: InvalidDestination (${invalid})`); continue; }
       const destination = destinationUrl(sub);
-      if (!destination) { problems.push(`Subscription ${subKey}: InvalidDestination (exactly one of url or service, http or https)`); continue; }
       const fromSecret = set.secrets.get(`${objectKey(sub).namespace}/${tokenSecretName(sub.metadata.name)}`)?.token?.trim();
       let token = fromSecret;
       if (!token) {
@@ -111,7 +121,12 @@ export function compileManifests(set: ManifestSet, minted: Map<string, string>):
     const ref = ch.spec.verify?.secretRef;
     if (ref) {
       const value = set.secrets.get(`${objectKey(ch).namespace}/${ref.name}`)?.[ref.key];
-      if (value) verifySecrets.push(value);
+      if (value) {
+        verifySecrets.push(value);
+        if (ch.spec.verify?.provider === 'standard-webhooks') {
+          try { secretKey(value); } catch (err) { problems.push(`WebhookChannel ${key}: verify secret ${ref.name}/${ref.key}: ${(err as Error).message}; every request will fail verification`); }
+        }
+      }
       else problems.push(`WebhookChannel ${key}: verify secret ${ref.name}/${ref.key} not found in the manifests; every request will fail verification`);
     }
     return compileChannel(ch, bound, verifySecrets);

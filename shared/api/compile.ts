@@ -1,6 +1,7 @@
 // Pure functions that turn WebhookChannel/Subscription objects (from the API or from manifest files)
 // into the receiver's ChannelConfig and the connector's ConnectorConfig. The operator and standalone
 // mode share them, so a laptop and a cluster configure the data plane identically.
+import { destinationUrlProblem } from '../destinations.ts';
 import type { ChannelConfig, ConnectorConfig, ConnectorSubscription, ObjectKey, TokenHash } from '../config.ts';
 import { parseDuration, tokenSecretName, type Subscription, type WebhookChannel } from './v1alpha1.ts';
 
@@ -22,6 +23,13 @@ export const objectKey = (o: { metadata: { name: string; namespace?: string } })
   namespace: o.metadata.namespace ?? 'default',
   name: o.metadata.name,
 });
+
+/** Why the destination may not be used (no DNS: admission-time rules of shared/destinations.ts), or undefined. */
+export function destinationProblem(sub: Subscription): string | undefined {
+  const url = destinationUrl(sub);
+  if (!url) return 'destination needs exactly one of url (http or https) or service';
+  return destinationUrlProblem(url);
+}
 
 /** The destination URL a connector in the Subscription's namespace delivers to. */
 export function destinationUrl(sub: Subscription): string | undefined {
@@ -129,10 +137,11 @@ export function compileConnectorSubscription(sub: Subscription): ConnectorSubscr
   };
 }
 
-export function compileConnector(receiverUrl: string, subs: Subscription[], transport: 'websocket' | 'sse' = 'websocket'): ConnectorConfig {
+export function compileConnector(receiverUrl: string, subs: Subscription[], transport: 'websocket' | 'sse' = 'websocket', allowedDestinations?: string[]): ConnectorConfig {
   return {
     receiverUrl,
     transport,
+    ...(allowedDestinations ? { allowedDestinations } : {}),
     subscriptions: subs
       .map(compileConnectorSubscription)
       .sort((a, b) => `${a.namespace}/${a.name}`.localeCompare(`${b.namespace}/${b.name}`)),

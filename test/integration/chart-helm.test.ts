@@ -64,7 +64,7 @@ test('defaults render the operator, receiver, RBAC, admin token and helm test, a
   const objs = await render();
   const kinds = objs.map((o) => `${o.kind}/${o.metadata.name}`).sort();
   assert.deepEqual(kinds, [
-    'ClusterRole/hookbridge-operator', 'ClusterRoleBinding/hookbridge-operator',
+    'ClusterRole/hookbridge-edit', 'ClusterRole/hookbridge-operator', 'ClusterRole/hookbridge-view', 'ClusterRoleBinding/hookbridge-operator',
     'Deployment/hookbridge-operator', 'Deployment/hookbridge-receiver',
     'Pod/hookbridge-test-webhook', 'PodDisruptionBudget/hookbridge-receiver',
     'Role/hookbridge-operator-leader-election', 'Role/hookbridge-receiver',
@@ -72,9 +72,11 @@ test('defaults render the operator, receiver, RBAC, admin token and helm test, a
     'Secret/hookbridge-admin',
     'Service/hookbridge-operator-metrics', 'Service/hookbridge-receiver',
     'ServiceAccount/hookbridge-operator', 'ServiceAccount/hookbridge-receiver',
+    'ValidatingAdmissionPolicy/hookbridge-operator-writes', 'ValidatingAdmissionPolicyBinding/hookbridge-operator-writes',
     'WebhookChannel/hookbridge-smoke',
   ]);
-  for (const o of objs.filter((x) => x.kind !== 'ClusterRole' && x.kind !== 'ClusterRoleBinding')) assert.equal(o.metadata.namespace, 'hb', `${o.kind}/${o.metadata.name}`);
+  const clusterScoped = new Set(['ClusterRole', 'ClusterRoleBinding', 'ValidatingAdmissionPolicy', 'ValidatingAdmissionPolicyBinding']);
+  for (const o of objs.filter((x) => !clusterScoped.has(x.kind))) assert.equal(o.metadata.namespace, 'hb', `${o.kind}/${o.metadata.name}`);
   const token = Buffer.from(one(objs, 'Secret', 'hookbridge-admin').data.token, 'base64').toString();
   assert.match(token, /^[A-Za-z0-9]{48}$/);
 });
@@ -87,9 +89,27 @@ test('the operator runs with the flags the contract names', async () => {
     'operator', '--receiver-namespace=hb', '--public-url=https://hooks.example.com',
     '--receiver-url=http://hookbridge-receiver.hb.svc:8080',
     '--receiver-admin-token-file=/var/run/hookbridge/admin/token',
-    '--connector-image=ghcr.io/hookbridge/hookbridge:1.2.3', '--metrics-port=8081', '--namespaces=shop,lab', '--leader-elect',
+    '--connector-image=ghcr.io/hookbridge/hookbridge:1.2.3', '--metrics-port=8081',
+    '--destination-allow=10.0.0.0/8,172.16.0.0/12,192.168.0.0/16,fc00::/7', '--namespaces=shop,lab', '--leader-elect',
   ]);
   assert.deepEqual(c.volumeMounts.find((m: Any) => m.name === 'admin-token'), { name: 'admin-token', mountPath: '/var/run/hookbridge/admin', readOnly: true });
+});
+
+test('destinations.allowed reaches the operator (and so every connector); [] means Services of the namespace only', async () => {
+  const argsOf = async (...set: string[]) => one(await render(...set), 'Deployment', 'hookbridge-operator').spec.template.spec.containers[0].args as string[];
+  assert.ok((await argsOf('--set', 'destinations.allowed={*.zapier.com,203.0.113.0/24}')).includes('--destination-allow=*.zapier.com,203.0.113.0/24'));
+  assert.ok((await argsOf('--set', 'destinations.allowed=null')).includes('--destination-allow=none'));
+  const bad = await helm(['template', 'hookbridge', CHART, '--set', 'destinations.allowed={http://x/}']);
+  assert.notEqual(bad.code, 0, 'a URL is not an allowlist entry');
+});
+
+test('the operator admission policy pins the connector image and the operator ServiceAccount; it can be turned off', async () => {
+  const objs = await render('--set', 'operator.connectorImage=registry.example/hb:9');
+  const policy = one(objs, 'ValidatingAdmissionPolicy', 'hookbridge-operator-writes');
+  assert.equal(policy.spec.matchConditions[0].expression, "request.userInfo.username == 'system:serviceaccount:hb:hookbridge-operator'");
+  assert.ok(policy.spec.validations.some((v: Any) => v.expression.includes("c.image == 'registry.example/hb:9'")));
+  assert.equal(one(objs, 'ValidatingAdmissionPolicyBinding', 'hookbridge-operator-writes').spec.policyName, 'hookbridge-operator-writes');
+  assert.ok(!(await render('--set', 'operator.admissionPolicy.enabled=false')).some((o) => o.kind === 'ValidatingAdmissionPolicy'));
 });
 
 test('the receiver gets RabbitMQ from the existing Secret, never on its command line', async () => {

@@ -2,7 +2,8 @@
 // real kube-apiserver with nothing but the chart's ServiceAccounts (tokens from the TokenRequest API)
 // and do their whole job — the operator leads through its Lease, mints the token Secret, writes the
 // connector Deployment and the receiver config Secret, and reports status; the receiver loads its
-// configuration from the Secret and accepts a webhook. Neither is ever refused by the authorizer.
+// configuration from the Secret and accepts a webhook. Neither is ever refused by the authorizer, nor the
+// operator by the chart's ValidatingAdmissionPolicy (test/abuse/rbac.test.ts shows what that policy refuses).
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
@@ -73,7 +74,7 @@ before(async () => {
   await must(kube.kubectl(['create', 'namespace', NS]));
   await must(kube.kubectl(['-n', NS, 'create', 'secret', 'generic', 'hookbridge-rabbitmq', '--from-literal=url=amqp://unused']));
   const installed = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-    const c = spawn(path.join(kube.binDir, 'helm'), ['install', 'hookbridge', path.join(ROOT, 'charts/hookbridge'), '-n', NS], { env: helmEnv });
+    const c = spawn(path.join(kube.binDir, 'helm'), ['install', 'hookbridge', path.join(ROOT, 'charts/hookbridge'), '-n', NS, '--set', 'operator.connectorImage=ghcr.io/hookbridge/hookbridge:test'], { env: helmEnv });
     let stdout = ''; let stderr = '';
     c.stdout.on('data', (d: Buffer) => { stdout += d; });
     c.stderr.on('data', (d: Buffer) => { stderr += d; });

@@ -50,6 +50,8 @@ before(async () => {
   await until('receiver ready', async () => (await fetch(`${receiverUrl}/readyz`)).ok);
   op = await startTestOperator(kube, {
     receiverUrl, receiverAdminTokenFile: adminTokenFile, statsIntervalMs: 200, publicUrl: receiverUrl, connectorReceiverUrl: receiverUrl,
+    // The connector runs as a local process and the destination listens on loopback.
+    connectorAllowLoopback: true, destinationAllow: ['127.0.0.0/8'],
   });
 });
 

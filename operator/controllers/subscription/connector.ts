@@ -2,6 +2,7 @@
 // and Deployment `hookbridge-connector` listing the namespace's bound Subscriptions; none of them when
 // there are none. It also deletes token/signing Secrets whose Subscription is gone (garbage collection
 // does the same where kube-controller-manager runs; this keeps the namespace clean without it).
+import { PRIVATE_RANGES } from '../../../shared/destinations.ts';
 import { EventReason } from '../../api/conditions.ts';
 import { COMPONENT, Component, CONNECTOR_NAME } from '../../api/labels.ts';
 import { done, type Outcome } from '../../runtime/controller.ts';
@@ -33,7 +34,10 @@ export function connectorReconciler(d: Deps): (namespace: string) => Promise<Out
       if (removed) d.logger.info({ namespace }, 'connector removed: no Subscriptions left');
       return done();
     }
-    const input: ConnectorInput = { namespace, subscriptions: subs, receiverUrl: d.settings.connectorReceiverUrl, image: d.settings.connectorImage };
+    const input: ConnectorInput = {
+      namespace, subscriptions: subs, receiverUrl: d.settings.connectorReceiverUrl, image: d.settings.connectorImage,
+      allowedDestinations: d.settings.destinationAllow ?? [...PRIVATE_RANGES], allowLoopback: d.settings.connectorAllowLoopback,
+    };
     // ConfigMap and ServiceAccount before the Deployment that mounts and runs as them.
     const desired: [ResourceType, KubeObject][] = [
       [ConfigMaps, buildConnectorConfigMap(input)],

@@ -37,10 +37,15 @@ export function subscriptionReconciler(d: Deps): (key: string) => Promise<Outcom
     const sub = parsed.value;
     const previous = raw.status as SubscriptionStatus | undefined;
     const binding = bindingOf(sub, d.world);
-    const wasBound = findCondition(previous?.conditions, T.ChannelBound)?.status;
+    const was = findCondition(previous?.conditions, T.ChannelBound);
+    const wasBound = was?.status;
     if (!binding.bound) {
       d.metrics.tokens.delete(key);
-      if (wasBound !== 'False') d.events.record(Subscriptions, raw, 'Warning', EventReason.NotBound, 'Bind', `${binding.reason}: ${binding.message}`);
+      // An event when it stops binding, or stops for another reason; a refused destination has its own reason.
+      if (wasBound !== 'False' || was?.reason !== binding.reason) {
+        const reason = binding.reason === Reason.InvalidDestination ? EventReason.InvalidDestination : EventReason.NotBound;
+        d.events.record(Subscriptions, raw, 'Warning', reason, 'Bind', `${binding.reason}: ${binding.message}`);
+      }
       const status = subscriptionStatus({ sub, previous, binding, connector: { configured: false }, now: d.now() });
       await d.applier.status(Subscriptions, raw, status as Record<string, unknown>);
       return done(); // a change to the channel, namespace or peers re-queues this key

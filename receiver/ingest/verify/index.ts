@@ -5,6 +5,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { VerifyProvider } from '../../../shared/api/v1alpha1.ts';
+import { secretKey, verify as verifyStandardWebhooks } from '../../../shared/standard-webhooks.ts';
 
 /** True when the request carries a valid signature by one of the channel's secrets. `now` is epoch ms. */
 export type Verifier = (headers: IncomingHttpHeaders, body: Buffer, now: number) => boolean;
@@ -18,15 +19,17 @@ export function createVerifier(spec: VerifySpec): Verifier {
     case 'hmac': return hexHeaderVerifier('x-signature', keys(spec.secrets));
     case 'stripe': return stripeVerifier(keys(spec.secrets), tolerance);
     case 'slack': return slackVerifier(keys(spec.secrets), tolerance);
-    case 'standard-webhooks': return standardVerifier(spec.secrets.map(standardKey), tolerance);
+    case 'standard-webhooks': return standardVerifier(standardKeys(spec.secrets), tolerance);
   }
 }
 
 const keys = (secrets: string[]): Buffer[] => secrets.map((s) => Buffer.from(s, 'utf8'));
 
-/** Standard Webhooks secrets are `whsec_<base64>`; the HMAC key is the decoded bytes. */
-export function standardKey(secret: string): Buffer {
-  return Buffer.from(secret.startsWith('whsec_') ? secret.slice(6) : secret, 'base64');
+/** Standard Webhooks keys (shared/standard-webhooks.ts); a secret that is not base64 verifies nothing (fails closed). */
+function standardKeys(secrets: string[]): Buffer[] {
+  const out: Buffer[] = [];
+  for (const s of secrets) { try { out.push(secretKey(s)); } catch { /* no key: matches nothing */ } }
+  return out;
 }
 
 function header(headers: IncomingHttpHeaders, name: string): string | undefined {
@@ -98,16 +101,5 @@ function slackVerifier(secrets: Buffer[], tolerance: number): Verifier {
 
 /** Standard Webhooks: `webhook-signature: v1,<b64> [v1,<b64>...]` over `${webhook-id}.${webhook-timestamp}.${body}`. */
 function standardVerifier(secrets: Buffer[], tolerance: number): Verifier {
-  return (headers, body, now) => {
-    const id = header(headers, 'webhook-id');
-    const ts = header(headers, 'webhook-timestamp');
-    const v = header(headers, 'webhook-signature');
-    if (!id || !v || !fresh(ts, tolerance, now)) return false;
-    const sigs: Buffer[] = [];
-    for (const part of v.split(' ')) {
-      if (part.startsWith('v1,')) sigs.push(Buffer.from(part.slice(3), 'base64'));
-    }
-    if (sigs.length === 0) return false;
-    return anyMatch(secrets.map((k) => hmac(k, `${id}.${ts}.`, body)), sigs);
-  };
+  return (headers, body, now) => secrets.length > 0 && verifyStandardWebhooks(secrets, headers, body, now, tolerance).ok;
 }

@@ -42,7 +42,9 @@ export class Stack {
     // public URL (status.url) are the same loopback URL.
     this.procs.start('operator', ['operator', `--kubeconfig=${kube.kubeconfigPath}`, `--receiver-namespace=${o.receiverNamespace}`,
       `--public-url=${this.receiverUrl}`, `--receiver-url=${this.receiverUrl}`, `--receiver-admin-token-file=${adminTokenFile}`,
-      `--metrics-port=${opPort}`, '--stats-interval=1', '--connector-image=hookbridge:e2e']);
+      `--metrics-port=${opPort}`, '--stats-interval=1', '--connector-image=hookbridge:e2e',
+      // The connector runs as a local process (not in a pod) and the destination listens on loopback.
+      '--connector-allow-loopback', '--destination-allow=127.0.0.0/8']);
     await this.until('receiver ready', async () => (await fetch(`${this.receiverUrl}/readyz`)).ok);
     await this.until('operator ready', async () => (await fetch(`http://127.0.0.1:${opPort}/readyz`)).ok);
     return this;

@@ -9,13 +9,14 @@ type Any = Record<string, any>; // eslint-disable-line @typescript-eslint/no-exp
 
 const a = sub({ name: 'alpha', namespace: 'team-a', spec: { destination: { service: { name: 'sink', port: 8080, path: '/hooks' } } } });
 const b = sub({ name: 'beta', namespace: 'team-a', spec: { signing: { scheme: 'hmac-sha256', secretRef: { name: 'shared', key: 'k' } } } });
-const input = { namespace: 'team-a', subscriptions: [b, a], receiverUrl: 'http://receiver.hookbridge.svc:8080', image: 'hookbridge:test' };
+const input = { namespace: 'team-a', subscriptions: [b, a], receiverUrl: 'http://receiver.hookbridge.svc:8080', image: 'hookbridge:test', allowedDestinations: ['10.0.0.0/8', '*.example.com'] };
 
 test('ConfigMap config.json lists the namespace\'s subscriptions with secret file paths', () => {
   const cm = buildConnectorConfigMap(input) as Any;
   assert.equal(cm.metadata.name, 'hookbridge-connector');
   const cfg = JSON.parse(cm.data['config.json']) as ConnectorConfig;
   assert.equal(cfg.receiverUrl, input.receiverUrl);
+  assert.deepEqual(cfg.allowedDestinations, ['10.0.0.0/8', '*.example.com'], 'the chart\'s allowlist reaches every connector');
   assert.deepEqual(cfg.subscriptions.map((s) => s.name), ['alpha', 'beta']);
   assert.equal(cfg.subscriptions[0].destination.url, 'http://sink.team-a.svc:8080/hooks');
   assert.equal(cfg.subscriptions[0].tokenFile, 'secrets/alpha-hookbridge-token/token');
@@ -37,7 +38,8 @@ test('Deployment: non-root, read-only root fs, probes, resources, args, checksum
   const d = buildConnectorDeployment(input) as Any;
   const pod = d.spec.template.spec;
   const c = pod.containers[0];
-  assert.deepEqual(c.args, ['connector', '--config', '/etc/hookbridge/config.json', '--secrets-dir', '/var/run/hookbridge', '--metrics-port', '9091']);
+  assert.deepEqual(c.args, ['connector', '--config', '/etc/hookbridge/config.json', '--secrets-dir', '/var/run/hookbridge', '--metrics-port', '9091', '--forbid-loopback']);
+  assert.ok(!(buildConnectorDeployment({ ...input, allowLoopback: true }) as Any).spec.template.spec.containers[0].args.includes('--forbid-loopback'));
   assert.equal(c.image, 'hookbridge:test');
   assert.equal(pod.securityContext.runAsNonRoot, true);
   assert.equal(c.securityContext.readOnlyRootFilesystem, true);

@@ -22,6 +22,10 @@ export interface ConnectorInput {
   /** Receiver base URL the connectors dial. */
   receiverUrl: string;
   image: string;
+  /** allowedDestinations for the connector config (OperatorSettings.destinationAllow). */
+  allowedDestinations: string[];
+  /** Omit --forbid-loopback (only for connectors run outside a pod). */
+  allowLoopback?: boolean;
 }
 
 const labels = (): Record<string, string> => ({ ...managedLabels(Component.Connector), [NAME]: CONNECTOR_NAME });
@@ -30,7 +34,7 @@ const owners = (subs: Subscription[]): OwnerReference[] =>
 const meta = (i: ConnectorInput) => ({ name: CONNECTOR_NAME, namespace: i.namespace, labels: labels(), ownerReferences: owners(i.subscriptions) });
 
 export const connectorConfigJson = (i: ConnectorInput): string =>
-  `${JSON.stringify(compileConnector(i.receiverUrl, i.subscriptions), null, 2)}\n`;
+  `${JSON.stringify(compileConnector(i.receiverUrl, i.subscriptions, 'websocket', i.allowedDestinations), null, 2)}\n`;
 
 export function buildConnectorConfigMap(i: ConnectorInput): KubeObject {
   return { apiVersion: 'v1', kind: 'ConfigMap', metadata: meta(i), data: { [CONNECTOR_CONFIG_KEY]: connectorConfigJson(i) } };
@@ -80,7 +84,9 @@ export function buildConnectorDeployment(i: ConnectorInput): KubeObject {
           containers: [{
             name: 'connector',
             image: i.image,
-            args: ['connector', '--config', `${CONFIG_DIR}/${CONNECTOR_CONFIG_KEY}`, '--secrets-dir', SECRETS_DIR, '--metrics-port', String(CONNECTOR_METRICS_PORT)],
+            // In a pod, loopback is the pod itself (its metrics server): never a destination.
+            args: ['connector', '--config', `${CONFIG_DIR}/${CONNECTOR_CONFIG_KEY}`, '--secrets-dir', SECRETS_DIR, '--metrics-port', String(CONNECTOR_METRICS_PORT),
+              ...(i.allowLoopback ? [] : ['--forbid-loopback'])],
             ports: [{ name: 'metrics', containerPort: CONNECTOR_METRICS_PORT, protocol: 'TCP' }],
             livenessProbe: probe('/healthz', 20),
             readinessProbe: probe('/readyz', 10),
