@@ -15,6 +15,8 @@ export interface OperatorSettings {
   /** Base URL the connectors dial. */
   connectorReceiverUrl: string;
   connectorImage: string;
+  /** imagePullPolicy of the connector containers; absent: Kubernetes' default for the image's tag. */
+  connectorImagePullPolicy?: 'Always' | 'IfNotPresent' | 'Never';
   /** Re-read a missing user-named Secret this often (default MISSING_SECRET_RECHECK_MS). */
   missingSecretRecheckMs?: number;
   /** How long the receiver config must carry a staged token before the connector gets it (default 2 s). */

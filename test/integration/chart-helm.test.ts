@@ -87,9 +87,16 @@ test('the operator runs with the flags the contract names', async () => {
     'operator', '--receiver-namespace=hb', '--public-url=https://hooks.example.com',
     '--receiver-url=http://hookbridge-receiver.hb.svc:8080',
     '--receiver-admin-token-file=/var/run/hookbridge/admin/token',
-    '--connector-image=ghcr.io/hookbridge/hookbridge:1.2.3', '--metrics-port=8081', '--namespaces=shop,lab', '--leader-elect',
+    '--connector-image=ghcr.io/hookbridge/hookbridge:1.2.3', '--connector-image-pull-policy=IfNotPresent', '--metrics-port=8081', '--namespaces=shop,lab', '--leader-elect',
   ]);
   assert.deepEqual(c.volumeMounts.find((m: Any) => m.name === 'admin-token'), { name: 'admin-token', mountPath: '/var/run/hookbridge/admin', readOnly: true });
+});
+
+test('the connector Deployments get the chart\'s image pull policy unless the operator values name one', async () => {
+  const arg = async (...set: string[]) => (one(await render(...set.flatMap((s) => ['--set', s])), 'Deployment', 'hookbridge-operator')
+    .spec.template.spec.containers[0].args as string[]).find((a) => a.startsWith('--connector-image-pull-policy='));
+  assert.equal(await arg('image.pullPolicy=Never'), '--connector-image-pull-policy=Never');
+  assert.equal(await arg('image.pullPolicy=Never', 'operator.connectorImagePullPolicy=Always'), '--connector-image-pull-policy=Always');
 });
 
 test('the receiver gets RabbitMQ from the existing Secret, never on its command line', async () => {

@@ -33,7 +33,8 @@ export function connectorReconciler(d: Deps): (namespace: string) => Promise<Out
       if (removed) d.logger.info({ namespace }, 'connector removed: no Subscriptions left');
       return done();
     }
-    const input: ConnectorInput = { namespace, subscriptions: subs, receiverUrl: d.settings.connectorReceiverUrl, image: d.settings.connectorImage };
+    const input: ConnectorInput = { namespace, subscriptions: subs, receiverUrl: d.settings.connectorReceiverUrl,
+      image: d.settings.connectorImage, imagePullPolicy: d.settings.connectorImagePullPolicy };
     // ConfigMap and ServiceAccount before the Deployment that mounts and runs as them.
     const desired: [ResourceType, KubeObject][] = [
       [ConfigMaps, buildConnectorConfigMap(input)],

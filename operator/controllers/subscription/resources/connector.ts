@@ -22,7 +22,12 @@ export interface ConnectorInput {
   /** Receiver base URL the connectors dial. */
   receiverUrl: string;
   image: string;
+  /** The connector container's imagePullPolicy; absent: Kubernetes' default for the tag. */
+  imagePullPolicy?: PullPolicy;
 }
+
+export const PULL_POLICIES = ['Always', 'IfNotPresent', 'Never'] as const;
+export type PullPolicy = (typeof PULL_POLICIES)[number];
 
 const labels = (): Record<string, string> => ({ ...managedLabels(Component.Connector), [NAME]: CONNECTOR_NAME });
 const owners = (subs: Subscription[]): OwnerReference[] =>
@@ -80,6 +85,7 @@ export function buildConnectorDeployment(i: ConnectorInput): KubeObject {
           containers: [{
             name: 'connector',
             image: i.image,
+            ...(i.imagePullPolicy ? { imagePullPolicy: i.imagePullPolicy } : {}),
             args: ['connector', '--config', `${CONFIG_DIR}/${CONNECTOR_CONFIG_KEY}`, '--secrets-dir', SECRETS_DIR, '--metrics-port', String(CONNECTOR_METRICS_PORT)],
             ports: [{ name: 'metrics', containerPort: CONNECTOR_METRICS_PORT, protocol: 'TCP' }],
             livenessProbe: probe('/healthz', 20),
