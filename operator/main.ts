@@ -14,6 +14,10 @@ const spec = {
   'receiver-namespace': { type: 'string', help: 'namespace of the receiver (its config Secrets go there); default: the operator\'s namespace' },
   'public-url': { type: 'string', help: 'public base URL of the receiver, e.g. https://hooks.example.com' },
   'receiver-url': { type: 'string', help: 'in-cluster receiver URL (admin API for status; connectors dial it unless --connector-receiver-url)' },
+  'receiver-service': {
+    type: 'string',
+    help: 'receiver Service in --receiver-namespace: every ready endpoint in its EndpointSlices is asked for channel stats and the answers combined (each receiver knows only its own streams); without it, only --receiver-url is asked',
+  },
   'receiver-admin-token-file': { type: 'string', help: 'file holding the receiver admin bearer token' },
   'connector-receiver-url': { type: 'string', help: 'receiver URL written into connector configs (default --receiver-url)' },
   'connector-image': { type: 'string', default: `ghcr.io/hookbridge/hookbridge:${VERSION}`, help: 'image of the per-namespace connector Deployments' },
@@ -47,6 +51,7 @@ export async function run(argv: string[]): Promise<void> {
     receiverNamespace,
     publicUrl: f['public-url'],
     receiverUrl,
+    receiverService: f['receiver-service'],
     receiverAdminTokenFile: f['receiver-admin-token-file'],
     connectorReceiverUrl,
     connectorImage: f['connector-image'],

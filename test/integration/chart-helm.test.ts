@@ -67,8 +67,8 @@ test('defaults render the operator, receiver, RBAC, admin token and helm test, a
     'ClusterRole/hookbridge-operator', 'ClusterRoleBinding/hookbridge-operator',
     'Deployment/hookbridge-operator', 'Deployment/hookbridge-receiver',
     'Pod/hookbridge-test-webhook', 'PodDisruptionBudget/hookbridge-receiver',
-    'Role/hookbridge-operator-leader-election', 'Role/hookbridge-receiver',
-    'RoleBinding/hookbridge-operator-leader-election', 'RoleBinding/hookbridge-receiver',
+    'Role/hookbridge-operator-leader-election', 'Role/hookbridge-operator-receiver-endpoints', 'Role/hookbridge-receiver',
+    'RoleBinding/hookbridge-operator-leader-election', 'RoleBinding/hookbridge-operator-receiver-endpoints', 'RoleBinding/hookbridge-receiver',
     'Secret/hookbridge-admin',
     'Service/hookbridge-operator-metrics', 'Service/hookbridge-receiver',
     'ServiceAccount/hookbridge-operator', 'ServiceAccount/hookbridge-receiver',
@@ -85,7 +85,7 @@ test('the operator runs with the flags the contract names', async () => {
   assert.equal(c.image, 'ghcr.io/hookbridge/hookbridge:1.2.3');
   assert.deepEqual(c.args, [
     'operator', '--receiver-namespace=hb', '--public-url=https://hooks.example.com',
-    '--receiver-url=http://hookbridge-receiver.hb.svc:8080',
+    '--receiver-url=http://hookbridge-receiver.hb.svc:8080', '--receiver-service=hookbridge-receiver',
     '--receiver-admin-token-file=/var/run/hookbridge/admin/token',
     '--connector-image=ghcr.io/hookbridge/hookbridge:1.2.3', '--connector-image-pull-policy=IfNotPresent', '--metrics-port=8081', '--namespaces=shop,lab', '--leader-elect',
   ]);
