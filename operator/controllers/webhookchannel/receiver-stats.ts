@@ -25,6 +25,8 @@ export interface Figures {
 export interface ChannelStats extends Figures { subscriptions: Record<string, Figures> }
 export type StatsView =
   | { state: 'disabled' }
+  /** No poll round has finished since the operator started: the receivers have not been heard yet. */
+  | { state: 'pending' }
   | { state: 'unreachable'; error: string }
   | { state: 'missing' }
   | { state: 'bufferError'; error: string }
@@ -138,6 +140,7 @@ export class ReceiverStats {
 
   view(channel: ObjectKey): StatsView {
     if (!this.enabled) return { state: 'disabled' };
+    if (!this.polled) return { state: 'pending' };
     if (this.unreachable !== undefined) return { state: 'unreachable', error: this.unreachable };
     return this.views.get(keyOf(channel)) ?? { state: 'missing' };
   }
