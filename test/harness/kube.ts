@@ -18,6 +18,9 @@ export interface Kube {
   kubectl(args: string[], input?: string): Promise<KubectlResult>;
   /** `kubectl apply -f dir`, then waits until every CRD in it is Established. */
   applyCrds(dir: string): Promise<void>;
+  /** An apiserver outage: stops kube-apiserver (etcd keeps the data); startApiserver() brings it back on the same port. */
+  stopApiserver(): Promise<void>;
+  startApiserver(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -196,7 +199,7 @@ export async function startKube(opts: KubeOptions = {}): Promise<Kube> {
     ]);
     await waitReady(etcd, async () => (await fetch(`${etcdUrl}/health`)).ok);
     const server = `https://127.0.0.1:${apiPort}`;
-    const api = launch('kube-apiserver', [
+    const apiArgs = [
       `--etcd-servers=${etcdUrl}`, '--bind-address=127.0.0.1', '--advertise-address=127.0.0.1',
       `--secure-port=${apiPort}`, `--cert-dir=${f('apiserver-certs')}`,
       `--tls-cert-file=${f('apiserver.crt')}`, `--tls-private-key-file=${f('apiserver.key')}`,
@@ -204,9 +207,19 @@ export async function startKube(opts: KubeOptions = {}): Promise<Kube> {
       `--service-account-key-file=${f('sa.pub')}`, `--service-account-signing-key-file=${f('sa.key')}`,
       '--authorization-mode=RBAC', '--service-cluster-ip-range=10.0.0.0/24',
       '--disable-admission-plugins=ServiceAccount', '--allow-privileged=true',
-    ]);
+    ];
     const tls = { ca: fs.readFileSync(f('ca.crt')), cert: fs.readFileSync(f('admin.crt')), key: fs.readFileSync(f('admin.key')) };
+    let api = launch('kube-apiserver', apiArgs);
     await waitReady(api, () => httpsOk(`${server}/readyz`, tls));
+    const stopApiserver = async (): Promise<void> => {
+      await stopProc(api);
+      procs.splice(procs.indexOf(api), 1);
+    };
+    const startApiserver = async (): Promise<void> => {
+      if (procs.includes(api)) return;
+      api = launch('kube-apiserver', apiArgs);
+      await waitReady(api, () => httpsOk(`${server}/readyz`, tls));
+    };
     const kubeconfigPath = f('admin.kubeconfig');
     fs.writeFileSync(kubeconfigPath, kubeconfig(server, dir, 'admin'));
 
@@ -233,7 +246,7 @@ export async function startKube(opts: KubeOptions = {}): Promise<Kube> {
       const waited = await kubectl(['wait', '--for=condition=Established', '--timeout=60s', ...crds]);
       if (waited.code !== 0) throw new Error(`CRDs not established:\n${waited.stderr}`);
     };
-    return { kubeconfigPath, server, binDir, env, kubectl, applyCrds, stop };
+    return { kubeconfigPath, server, binDir, env, kubectl, applyCrds, stopApiserver, startApiserver, stop };
   } catch (err) {
     await stop();
     throw err;
