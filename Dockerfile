@@ -15,7 +15,7 @@ COPY package.json package-lock.json ./
 # --ignore-scripts: no runtime dependency needs an install script, and none gets to run one.
 # Source maps and type declarations are dead weight at run time (about half of node_modules).
 RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund \
- && find node_modules -type f \( -name '*.map' -o -name '*.d.ts' -o -name '*.d.mts' -o -name '*.d.cts' \) -delete \
+ && find node_modules -type f \( -name '*.map' -o -name '*.d.ts' -o -name '*.d.mts' -o -name '*.d.cts' \) -exec rm -f {} + \
  && npm cache clean --force
 
 FROM ${RUNTIME_IMAGE}

@@ -23,7 +23,7 @@ run: deps ## Run the relay on the embedded buffer with examples/ (hookbridge dev
 	node cli/main.ts dev -f examples/
 
 .PHONY: test-deps
-test-deps: deps ## Install and build what the tests need (RabbitMQ, Prometheus, kube-apiserver, etcd, helm)
+test-deps: deps ## Install and build what the tests need (RabbitMQ, Prometheus, containerd, buildah, Kubernetes, CoreDNS, helm, images)
 	test/harness/setup.sh
 
 .PHONY: test
@@ -37,6 +37,22 @@ test-unit: deps ## Unit tests only (no external services)
 .PHONY: test-integration
 test-integration: test-deps ## Integration tests against real RabbitMQ and kube-apiserver
 	$(NODE_TEST) 'test/harness/*.test.ts' 'test/integration/**/*.test.ts'
+
+.PHONY: test-cluster
+test-cluster: test-deps ## Cluster tier only: a real node (kubelet, containerd, CNI, kube-proxy, CoreDNS), the image from our Dockerfile, helm install
+	$(NODE_TEST) 'test/cluster/**/*.test.ts'
+
+.PHONY: cluster
+cluster: test-deps ## A real single-node cluster with Hookbridge helm-installed from this checkout; prints KUBECONFIG, stays up until Ctrl-C
+	node test/harness/cluster/main.ts
+
+.PHONY: cluster-clean
+cluster-clean: ## Remove what a killed `make cluster` or cluster test left behind (bridge, firewall rules, mounts)
+	node -e "import('./test/harness/cluster/cluster.ts').then((m) => m.cleanLeftoversSync())"
+
+.PHONY: images
+images: deps ## Build the images (pause, base images, and ours from the Dockerfile) with buildah, offline
+	test/harness/cluster/images.sh
 
 .PHONY: test-e2e
 test-e2e: test-deps ## End-to-end tests (operator + receiver + connector on real RabbitMQ and apiserver)

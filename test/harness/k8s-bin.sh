@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Ensures the test bed's binaries (etcd, kube-apiserver, kube-controller-manager, helm) exist in
 # ${HOOKBRIDGE_CACHE:-$HOME/.cache/hookbridge}/bin and prints that directory on stdout.
+# With --node it also builds what a real node needs: kubelet, kube-scheduler, kube-proxy and CoreDNS.
 # Builds them from the Go module proxy on first use; later runs only check the version stamps.
 # If KUBEBUILDER_ASSETS holds etcd and kube-apiserver, the Kubernetes pieces are linked from there.
 set -euo pipefail
@@ -8,6 +9,10 @@ set -euo pipefail
 K8S_VERSION=v1.33.13        # k8s.io/kubernetes; staging modules at v0.33.13
 ETCD_VERSION=v3.5.35        # go.etcd.io/etcd/server/v3
 HELM_VERSION=v3.22.0        # helm.sh/helm/v3
+COREDNS_VERSION=v1.12.1     # github.com/coredns/coredns
+
+node=0
+[[ "${1:-}" == --node ]] && node=1
 
 CACHE="${HOOKBRIDGE_CACHE:-$HOME/.cache/hookbridge}"
 BIN="$CACHE/bin"
@@ -90,11 +95,22 @@ build_helm() {
   stamp_write helm "$HELM_VERSION"
 }
 
+build_coredns() {
+  require_go
+  log "building coredns $COREDNS_VERSION (a few minutes the first time)"
+  local gobin="$WORK/coredns-$COREDNS_VERSION"
+  GOBIN="$gobin" go install -trimpath -ldflags "-s -w" "github.com/coredns/coredns@$COREDNS_VERSION"
+  mv "$gobin/coredns" "$BIN/coredns"
+  stamp_write coredns "$COREDNS_VERSION"
+}
+
 # A binary counts as present when its stamp names the pinned version (or the assets dir it links to).
 assets="${KUBEBUILDER_ASSETS:-}"
 [[ -n "$assets" && -x "$assets/etcd" && -x "$assets/kube-apiserver" ]] || assets=""
 k8s_todo=()
-for b in etcd kube-apiserver kube-controller-manager; do
+k8s_bins=(etcd kube-apiserver kube-controller-manager)
+((node)) && k8s_bins+=(kubelet kube-scheduler kube-proxy)
+for b in "${k8s_bins[@]}"; do
   if [[ -n "$assets" && -x "$assets/$b" ]]; then
     ln -sfn "$assets/$b" "$BIN/$b"
     stamp_write "$b" "assets:$assets"
@@ -106,7 +122,8 @@ for b in etcd kube-apiserver kube-controller-manager; do
 done
 ((${#k8s_todo[@]} == 0)) || build_k8s "${k8s_todo[@]}"
 stamp_ok helm "$HELM_VERSION" || build_helm
+((node == 0)) || stamp_ok coredns "$COREDNS_VERSION" || build_coredns
 
-printf 'k8s=%s etcd=%s helm=%s assets=%s\n' "$K8S_VERSION" "$ETCD_VERSION" "$HELM_VERSION" "$assets" \
+printf 'k8s=%s etcd=%s helm=%s coredns=%s assets=%s\n' "$K8S_VERSION" "$ETCD_VERSION" "$HELM_VERSION" "$COREDNS_VERSION" "$assets" \
   >"$BIN/versions"
 echo "$BIN"

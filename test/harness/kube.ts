@@ -1,5 +1,6 @@
 // A real Kubernetes control plane for tests (like controller-runtime's envtest): etcd, kube-apiserver
 // and optionally kube-controller-manager on free loopback ports in a temp dir. No kubelet: no pod runs.
+// test/harness/cluster/ builds a real node (kubelet, containerd, CNI, kube-proxy, CoreDNS) on top of it.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import https from 'node:https';
@@ -18,16 +19,49 @@ export interface Kube {
   kubectl(args: string[], input?: string): Promise<KubectlResult>;
   /** `kubectl apply -f dir`, then waits until every CRD in it is Established. */
   applyCrds(dir: string): Promise<void>;
+  /** The temp dir holding certs, kubeconfigs and every process's log. */
+  dir: string;
+  /** Starts one more process beside the control plane (stopped before it, in reverse order), waits for `ready`. */
+  launch(name: string, bin: string, args: string[], ready?: () => Promise<boolean>, opts?: { timeoutMs?: number }): Promise<Launched>;
+  /** A client certificate and key (`<name>.crt`, `<name>.key`) signed by the cluster CA; returns a kubeconfig path for it. */
+  clientKubeconfig(name: string, subject: string): Promise<string>;
   /** An apiserver outage: stops kube-apiserver (etcd keeps the data); startApiserver() brings it back on the same port. */
   stopApiserver(): Promise<void>;
   startApiserver(): Promise<void>;
   stop(): Promise<void>;
 }
 
+export interface Launched {
+  name: string;
+  log: string;
+  pid: number | undefined;
+  /** SIGTERM (SIGKILL after 5 s) and wait for the exit. */
+  stop(): Promise<void>;
+  exited(): boolean;
+}
+
 export interface KubeOptions {
   controllerManager?: boolean;
   /** kube-controller-manager --controllers; defaults to DEFAULT_CONTROLLERS. */
   controllers?: string[];
+  /** Address the apiserver binds to and advertises (default 127.0.0.1; a real node needs a routable one). */
+  address?: string;
+  /** --service-cluster-ip-range (default 10.0.0.0/24). */
+  serviceCidr?: string;
+  /** Extra subjectAltNames for the apiserver's serving certificate (`IP:…`, `DNS:…`). */
+  sans?: string[];
+  /** --authorization-mode (default RBAC). */
+  authorizationModes?: string[];
+  /** Admission plugins (default: ServiceAccount disabled, as no controller makes ServiceAccounts without the full kube-controller-manager). */
+  admission?: { enable?: string[]; disable?: string[] };
+  /** Appended to kube-apiserver's flags (list flags such as the two above accumulate: use the options); a function gets the temp dir. */
+  apiserverArgs?: string[] | ((dir: string) => string[]);
+  /** Runs after the certificates are made and before etcd starts (e.g. to add files the flags name). */
+  prepare?: (dir: string) => Promise<void>;
+  /** Appended to kube-controller-manager's flags. */
+  controllerManagerArgs?: string[];
+  /** How long each process may take to become ready (default 60 s). */
+  startTimeoutMs?: number;
 }
 
 export const DEFAULT_CONTROLLERS = ['garbagecollector', 'namespace', 'serviceaccount', 'serviceaccount-token'];
@@ -52,7 +86,9 @@ const tempDirs = new Set<string>();
 
 function killAllSync(): void {
   for (const p of live) killGroup(p, 'SIGKILL');
-  for (const dir of tempDirs) fs.rmSync(dir, { recursive: true, force: true });
+  for (const dir of tempDirs) {
+    try { fs.rmSync(dir, { recursive: true, force: true }); } catch { /* still mounted: whoever mounted it unmounts and removes it */ }
+  }
 }
 process.once('exit', killAllSync);
 for (const sig of ['SIGINT', 'SIGTERM'] as const) {
@@ -99,8 +135,8 @@ function tail(file: string, lines = 40): string {
 }
 
 /** Polls `ready` until it is true; throws with the log's tail if the process dies or time runs out. */
-async function waitReady(p: Proc, ready: () => Promise<boolean>): Promise<void> {
-  const deadline = Date.now() + START_TIMEOUT_MS;
+async function waitReady(p: Proc, ready: () => Promise<boolean>, timeoutMs = START_TIMEOUT_MS): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (p.child.exitCode !== null || p.child.signalCode !== null) {
       throw new Error(`${p.name} exited (${p.child.exitCode ?? p.child.signalCode}):\n${tail(p.log)}`);
@@ -108,7 +144,7 @@ async function waitReady(p: Proc, ready: () => Promise<boolean>): Promise<void> 
     if (await ready().catch(() => false)) return;
     await new Promise((r) => setTimeout(r, 200));
   }
-  throw new Error(`${p.name} not ready after ${START_TIMEOUT_MS} ms:\n${tail(p.log)}`);
+  throw new Error(`${p.name} not ready after ${timeoutMs} ms:\n${tail(p.log)}`);
 }
 
 function httpsOk(url: string, tls: https.RequestOptions): Promise<boolean> {
@@ -136,9 +172,9 @@ async function must(cmd: string, args: string[]): Promise<string> {
 }
 
 /** Runs k8s-bin.sh (builds on first use; its progress goes to our stderr) and returns the bin dir. */
-function ensureBinaries(): Promise<string> {
+export function ensureBinaries(args: string[] = []): Promise<string> {
   return new Promise((resolve, reject) => {
-    const child = spawn('bash', [SCRIPT], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn('bash', [SCRIPT, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
     child.stdout.on('data', (d: Buffer) => { out += d.toString(); });
     child.once('error', reject);
@@ -148,17 +184,24 @@ function ensureBinaries(): Promise<string> {
 
 const EC = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '2'];
 
-/** CA, apiserver serving cert, service-account key pair, and client certs in system:masters. */
-async function makeCerts(dir: string): Promise<void> {
+function leafCert(dir: string, name: string, subj: string, ext: string[]): Promise<string> {
   const f = (n: string): string => path.join(dir, n);
-  await must('openssl', ['req', '-x509', ...EC, '-keyout', f('ca.key'), '-out', f('ca.crt'), '-subj', '/CN=hookbridge-test-ca']);
-  const leaf = (name: string, subj: string, ext: string[]): Promise<string> => must('openssl', [
+  return must('openssl', [
     'req', '-x509', '-CA', f('ca.crt'), '-CAkey', f('ca.key'), ...EC, '-keyout', f(`${name}.key`),
     '-out', f(`${name}.crt`), '-subj', subj, '-addext', 'basicConstraints=critical,CA:FALSE', ...ext]);
-  await leaf('apiserver', '/CN=kube-apiserver', ['-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost',
+}
+
+const clientCert = (dir: string, name: string, subj: string): Promise<string> =>
+  leafCert(dir, name, subj, ['-addext', 'extendedKeyUsage=clientAuth']);
+
+/** CA, apiserver serving cert, service-account key pair, and client certs in system:masters. */
+async function makeCerts(dir: string, sans: string[]): Promise<void> {
+  const f = (n: string): string => path.join(dir, n);
+  await must('openssl', ['req', '-x509', ...EC, '-keyout', f('ca.key'), '-out', f('ca.crt'), '-subj', '/CN=hookbridge-test-ca']);
+  await leafCert(dir, 'apiserver', '/CN=kube-apiserver', ['-addext', `subjectAltName=${['IP:127.0.0.1', 'DNS:localhost', ...sans].join(',')}`,
     '-addext', 'extendedKeyUsage=serverAuth']);
-  await leaf('admin', '/O=system:masters/CN=hookbridge-admin', ['-addext', 'extendedKeyUsage=clientAuth']);
-  await leaf('kcm', '/O=system:masters/CN=system:kube-controller-manager', ['-addext', 'extendedKeyUsage=clientAuth']);
+  await clientCert(dir, 'admin', '/O=system:masters/CN=hookbridge-admin');
+  await clientCert(dir, 'kcm', '/O=system:masters/CN=system:kube-controller-manager');
   await must('openssl', ['genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-out', f('sa.key')]);
   await must('openssl', ['pkey', '-in', f('sa.key'), '-pubout', '-out', f('sa.pub')]);
 }
@@ -173,8 +216,8 @@ current-context: test
 `;
 }
 
-export async function startKube(opts: KubeOptions = {}): Promise<Kube> {
-  const binDir = await ensureBinaries();
+export async function startKube(opts: KubeOptions = {}, binDirGiven?: string): Promise<Kube> {
+  const binDir = binDirGiven ?? await ensureBinaries();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hookbridge-kube-'));
   tempDirs.add(dir);
   const procs: Proc[] = [];
@@ -188,8 +231,11 @@ export async function startKube(opts: KubeOptions = {}): Promise<Kube> {
     fs.rmSync(dir, { recursive: true, force: true });
     tempDirs.delete(dir);
   };
+  const timeoutMs = opts.startTimeoutMs ?? START_TIMEOUT_MS;
+  const address = opts.address ?? '127.0.0.1';
   try {
-    await makeCerts(dir);
+    await makeCerts(dir, [...(address === '127.0.0.1' ? [] : [`IP:${address}`]), ...(opts.sans ?? [])]);
+    await opts.prepare?.(dir);
     const [etcdPort, peerPort, apiPort, kcmPort] = await freePorts(4);
     const etcdUrl = `http://127.0.0.1:${etcdPort}`;
     const etcd = launch('etcd', [
@@ -197,28 +243,35 @@ export async function startKube(opts: KubeOptions = {}): Promise<Kube> {
       `--listen-peer-urls=http://127.0.0.1:${peerPort}`, `--initial-advertise-peer-urls=http://127.0.0.1:${peerPort}`,
       `--initial-cluster=default=http://127.0.0.1:${peerPort}`, '--unsafe-no-fsync', '--log-level=warn',
     ]);
-    await waitReady(etcd, async () => (await fetch(`${etcdUrl}/health`)).ok);
-    const server = `https://127.0.0.1:${apiPort}`;
+    await waitReady(etcd, async () => (await fetch(`${etcdUrl}/health`)).ok, timeoutMs);
+    const server = `https://${address}:${apiPort}`;
     const apiArgs = [
-      `--etcd-servers=${etcdUrl}`, '--bind-address=127.0.0.1', '--advertise-address=127.0.0.1',
+      `--etcd-servers=${etcdUrl}`, `--bind-address=${address}`, `--advertise-address=${address}`,
       `--secure-port=${apiPort}`, `--cert-dir=${f('apiserver-certs')}`,
       `--tls-cert-file=${f('apiserver.crt')}`, `--tls-private-key-file=${f('apiserver.key')}`,
       `--client-ca-file=${f('ca.crt')}`, '--service-account-issuer=https://kubernetes.default.svc',
       `--service-account-key-file=${f('sa.pub')}`, `--service-account-signing-key-file=${f('sa.key')}`,
-      '--authorization-mode=RBAC', '--service-cluster-ip-range=10.0.0.0/24',
-      '--disable-admission-plugins=ServiceAccount', '--allow-privileged=true',
+      `--authorization-mode=${(opts.authorizationModes ?? ['RBAC']).join(',')}`, `--service-cluster-ip-range=${opts.serviceCidr ?? '10.0.0.0/24'}`,
+      `--enable-admission-plugins=${(opts.admission?.enable ?? []).join(',')}`,
+      `--disable-admission-plugins=${(opts.admission?.disable ?? ['ServiceAccount']).join(',')}`, '--allow-privileged=true',
+      ...(typeof opts.apiserverArgs === 'function' ? opts.apiserverArgs(dir) : opts.apiserverArgs ?? []),
     ];
     const tls = { ca: fs.readFileSync(f('ca.crt')), cert: fs.readFileSync(f('admin.crt')), key: fs.readFileSync(f('admin.key')) };
     let api = launch('kube-apiserver', apiArgs);
-    await waitReady(api, () => httpsOk(`${server}/readyz`, tls));
+    await waitReady(api, () => httpsOk(`${server}/readyz`, tls), timeoutMs);
+    // Restarted in its place in `procs`, so stop() still stops it after what was launched beside it.
+    let apiAt = procs.indexOf(api);
     const stopApiserver = async (): Promise<void> => {
+      if (!procs.includes(api)) return;
+      apiAt = procs.indexOf(api);
       await stopProc(api);
-      procs.splice(procs.indexOf(api), 1);
+      procs.splice(apiAt, 1);
     };
     const startApiserver = async (): Promise<void> => {
       if (procs.includes(api)) return;
-      api = launch('kube-apiserver', apiArgs);
-      await waitReady(api, () => httpsOk(`${server}/readyz`, tls));
+      api = startProc('kube-apiserver', path.join(binDir, 'kube-apiserver'), apiArgs, dir);
+      procs.splice(apiAt, 0, api);
+      await waitReady(api, () => httpsOk(`${server}/readyz`, tls), timeoutMs);
     };
     const kubeconfigPath = f('admin.kubeconfig');
     fs.writeFileSync(kubeconfigPath, kubeconfig(server, dir, 'admin'));
@@ -231,9 +284,27 @@ export async function startKube(opts: KubeOptions = {}): Promise<Kube> {
         `--controllers=${(opts.controllers ?? DEFAULT_CONTROLLERS).join(',')}`, '--leader-elect=false',
         '--use-service-account-credentials=false', `--service-account-private-key-file=${f('sa.key')}`,
         `--root-ca-file=${f('ca.crt')}`, '--bind-address=127.0.0.1', `--secure-port=${kcmPort}`, `--cert-dir=${f('kcm-certs')}`,
+        ...(opts.controllerManagerArgs ?? []),
       ]);
-      await waitReady(kcm, () => httpsOk(`https://127.0.0.1:${kcmPort}/healthz`, { rejectUnauthorized: false }));
+      await waitReady(kcm, () => httpsOk(`https://127.0.0.1:${kcmPort}/healthz`, { rejectUnauthorized: false }), timeoutMs);
     }
+    const launchMore = async (name: string, bin: string, args: string[], ready?: () => Promise<boolean>,
+      o: { timeoutMs?: number } = {}): Promise<Launched> => {
+      const p = startProc(name, bin, args, dir);
+      procs.push(p);
+      if (ready) await waitReady(p, ready, o.timeoutMs ?? timeoutMs);
+      return {
+        name, log: p.log, pid: p.child.pid,
+        stop: () => stopProc(p),
+        exited: () => p.child.exitCode !== null || p.child.signalCode !== null,
+      };
+    };
+    const clientKubeconfig = async (name: string, subject: string): Promise<string> => {
+      await clientCert(dir, name, subject);
+      const file = f(`${name}.kubeconfig`);
+      fs.writeFileSync(file, kubeconfig(server, dir, name));
+      return file;
+    };
 
     const env = { KUBECONFIG: kubeconfigPath, KUBECACHEDIR: f('kube-cache') };
     const kubectl = (args: string[], input?: string): Promise<KubectlResult> =>
@@ -246,7 +317,7 @@ export async function startKube(opts: KubeOptions = {}): Promise<Kube> {
       const waited = await kubectl(['wait', '--for=condition=Established', '--timeout=60s', ...crds]);
       if (waited.code !== 0) throw new Error(`CRDs not established:\n${waited.stderr}`);
     };
-    return { kubeconfigPath, server, binDir, env, kubectl, applyCrds, stopApiserver, startApiserver, stop };
+    return { kubeconfigPath, server, binDir, env, kubectl, applyCrds, dir, launch: launchMore, clientKubeconfig, stopApiserver, startApiserver, stop };
   } catch (err) {
     await stop();
     throw err;

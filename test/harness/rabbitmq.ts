@@ -71,19 +71,24 @@ function external(url: string): Rabbit {
   return { url, startupMs: 0, stop: unsupported('stop'), start: unsupported('start'), kill: unsupported('kill'), dispose: async () => {} };
 }
 
-export async function startRabbit(): Promise<Rabbit> {
+export interface RabbitOptions {
+  /** Address AMQP listens on (default 127.0.0.1; the cluster test bed uses its node's bridge address so pods reach it). */
+  listen?: string;
+}
+
+export async function startRabbit(opts: RabbitOptions = {}): Promise<Rabbit> {
   if (process.env.RABBITMQ_URL) return external(process.env.RABBITMQ_URL);
   if (!SERVER) throw new Error('rabbitmq-server not installed (run test/harness/setup.sh)');
   for (let attempt = 1; ; attempt++) {
-    try { return await startNode(SERVER); } catch (err) { if (attempt >= 3 || !portTaken(err)) throw err; }
+    try { return await startNode(SERVER, opts.listen ?? '127.0.0.1'); } catch (err) { if (attempt >= 3 || !portTaken(err)) throw err; }
   }
 }
 
-async function startNode(server: string): Promise<Rabbit> {
+async function startNode(server: string, listen: string): Promise<Rabbit> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hookbridge-rabbit-'));
   const [amqpPort, distPort, epmdPort] = await freePorts(3);
   fs.writeFileSync(path.join(dir, 'rabbitmq.conf'), [
-    `listeners.tcp.1 = 127.0.0.1:${amqpPort}`,
+    `listeners.tcp.1 = ${listen}:${amqpPort}`,
     'distribution.listener.interface = 127.0.0.1',
     'loopback_users = none',
     'disk_free_limit.absolute = 50MB',
@@ -99,7 +104,7 @@ async function startNode(server: string): Promise<Rabbit> {
       HOME: dir, // the Erlang cookie lives here
       LANG: 'C.UTF-8',
       RABBITMQ_NODENAME: `rabbit-${randomBytes(4).toString('hex')}@localhost`,
-      RABBITMQ_NODE_IP_ADDRESS: '127.0.0.1',
+      RABBITMQ_NODE_IP_ADDRESS: listen,
       RABBITMQ_NODE_PORT: String(amqpPort),
       RABBITMQ_DIST_PORT: String(distPort),
       ERL_EPMD_PORT: String(epmdPort),
@@ -119,7 +124,7 @@ async function startNode(server: string): Promise<Rabbit> {
     },
   };
   nodes.add(node);
-  const url = `amqp://guest:guest@127.0.0.1:${amqpPort}`;
+  const url = `amqp://guest:guest@${listen}:${amqpPort}`;
   const log = path.join(dir, 'server.log');
 
   const start = async (): Promise<void> => {

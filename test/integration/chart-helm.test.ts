@@ -200,8 +200,12 @@ test('helm test posts to a smoke channel through the receiver Service', async ()
   assert.equal((ch.metadata as Any).annotations['helm.sh/hook'], 'test');
   const pod = one(objs, 'Pod', 'hookbridge-test-webhook');
   assert.equal(pod.metadata.annotations['helm.sh/hook'], 'test');
-  assert.match(pod.spec.containers[0].args[0], /http:\/\/hookbridge-receiver\.hb\.svc:8080\/webhook\/hb\/hookbridge-smoke/);
-  assert.match(pod.spec.containers[0].args[0], /"\$code" = 202/);
+  const c = pod.spec.containers[0];
+  assert.equal(c.image, one(await render(), 'Deployment', 'hookbridge-receiver').spec.template.spec.containers[0].image,
+    'the test runs the Hookbridge image itself (no other image to pull)');
+  const env = Object.fromEntries((c.env as { name: string; value: string }[]).map((e) => [e.name, e.value]));
+  assert.equal(env.INGEST_URL, 'http://hookbridge-receiver.hb.svc:8080/webhook/hb/hookbridge-smoke');
+  assert.match(c.args[0], /res\.status === 202/);
 });
 
 test('values.schema.json refuses typos and bad values', async () => {

@@ -23,9 +23,9 @@ export class Destination {
   });
   url = '';
 
-  async listen(): Promise<this> {
-    await new Promise<void>((resolve, reject) => this.#server.listen(0, '127.0.0.1', resolve).once('error', reject));
-    this.url = `http://127.0.0.1:${(this.#server.address() as AddressInfo).port}`;
+  async listen(host = '127.0.0.1', port = 0): Promise<this> {
+    await new Promise<void>((resolve, reject) => this.#server.listen(port, host, resolve).once('error', reject));
+    this.url = `http://${host}:${(this.#server.address() as AddressInfo).port}`;
     return this;
   }
 
