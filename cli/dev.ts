@@ -3,7 +3,7 @@
 // read with the receiver's standalone loader (receiver/config/manifests.ts), connectors compiled with
 // shared/api/compile.ts exactly as the operator does; edits to the files are applied live.
 import { randomBytes } from 'node:crypto';
-import { compileConnector, secretFilePath, signingSecretName } from '../shared/api/compile.ts';
+import { compileConnector, destinationUrl, objectKey, secretFilePath, signingSecretName } from '../shared/api/compile.ts';
 import { tokenSecretName } from '../shared/api/v1alpha1.ts';
 import { keyOf } from '../shared/config.ts';
 import { createLogger } from '../shared/logger.ts';
@@ -23,6 +23,10 @@ const FLAGS = {
   host: { type: 'string', default: '127.0.0.1', help: 'receiver address (0.0.0.0 to accept from other machines)' },
   'admin-token': { type: 'string', help: 'bearer token for the admin API (disabled without one)' },
   transport: { type: 'string', default: 'websocket', help: 'connector transport: websocket or sse' },
+  'service-host': {
+    type: 'string', default: '127.0.0.1',
+    help: 'where a Subscription\'s destination.service is delivered (a laptop has no cluster DNS): SCHEME://HOST:PORT/PATH with the Service\'s port and path',
+  },
   'log-level': { type: 'string', default: 'info', help: 'trace, debug, info, warn, error' },
   help: { type: 'boolean', short: 'h', help: 'show this help' },
 } satisfies FlagSpec;
@@ -35,7 +39,9 @@ export async function run(argv: string[]): Promise<void> {
   const paths = [...f.file, ...f._];
   if (paths.length === 0) throw new UsageError('give -f FILE|DIR with WebhookChannel and Subscription manifests');
   if (f.transport !== 'websocket' && f.transport !== 'sse') throw new UsageError('--transport must be websocket or sse');
-  try { parseManifests(readManifestFiles(paths)); } catch (err) { throw new UsageError(`reading manifests: ${(err as Error).message}`); }
+  let initial: ReturnType<typeof parseManifests>;
+  try { initial = parseManifests(readManifestFiles(paths)); } catch (err) { throw new UsageError(`reading manifests: ${(err as Error).message}`); }
+  const local = { serviceHost: f['service-host'] };
 
   const logger = createLogger({ name: 'dev', level: f['log-level'] });
   const registry = createRegistry();
@@ -68,7 +74,7 @@ export async function run(argv: string[]): Promise<void> {
         }
         secrets.write(ns, secretFilePath(ref.name, ref.key), value);
       }
-      const config = compileConnector(rx.url, list, f.transport as 'websocket' | 'sse');
+      const config = compileConnector(rx.url, list, f.transport as 'websocket' | 'sse', undefined, local);
       const running = connectors.get(ns);
       if (running) await running.update(config);
       else connectors.set(ns, await startConnector({ config, secretsDir: secrets.namespaceDir(ns), logger, registry }));
@@ -96,7 +102,11 @@ export async function run(argv: string[]): Promise<void> {
   for (const ch of compiled?.config.channels ?? []) {
     process.stdout.write(`  POST ${rx.url}/webhook/${ch.namespace}/${ch.name}  → ${ch.subscriptions.map((s) => keyOf(s)).join(', ') || '(no subscriptions)'}\n`);
   }
-  for (const t of compiled?.tokens ?? []) process.stdout.write(`  ${keyOf(t.subscription)} delivers to ${t.destination}\n`);
+  const subscriptions = new Map(initial.subscriptions.map((s) => [keyOf(objectKey(s)), s]));
+  for (const t of compiled?.tokens ?? []) {
+    const sub = subscriptions.get(keyOf(t.subscription));
+    process.stdout.write(`  ${keyOf(t.subscription)} delivers to ${(sub && destinationUrl(sub, local)) ?? t.destination}\n`);
+  }
   process.stdout.write('Ctrl-C to stop.\n\n');
 
   await untilSignal(async (signal) => {

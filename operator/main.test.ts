@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { UsageError } from '../cli/flags.ts';
 import { destinationAllow, run } from './main.ts';
@@ -29,4 +30,15 @@ test('--destination-allow: absent → private ranges, none → Services only, en
   assert.deepEqual(destinationAllow(['none']), []);
   assert.deepEqual(destinationAllow(['hooks.example.com,*.zapier.com', '203.0.113.0/24', 'fd00::/8']), ['hooks.example.com', '*.zapier.com', '203.0.113.0/24', 'fd00::/8']);
   for (const bad of ['http://x/', '10.0.0.0/33', 'a b', '*']) assert.throws(() => destinationAllow([bad]), UsageError, bad);
+});
+
+test('the connector image defaults to this release; its pull policy is checked', async () => {
+  const chunks: string[] = [];
+  const write = process.stdout.write.bind(process.stdout);
+  process.stdout.write = ((c: string) => { chunks.push(String(c)); return true; }) as typeof process.stdout.write;
+  try { await run(['--help']); } finally { process.stdout.write = write; }
+  const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+  assert.ok(chunks.join('').includes(`ghcr.io/hookbridge/hookbridge:${version}`));
+  await assert.rejects(run(['--receiver-namespace', 'x', '--public-url', 'https://h', '--connector-image-pull-policy', 'Sometimes']),
+    (e: unknown) => e instanceof UsageError && /connector-image-pull-policy/.test(e.message));
 });

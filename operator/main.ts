@@ -1,9 +1,14 @@
 // `hookbridge operator`: flags → startOperator; SIGTERM/SIGINT stop it gracefully.
 import { isIP } from 'node:net';
+import fs from 'node:fs';
 import { parseFlags, usage, UsageError, type FlagSpec } from '../cli/flags.ts';
 import { createLogger } from '../shared/logger.ts';
 import { PRIVATE_RANGES } from '../shared/destinations.ts';
 import { startOperator } from './manager.ts';
+import { PULL_POLICIES, type PullPolicy } from './controllers/subscription/resources/connector.ts';
+
+/** The package version: the default connector image is the release's own. */
+const VERSION = (JSON.parse(fs.readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
 const spec = {
   kubeconfig: { type: 'string', help: 'kubeconfig file; in-cluster service account when absent' },
@@ -11,9 +16,14 @@ const spec = {
   'receiver-namespace': { type: 'string', help: 'namespace of the receiver (its config Secrets go there); default: the operator\'s namespace' },
   'public-url': { type: 'string', help: 'public base URL of the receiver, e.g. https://hooks.example.com' },
   'receiver-url': { type: 'string', help: 'in-cluster receiver URL (admin API for status; connectors dial it unless --connector-receiver-url)' },
+  'receiver-service': {
+    type: 'string',
+    help: 'receiver Service in --receiver-namespace: every ready endpoint in its EndpointSlices is asked for channel stats and the answers combined (each receiver knows only its own streams); without it, only --receiver-url is asked',
+  },
   'receiver-admin-token-file': { type: 'string', help: 'file holding the receiver admin bearer token' },
   'connector-receiver-url': { type: 'string', help: 'receiver URL written into connector configs (default --receiver-url)' },
-  'connector-image': { type: 'string', default: 'ghcr.io/hookbridge/hookbridge:0.1.0', help: 'image of the per-namespace connector Deployments' },
+  'connector-image': { type: 'string', default: `ghcr.io/hookbridge/hookbridge:${VERSION}`, help: 'image of the per-namespace connector Deployments' },
+  'connector-image-pull-policy': { type: 'string', help: 'imagePullPolicy of the connector Deployments: Always, IfNotPresent or Never (default: Kubernetes\' default for the tag)' },
   'destination-allow': { type: 'list', help: `destinations connectors may use besides their namespace's Services: host names, *.domain, CIDRs (default ${PRIVATE_RANGES.join(',')}; "none" for Services only)` },
   'connector-allow-loopback': { type: 'boolean', help: 'do not pass --forbid-loopback to connectors (only for connectors run outside a pod, e.g. tests)' },
   'metrics-port': { type: 'number', default: 8081, help: 'port of /healthz, /readyz and /metrics' },
@@ -31,6 +41,10 @@ export async function run(argv: string[]): Promise<void> {
   const receiverNamespace = f['receiver-namespace'] ?? ownNamespace;
   if (!receiverNamespace) throw new UsageError('--receiver-namespace is required outside a pod (POD_NAMESPACE unset)');
   if (!f['public-url']) throw new UsageError('--public-url is required');
+  const pullPolicy = f['connector-image-pull-policy'];
+  if (pullPolicy !== undefined && !(PULL_POLICIES as readonly string[]).includes(pullPolicy)) {
+    throw new UsageError(`--connector-image-pull-policy must be one of ${PULL_POLICIES.join(', ')}, got ${JSON.stringify(pullPolicy)}`);
+  }
   const receiverUrl = f['receiver-url'];
   const connectorReceiverUrl = f['connector-receiver-url'] ?? receiverUrl ?? f['public-url'];
   const logger = createLogger({ name: 'operator' });
@@ -41,11 +55,13 @@ export async function run(argv: string[]): Promise<void> {
     receiverNamespace,
     publicUrl: f['public-url'],
     receiverUrl,
+    receiverService: f['receiver-service'],
     receiverAdminTokenFile: f['receiver-admin-token-file'],
     connectorReceiverUrl,
     connectorImage: f['connector-image'],
     destinationAllow: destinationAllow(f['destination-allow']),
     connectorAllowLoopback: f['connector-allow-loopback'],
+    connectorImagePullPolicy: pullPolicy as PullPolicy | undefined,
     metricsPort: f['metrics-port'],
     leaderElect: f['leader-elect'],
     leaseNamespace: f['leader-elect-namespace'] ?? ownNamespace ?? receiverNamespace,

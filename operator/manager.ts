@@ -10,6 +10,7 @@ import { MANAGED_SELECTOR } from './api/labels.ts';
 import { connectorReconciler, CONTROLLER as CONNECTOR } from './controllers/subscription/connector.ts';
 import { subscriptionReconciler, CONTROLLER as SUBSCRIPTION } from './controllers/subscription/reconciler.ts';
 import { channelReconciler, CONTROLLER as CHANNEL } from './controllers/webhookchannel/reconciler.ts';
+import { ReceiverEndpoints } from './controllers/webhookchannel/receiver-endpoints.ts';
 import { ReceiverStats } from './controllers/webhookchannel/receiver-stats.ts';
 import { wireMapping } from './controllers/mapping.ts';
 import { World, type Caches } from './controllers/world.ts';
@@ -29,7 +30,14 @@ export interface OperatorOptions extends OperatorSettings {
   /** Namespaces to watch; empty = all. */
   namespaces?: string[];
   receiverUrl?: string;
+  /**
+   * The receiver Service in receiverNamespace: every ready endpoint in its EndpointSlices is asked for
+   * stats (scheme from receiverUrl, port named `http`). Without it, receiverUrl alone is asked.
+   */
+  receiverService?: string;
   receiverAdminTokenFile?: string;
+  /** The HTTP client for the receivers' admin API (tests route pod addresses to loopback receivers). */
+  statsFetch?: typeof fetch;
   metricsPort: number;
   metricsHost?: string;
   leaderElect?: boolean;
@@ -87,7 +95,11 @@ export async function startOperator(o: OperatorOptions): Promise<Operator> {
     deployments: inf(Deployments, { labelSelector: MANAGED_SELECTOR }),
     namespaces: inf(Namespaces),
   };
-  const informers = Object.values(caches) as Informer<KubeObject>[];
+  const receivers = o.receiverService ? new ReceiverEndpoints(client, {
+    namespace: o.receiverNamespace, service: o.receiverService, logger, relistMs: o.relistMs,
+    scheme: o.receiverUrl ? new URL(o.receiverUrl).protocol.replace(/:$/, '') : 'http',
+  }) : undefined;
+  const informers = [...Object.values(caches) as Informer<KubeObject>[], ...(receivers ? [receivers.informer] : [])];
   const applier = new Applier(client);
   for (const i of Object.values(caches) as Informer<KubeObject>[]) i.onChange((obj) => applier.observe(i.type, obj));
   const world = new World(caches);
@@ -111,6 +123,8 @@ export async function startOperator(o: OperatorOptions): Promise<Operator> {
   });
   const stats = new ReceiverStats({
     receiverUrl: o.receiverUrl, adminTokenFile: o.receiverAdminTokenFile, intervalMs: o.statsIntervalMs ?? 30_000, logger,
+    ...(receivers ? { endpoints: () => receivers.urls(), endpointsSource: receivers.source } : {}),
+    ...(o.statsFetch ? { fetch: o.statsFetch } : {}),
     channels: () => caches.channels.list().map((c) => ({ namespace: c.metadata.namespace ?? 'default', name: c.metadata.name })),
     onChange: mapping.channelStatsChanged,
   });

@@ -10,7 +10,7 @@ import { ADMIN_PREFIX, adminRouter } from './admin/index.ts';
 import type { MessageBuffer } from './buffer/types.ts';
 import type { ConfigStore } from './config/store.ts';
 import { sendError } from './errors.ts';
-import { healthRoutes } from './health.ts';
+import { healthRoutes, type ConfigSourceStatus } from './health.ts';
 import { ingestHandler, webhookPath } from './ingest/handler.ts';
 import { createReceiverMetrics, type QueueSample } from './metrics.ts';
 import { FailureLimiter, type FailureLimiterOptions } from './ratelimit.ts';
@@ -32,8 +32,10 @@ export interface AppDeps {
   /** Take the client address from X-Forwarded-For (behind an ingress). */
   trustProxy?: boolean;
   limiter?: FailureLimiterOptions;
-  /** Extra /readyz checks, e.g. the Kubernetes config watch. */
+  /** Extra /readyz checks, e.g. the Kubernetes configuration never listed. */
   readinessChecks?: () => string[];
+  /** The configuration source's state for /health and hookbridge_config_source_up (absent: always followed). */
+  configSource?: ConfigSourceStatus;
   /** Messages each stream reads from the buffer ahead of its window (default: 2 x window, at most 64). */
   streamReadAhead?: number;
 }
@@ -58,6 +60,7 @@ export function createApp(deps: AppDeps): ReceiverApp {
   const limiter = new FailureLimiter({ ...deps.limiter, clock: deps.limiter?.clock ?? clock });
   const metrics = createReceiverMetrics(deps.registry, {
     bufferConnected: () => deps.buffer.isConnected(),
+    configSourceUp: () => deps.configSource?.following() ?? true,
     sampleQueues: () => sampleQueues(deps, sessions),
   });
   deps.config.onChange((s) => sessions.revalidate(s, clock()));
@@ -79,7 +82,7 @@ export function createApp(deps: AppDeps): ReceiverApp {
   app.post('/webhook/:ns/:channel', (req, res) => ingest(req, res, req.params.ns as string, req.params.channel as string));
   app.get('/connect/stream/:ns/:channel/sse', sseHandler(streamDeps));
   app.post('/connect/ack/:ns/:channel', ackHandler(streamDeps));
-  for (const [path, handler] of Object.entries(healthRoutes({ buffer: deps.buffer, config: deps.config, registry: deps.registry, readinessChecks: deps.readinessChecks ?? (() => []) }))) {
+  for (const [path, handler] of Object.entries(healthRoutes({ buffer: deps.buffer, config: deps.config, registry: deps.registry, readinessChecks: deps.readinessChecks ?? (() => []), configSource: deps.configSource }))) {
     app.get(path, handler);
   }
   app.use(ADMIN_PREFIX, adminRouter({ snapshot, buffer: deps.buffer, sessions, adminToken: deps.adminToken, limiter, trustProxy }));

@@ -1,5 +1,9 @@
 // Probes and scrape endpoint (SPEC §4): /health for people and scripts, /healthz (the process answers),
-// /readyz (buffer connected, configuration loaded and declared, config source healthy), /metrics.
+// /readyz (buffer connected, configuration loaded once and declared), /metrics. Ingest needs the buffer
+// and the configuration it has, not the config source: a Kubernetes watch that is down after the first
+// load is shown on /health (`config.watch: "down"`) and as hookbridge_config_source_up 0, and the
+// receiver stays ready with the last configuration (issue 8: an apiserver outage made every receiver
+// NotReady, so the Service had no endpoints although ingest never needed the apiserver).
 import type { Request, Response } from 'express';
 import type { Registry } from 'prom-client';
 import type { MessageBuffer } from './buffer/types.ts';
@@ -9,8 +13,17 @@ export interface HealthDeps {
   buffer: MessageBuffer;
   config: ConfigStore;
   registry: Registry;
-  /** Extra readiness checks (e.g. the Kubernetes watch); a string is the reason it is not ready. */
+  /** Extra readiness checks (e.g. the Kubernetes config never listed); a string is the reason it is not ready. */
   readinessChecks(): string[];
+  /** Where the configuration comes from and whether it is followed now, for /health. */
+  configSource?: ConfigSourceStatus;
+}
+
+/** A configuration source that can fall behind without making the receiver unready (the Kubernetes watch). */
+export interface ConfigSourceStatus {
+  /** false while the source cannot be followed (the last configuration keeps serving). */
+  following(): boolean;
+  describe(): Record<string, unknown>;
 }
 
 export function readiness(deps: HealthDeps): string[] {
@@ -30,6 +43,7 @@ export function healthRoutes(deps: HealthDeps): Record<string, (req: Request, re
         status: connected ? 'healthy' : 'degraded',
         buffer: connected ? 'connected' : 'disconnected',
         channels: deps.config.snapshot.channels.size,
+        ...(deps.configSource && { config: deps.configSource.describe() }),
       });
     },
     '/healthz': (_req, res) => { res.json({ status: 'ok' }); },

@@ -50,6 +50,7 @@ export async function run(argv: string[]): Promise<void> {
   const rx = await startReceiver({
     buffer, port: f.port, host: f.host, adminToken, logger, registry: createRegistry(), trustProxy: f['trust-proxy'],
     awaitBuffer: false, readinessChecks: () => kube?.readiness() ?? [],
+    ...(f['kube-namespace'] && { configSource: { following: () => kube?.following() ?? false, describe: () => kube?.describe() ?? { source: 'kubernetes', watch: 'down' } } }),
     ...(f['stream-read-ahead'] !== undefined && { streamReadAhead: readAhead(f['stream-read-ahead']) }),
   });
 

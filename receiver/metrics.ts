@@ -27,6 +27,8 @@ export interface ReceiverMetrics {
 
 export interface ScrapeSources {
   bufferConnected(): boolean;
+  /** The configuration source is followed now (false: a Kubernetes watch that is down; the last configuration serves). */
+  configSourceUp(): boolean;
   /** Every configured subscription queue with its stats (undefined when the buffer could not answer). */
   sampleQueues(): Promise<QueueSample[]>;
 }
@@ -58,6 +60,10 @@ export function createReceiverMetrics(registry: Registry, sources: ScrapeSources
   new Gauge({
     name: 'hookbridge_buffer_connected', help: '1 when the buffer (RabbitMQ) connection is up', registers,
     collect() { this.set(sources.bufferConnected() ? 1 : 0); },
+  });
+  new Gauge({
+    name: 'hookbridge_config_source_up', help: '1 while the configuration source is followed (0: the Kubernetes watch is down; the last configuration serves)', registers,
+    collect() { this.set(sources.configSourceUp() ? 1 : 0); },
   });
   queueGauge('hookbridge_queue_messages', 'Backlog: messages queued (incl. waiting retries)', (q) => q.stats?.messagesQueued);
   queueGauge('hookbridge_queue_max_messages', "The channel's maxQueueSize", (q) => q.maxQueueSize);

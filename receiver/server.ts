@@ -1,6 +1,7 @@
 // startReceiver: createApp on a real HTTP server (WebSocket upgrades on the same port). `hookbridge receiver`
 // and `hookbridge dev` both call this. The caller owns the buffer: it is connected here if it is not yet,
 // and left open by close() so the caller decides when it goes.
+import type { ConfigSourceStatus } from './health.ts';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
@@ -23,6 +24,8 @@ export interface ReceiverOptions {
   clock?: () => number;
   limiter?: FailureLimiterOptions;
   readinessChecks?: () => string[];
+  /** The configuration source's state (/health, hookbridge_config_source_up); absent: always followed. */
+  configSource?: ConfigSourceStatus;
   /** Messages each stream reads from the buffer ahead of its window (default: 2 x window, at most 64). */
   streamReadAhead?: number;
   /** Wait for the buffer's first connection before listening (default true). With false the receiver

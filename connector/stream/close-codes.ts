@@ -6,6 +6,7 @@ import { TRY_AGAIN_LATER } from './transport.ts';
 
 const GOING_AWAY = 1001;
 const INTERNAL_ERROR = 1011;
+const ABNORMAL = 1006;
 
 export const CLOSE_MEANING: Record<number, string> = {
   [CloseCode.InvalidToken]: 'invalid or revoked token (4001): waiting for a rotated token',
@@ -16,6 +17,7 @@ export const CLOSE_MEANING: Record<number, string> = {
   [TRY_AGAIN_LATER]: 'receiver asks to try again later (rate limited after failed attempts)',
   [INTERNAL_ERROR]: 'receiver error (1011): its buffer is unavailable',
   [GOING_AWAY]: 'receiver shutting down (1001)',
+  [ABNORMAL]: 'receiver unreachable or connection lost (1006)',
 };
 
 const SLOW = new Set<number>([CloseCode.InvalidToken, CloseCode.NotBound, TRY_AGAIN_LATER]);

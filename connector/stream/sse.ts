@@ -3,7 +3,7 @@
 // (batched per tick as {"frames": [...]}) with the same bearer token and the session id from `hello`.
 import { request } from 'undici';
 import type { ClientFrame } from '../../shared/protocol.ts';
-import { closeCodeForStatus, parseServerFrame, type Dial } from './transport.ts';
+import { closeCodeForStatus, describeDialError, parseServerFrame, type Dial } from './transport.ts';
 
 /** Split an event stream into events; returns the unconsumed tail. */
 export function parseEvents(buffer: string, onEvent: (event: string, data: string) => void): string {
@@ -97,7 +97,7 @@ export const dialSse: Dial = ({ url, ackUrl, token, handlers, logger, connectTim
       });
     }
     end(1006, 'event stream ended');
-  })().catch((err: Error) => end(1006, err.message));
+  })().catch((err: unknown) => end(1006, describeDialError(err)));
 
   return {
     send(frame) {

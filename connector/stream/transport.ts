@@ -31,6 +31,39 @@ export function closeCodeForStatus(status: number, bodyCode?: unknown): number {
   return 1006;
 }
 
+/**
+ * Words for why a dial failed, for the log: the host that did not resolve, the address that refused or
+ * did not answer, the TLS failure, each with its code. Built from the error's fields, never from the
+ * request, so the token (a header) cannot reach it.
+ */
+export function describeDialError(err: unknown): string {
+  if (!(err instanceof Error)) return String(err);
+  const e = err as Error & { code?: unknown; hostname?: unknown; address?: unknown; port?: unknown; cause?: unknown; reason?: unknown };
+  const code = typeof e.code === 'string' ? e.code : undefined;
+  // Happy eyeballs (several addresses tried): one line per address that failed.
+  if (err instanceof AggregateError && err.errors.length > 0) return [...new Set(err.errors.map(describeDialError))].join('; ');
+  // fetch-style wrappers ("fetch failed") carry the socket error as their cause.
+  if (!code && e.cause instanceof Error) return describeDialError(e.cause);
+  const at = typeof e.address === 'string' ? `${e.address}${e.port !== undefined ? `:${String(e.port)}` : ''}` : undefined;
+  if (code && DNS_CODES.has(code)) return `cannot resolve host ${typeof e.hostname === 'string' ? e.hostname : '(unknown)'} (${code})`;
+  if (code && at && CONNECT_WORDS[code]) return `${CONNECT_WORDS[code]} ${at} (${code})`;
+  // OpenSSL's own message is a line of library internals (`...:SSL routines:fn:packet length too long:file:line:`);
+  // its reason is the words.
+  const openssl = /SSL routines:[^:]*:([^:]+):/.exec(e.message)?.[1];
+  const tls = openssl !== undefined || (code !== undefined && /CERT|SSL|TLS|SELF_SIGNED|UNABLE_TO_VERIFY|UNABLE_TO_GET_ISSUER/.test(code));
+  const text = (typeof e.reason === 'string' && tls ? e.reason : openssl ?? e.message.trim()) || code || e.name;
+  return `${tls ? 'TLS: ' : ''}${text}${code && !text.includes(code) ? ` (${code})` : ''}`;
+}
+
+const DNS_CODES = new Set(['ENOTFOUND', 'EAI_AGAIN', 'EAI_FAIL', 'EAI_NODATA', 'EAI_NONAME']);
+const CONNECT_WORDS: Record<string, string> = {
+  ECONNREFUSED: 'connection refused by',
+  ECONNRESET: 'connection reset by',
+  ETIMEDOUT: 'no answer from',
+  EHOSTUNREACH: 'no route to host',
+  ENETUNREACH: 'network unreachable for',
+};
+
 /** Parse a server frame (JSON text); undefined for anything that is not one. */
 export function parseServerFrame(text: string): ServerFrame | undefined {
   try {

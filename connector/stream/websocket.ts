@@ -1,7 +1,7 @@
 // WebSocket transport: frames are JSON text messages both ways; the token goes in the Authorization
 // header of the upgrade request (never in the URL, where proxies log it).
 import { WebSocket } from 'ws';
-import { closeCodeForStatus, parseServerFrame, type Dial } from './transport.ts';
+import { closeCodeForStatus, describeDialError, parseServerFrame, type Dial } from './transport.ts';
 
 export const dialWebSocket: Dial = ({ url, token, handlers, logger, connectTimeoutMs }) => {
   let ended = false;
@@ -33,11 +33,15 @@ export const dialWebSocket: Dial = ({ url, token, handlers, logger, connectTimeo
     });
     res.on('error', () => end(closeCodeForStatus(res.statusCode ?? 0), `HTTP ${res.statusCode}`));
   });
+  // ws reports a failed dial (DNS, refused, TLS, handshake timeout) as 'error' then 'close' 1006 with no
+  // reason: keep the error's words for the close.
+  let failure: string | undefined;
   ws.on('error', (err) => {
+    failure = describeDialError(err);
     // 'close' follows for socket errors; a failed handshake may only emit 'error'.
-    if (ws.readyState === WebSocket.CLOSED || ws.readyState === WebSocket.CONNECTING) end(1006, err.message);
+    if (ws.readyState === WebSocket.CLOSED || ws.readyState === WebSocket.CONNECTING) end(1006, failure);
   });
-  ws.on('close', (code, reason) => end(code, reason.toString('utf8')));
+  ws.on('close', (code, reason) => end(code, reason.toString('utf8') || failure || ''));
   return {
     send(frame) { if (ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify(frame)); },
     close(code, reason) {

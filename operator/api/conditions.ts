@@ -31,6 +31,7 @@ export const Reason = {
   ChannelNotLoaded: 'ChannelNotLoaded',
   ReceiverUnreachable: 'ReceiverUnreachable',
   StatsDisabled: 'StatsDisabled',
+  StatsPending: 'StatsPending',
   BufferError: 'BufferError',
   InvalidSpec: 'InvalidSpec',
   // ChannelBound

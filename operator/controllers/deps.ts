@@ -22,6 +22,8 @@ export interface OperatorSettings {
   destinationAllow?: string[];
   /** Leave loopback destinations allowed (connectors run as processes outside a pod: tests, a laptop). */
   connectorAllowLoopback?: boolean;
+  /** imagePullPolicy of the connector containers; absent: Kubernetes' default for the image's tag. */
+  connectorImagePullPolicy?: 'Always' | 'IfNotPresent' | 'Never';
   /** Re-read a missing user-named Secret this often (default MISSING_SECRET_RECHECK_MS). */
   missingSecretRecheckMs?: number;
   /** How long the receiver config must carry a staged token before the connector gets it (default 2 s). */

@@ -59,12 +59,12 @@ test('channel list and detail carry stats per subscription and summed', async ()
   assert.equal(list.status, 200);
   const [orders] = list.json.channels as { name: string; stats: Record<string, number> }[];
   assert.equal(orders.name, 'orders');
-  assert.deepEqual(orders.stats, { messages_queued: 4, messages_in_flight: 1, connected_clients: 1, dead_lettered: 0 });
+  assert.deepEqual(orders.stats, { messages_queued: 4, messages_in_flight: 1, connected_clients: 1, dead_lettered: 0, messages_held: 4 });
   const detail = await get('/channels/shop/orders');
   const subs = detail.json.subscriptions as { name: string; stats: Record<string, number> }[];
   assert.deepEqual(subs.map((s) => [s.name, s.stats]), [
-    ['sink', { messages_queued: 2, messages_in_flight: 1, connected_clients: 1, dead_lettered: 0, destination_gone_at: null, destination_gone_total: 0 }],
-    ['audit', { messages_queued: 2, messages_in_flight: 0, connected_clients: 0, dead_lettered: 0, destination_gone_at: null, destination_gone_total: 0 }],
+    ['sink', { messages_queued: 2, messages_in_flight: 1, connected_clients: 1, dead_lettered: 0, messages_held: 2, destination_gone_at: null, destination_gone_total: 0 }],
+    ['audit', { messages_queued: 2, messages_in_flight: 0, connected_clients: 0, dead_lettered: 0, messages_held: 2, destination_gone_at: null, destination_gone_total: 0 }],
   ]);
   assert.equal((detail.json.config as Record<string, unknown>).maxQueueSize, 100);
   assert.ok(!JSON.stringify(detail.json).includes('sha256'), 'no token hashes in the admin API');

@@ -3,12 +3,16 @@
 //
 // Each subscription's `stats`:
 //   messages_queued, messages_in_flight, connected_clients, dead_lettered  (summed into the channel's stats)
+//   messages_held           of messages_queued, what this receiver holds (in flight, read ahead, parked);
+//                           the rest is the broker's count, which every receiver reports alike
 //   last_delivery_at        ISO time of the last ack; absent until there is one
 //   destination_gone_at     ISO time of the last message a connector dead-lettered because the destination
 //                           answered 410 Gone; null if none (the operator turns it into a Subscription condition)
 //   destination_gone_total  how many such messages
 // last_delivery_at and destination_gone_* are kept in this receiver's memory (they restart empty), like
-// connected_clients; with several receivers, take the latest time and the sum of the totals.
+// connected_clients; with several receivers (the operator asks each one), take the latest time and the
+// sum of the totals; messages_queued is max(messages_queued - messages_held) + sum(messages_held), and
+// dead_lettered (the broker's count) the max.
 import type { Request, Response } from 'express';
 import type { MessageBuffer } from '../buffer/types.ts';
 import type { ChannelSnapshot, RuntimeChannel } from '../channels.ts';
@@ -17,10 +21,10 @@ import type { SessionRegistry } from '../stream/registry.ts';
 
 export interface AdminDeps { snapshot(): ChannelSnapshot; buffer: MessageBuffer; sessions: SessionRegistry }
 
-export interface Stats { messages_queued: number; messages_in_flight: number; connected_clients: number; dead_lettered: number }
-const STAT_KEYS = ['messages_queued', 'messages_in_flight', 'connected_clients', 'dead_lettered'] as const;
+export interface Stats { messages_queued: number; messages_in_flight: number; connected_clients: number; dead_lettered: number; messages_held: number }
+const STAT_KEYS = ['messages_queued', 'messages_in_flight', 'connected_clients', 'dead_lettered', 'messages_held'] as const;
 
-const zero = (): Stats => ({ messages_queued: 0, messages_in_flight: 0, connected_clients: 0, dead_lettered: 0 });
+const zero = (): Stats => ({ messages_queued: 0, messages_in_flight: 0, connected_clients: 0, dead_lettered: 0, messages_held: 0 });
 
 export async function describeChannel(deps: AdminDeps, ch: RuntimeChannel, detail: boolean): Promise<Record<string, unknown>> {
   const total = zero();
@@ -32,6 +36,7 @@ export async function describeChannel(deps: AdminDeps, ch: RuntimeChannel, detai
       messages_in_flight: q.messagesInFlight,
       connected_clients: deps.sessions.count(sub.key),
       dead_lettered: q.deadLettered,
+      messages_held: q.messagesHeld,
     };
     for (const k of STAT_KEYS) total[k] += stats[k];
     const last = deps.sessions.lastDeliveryAt(sub.key);

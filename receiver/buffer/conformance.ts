@@ -31,7 +31,7 @@ export function runConformance(name: string, getBuffer: () => MessageBuffer): vo
       assert.equal(d.attempt, 1);
       assert.equal(d.deliveryCount, 0);
       await d.ack({ statusCode: 200, latencyMs: 12 });
-      await eventually(async () => assert.deepEqual(await b.stats(q1), { messagesQueued: 0, messagesInFlight: 0, deadLettered: 0, oldestMessageAgeSeconds: 0 }));
+      await eventually(async () => assert.deepEqual(await b.stats(q1), { messagesQueued: 0, messagesInFlight: 0, messagesHeld: 0, deadLettered: 0, oldestMessageAgeSeconds: 0 }));
       const h = await b.messageHistory(m.id);
       assert.equal(h?.subscriptions['ns-a/s1'].state, 'delivered');
       assert.deepEqual(h?.subscriptions['ns-a/s1'].attempts.map((a) => [a.attempt, a.result?.statusCode]), [[1, 200]]);

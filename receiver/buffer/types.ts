@@ -67,6 +67,11 @@ export interface ConsumeOptions {
 export interface QueueStats {
   messagesQueued: number; // ready + unacked in the main queue, plus messages waiting in delay queues
   messagesInFlight: number; // handed to a consumer, not settled
+  /**
+   * The part of messagesQueued only this process holds (in flight, read ahead, parked). The rest is the
+   * broker's count, the same whichever receiver asks: several receivers' backlog is max(queued - held) + sum(held).
+   */
+  messagesHeld: number;
   deadLettered: number;
   oldestMessageAgeSeconds: number; // 0 when empty or unknown
 }

@@ -2,10 +2,14 @@
 // receiver's namespace, labelled RECEIVER_CONFIG_LABEL=true, whose `channel.json` is a ChannelConfig. An
 // informer keeps them in a cache; every change re-applies the whole set within a debounce. client-node's
 // informer stops on errors other than 410, so it is restarted with backoff, and relisted periodically.
+// Readiness needs the first list only: once loaded, a watch that is down (an apiserver outage) leaves the
+// last configuration serving and is reported (/health `config.watch`, hookbridge_config_source_up), not
+// turned into NotReady — ingest never needed the apiserver.
 import { CoreV1Api, KubeConfig, makeInformer, type Informer, type ObjectCache, type V1Secret } from '@kubernetes/client-node';
 import { GROUP } from '../../shared/api/v1alpha1.ts';
 import type { ChannelConfig, ReceiverConfig } from '../../shared/config.ts';
 import type { Logger } from '../../shared/logger.ts';
+import type { ConfigSourceStatus } from '../health.ts';
 import { parseChannelConfig } from './channel-schema.ts';
 
 /** The label the operator sets on receiver config Secrets (value RECEIVER_CONFIG_LABEL_VALUE). */
@@ -43,7 +47,7 @@ export interface KubeSourceOptions {
   backoffMaxMs?: number;
 }
 
-export class KubeConfigSource {
+export class KubeConfigSource implements ConfigSourceStatus {
   readonly #opts: KubeSourceOptions;
   readonly #kc: KubeConfig;
   readonly #core: CoreV1Api;
@@ -51,6 +55,8 @@ export class KubeConfigSource {
   #healthy = false;
   #stopped = false;
   #everSynced = false;
+  /** When the watch last went down (epoch ms); undefined while it is up. */
+  #downSince: number | undefined;
   #backoff: number;
   #debounce: NodeJS.Timeout | undefined;
   #restart: NodeJS.Timeout | undefined;
@@ -75,10 +81,19 @@ export class KubeConfigSource {
     return informer;
   }
 
-  /** Why the watch is not healthy (for /readyz); empty when it is. */
+  /** Why the receiver cannot serve yet (for /readyz): only a configuration never listed. */
   readiness(): string[] {
-    if (this.#healthy) return [];
-    return [this.#everSynced ? 'kubernetes config watch is down (restarting)' : 'kubernetes config not listed yet'];
+    return this.#everSynced ? [] : ['kubernetes config not listed yet'];
+  }
+
+  /** The watch is up (the configuration is current). */
+  following(): boolean { return this.#healthy && this.#everSynced; }
+
+  describe(): Record<string, unknown> {
+    return {
+      source: 'kubernetes', namespace: this.#opts.namespace, watch: this.following() ? 'up' : 'down',
+      ...(this.#downSince !== undefined && { downSince: new Date(this.#downSince).toISOString() }),
+    };
   }
 
   /** Starts watching; resolves after the first list has been applied (or rejects if it could not be). */
@@ -112,12 +127,15 @@ export class KubeConfigSource {
     }
     if (!this.#healthy || informer !== this.#informer) return; // the list failed; #failed scheduled a restart
     this.#backoff = this.#opts.backoffMinMs ?? 1000;
+    if (this.#downSince !== undefined) this.#opts.logger.info({ namespace: this.#opts.namespace, downMs: Date.now() - this.#downSince }, 'kubernetes config watch is back');
+    this.#downSince = undefined;
     this.#everSynced = true;
     await this.#applyNow();
   }
 
   #failed(err: unknown): void {
     this.#healthy = false;
+    this.#downSince ??= Date.now();
     if (this.#stopped || this.#restart) return;
     const delay = this.#backoff;
     this.#backoff = Math.min(this.#backoff * 2, this.#opts.backoffMaxMs ?? 30_000);

@@ -31,8 +31,14 @@ export function destinationProblem(sub: Subscription): string | undefined {
   return destinationUrlProblem(url);
 }
 
+/**
+ * Where `destination.service` goes when there is no cluster (`hookbridge dev` on a laptop): that host,
+ * the Service's port and path — the laptop's own process on that port stands in for the Service.
+ */
+export interface DestinationOptions { serviceHost?: string }
+
 /** The destination URL a connector in the Subscription's namespace delivers to. */
-export function destinationUrl(sub: Subscription): string | undefined {
+export function destinationUrl(sub: Subscription, o: DestinationOptions = {}): string | undefined {
   const d = sub.spec.destination;
   if (d.url && d.service) return undefined;
   if (d.url) {
@@ -41,7 +47,8 @@ export function destinationUrl(sub: Subscription): string | undefined {
   }
   if (d.service) {
     const ns = sub.metadata.namespace ?? 'default';
-    return `${d.service.scheme}://${d.service.name}.${ns}.svc:${d.service.port}${d.service.path}`;
+    const host = o.serviceHost === undefined ? `${d.service.name}.${ns}.svc` : o.serviceHost.includes(':') ? `[${o.serviceHost}]` : o.serviceHost;
+    return `${d.service.scheme}://${host}:${d.service.port}${d.service.path}`;
   }
   return undefined;
 }
@@ -111,14 +118,14 @@ export function compileChannel(channel: WebhookChannel, bound: BoundSubscription
 export const secretFilePath = (secretName: string, key: string): string => `secrets/${secretName}/${key}`;
 export const signingSecretName = (subscription: string): string => `${subscription}-hookbridge-signing`;
 
-export function compileConnectorSubscription(sub: Subscription): ConnectorSubscription {
+export function compileConnectorSubscription(sub: Subscription, o: DestinationOptions = {}): ConnectorSubscription {
   const d = sub.spec.delivery;
   const signingRef = sub.spec.signing.secretRef ?? { name: signingSecretName(sub.metadata.name), key: 'secret' };
   return {
     ...objectKey(sub),
     channel: channelKeyOf(sub),
     tokenFile: secretFilePath(tokenSecretName(sub.metadata.name), 'token'),
-    destination: { url: destinationUrl(sub) ?? '' },
+    destination: { url: destinationUrl(sub, o) ?? '' },
     delivery: {
       timeoutMs: d.timeoutSeconds * 1000,
       maxAttempts: d.retry.maxAttempts,
@@ -137,13 +144,13 @@ export function compileConnectorSubscription(sub: Subscription): ConnectorSubscr
   };
 }
 
-export function compileConnector(receiverUrl: string, subs: Subscription[], transport: 'websocket' | 'sse' = 'websocket', allowedDestinations?: string[]): ConnectorConfig {
+export function compileConnector(receiverUrl: string, subs: Subscription[], transport: 'websocket' | 'sse' = 'websocket', allowedDestinations?: string[], o: DestinationOptions = {}): ConnectorConfig {
   return {
     receiverUrl,
     transport,
     ...(allowedDestinations ? { allowedDestinations } : {}),
     subscriptions: subs
-      .map(compileConnectorSubscription)
+      .map((s) => compileConnectorSubscription(s, o))
       .sort((a, b) => `${a.namespace}/${a.name}`.localeCompare(`${b.namespace}/${b.name}`)),
   };
 }

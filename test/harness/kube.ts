@@ -25,6 +25,9 @@ export interface Kube {
   launch(name: string, bin: string, args: string[], ready?: () => Promise<boolean>, opts?: { timeoutMs?: number }): Promise<Launched>;
   /** A client certificate and key (`<name>.crt`, `<name>.key`) signed by the cluster CA; returns a kubeconfig path for it. */
   clientKubeconfig(name: string, subject: string): Promise<string>;
+  /** An apiserver outage: stops kube-apiserver (etcd keeps the data); startApiserver() brings it back on the same port. */
+  stopApiserver(): Promise<void>;
+  startApiserver(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -242,7 +245,7 @@ export async function startKube(opts: KubeOptions = {}, binDirGiven?: string): P
     ]);
     await waitReady(etcd, async () => (await fetch(`${etcdUrl}/health`)).ok, timeoutMs);
     const server = `https://${address}:${apiPort}`;
-    const api = launch('kube-apiserver', [
+    const apiArgs = [
       `--etcd-servers=${etcdUrl}`, `--bind-address=${address}`, `--advertise-address=${address}`,
       `--secure-port=${apiPort}`, `--cert-dir=${f('apiserver-certs')}`,
       `--tls-cert-file=${f('apiserver.crt')}`, `--tls-private-key-file=${f('apiserver.key')}`,
@@ -252,9 +255,24 @@ export async function startKube(opts: KubeOptions = {}, binDirGiven?: string): P
       `--enable-admission-plugins=${(opts.admission?.enable ?? []).join(',')}`,
       `--disable-admission-plugins=${(opts.admission?.disable ?? ['ServiceAccount']).join(',')}`, '--allow-privileged=true',
       ...(typeof opts.apiserverArgs === 'function' ? opts.apiserverArgs(dir) : opts.apiserverArgs ?? []),
-    ]);
+    ];
     const tls = { ca: fs.readFileSync(f('ca.crt')), cert: fs.readFileSync(f('admin.crt')), key: fs.readFileSync(f('admin.key')) };
+    let api = launch('kube-apiserver', apiArgs);
     await waitReady(api, () => httpsOk(`${server}/readyz`, tls), timeoutMs);
+    // Restarted in its place in `procs`, so stop() still stops it after what was launched beside it.
+    let apiAt = procs.indexOf(api);
+    const stopApiserver = async (): Promise<void> => {
+      if (!procs.includes(api)) return;
+      apiAt = procs.indexOf(api);
+      await stopProc(api);
+      procs.splice(apiAt, 1);
+    };
+    const startApiserver = async (): Promise<void> => {
+      if (procs.includes(api)) return;
+      api = startProc('kube-apiserver', path.join(binDir, 'kube-apiserver'), apiArgs, dir);
+      procs.splice(apiAt, 0, api);
+      await waitReady(api, () => httpsOk(`${server}/readyz`, tls), timeoutMs);
+    };
     const kubeconfigPath = f('admin.kubeconfig');
     fs.writeFileSync(kubeconfigPath, kubeconfig(server, dir, 'admin'));
 
@@ -299,7 +317,7 @@ export async function startKube(opts: KubeOptions = {}, binDirGiven?: string): P
       const waited = await kubectl(['wait', '--for=condition=Established', '--timeout=60s', ...crds]);
       if (waited.code !== 0) throw new Error(`CRDs not established:\n${waited.stderr}`);
     };
-    return { kubeconfigPath, server, binDir, env, kubectl, applyCrds, dir, launch: launchMore, clientKubeconfig, stop };
+    return { kubeconfigPath, server, binDir, env, kubectl, applyCrds, dir, launch: launchMore, clientKubeconfig, stopApiserver, startApiserver, stop };
   } catch (err) {
     await stop();
     throw err;

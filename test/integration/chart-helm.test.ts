@@ -67,8 +67,8 @@ test('defaults render the operator, receiver, RBAC, admin token and helm test, a
     'ClusterRole/hookbridge-edit', 'ClusterRole/hookbridge-operator', 'ClusterRole/hookbridge-view', 'ClusterRoleBinding/hookbridge-operator',
     'Deployment/hookbridge-operator', 'Deployment/hookbridge-receiver',
     'Pod/hookbridge-test-webhook', 'PodDisruptionBudget/hookbridge-receiver',
-    'Role/hookbridge-operator-leader-election', 'Role/hookbridge-receiver',
-    'RoleBinding/hookbridge-operator-leader-election', 'RoleBinding/hookbridge-receiver',
+    'Role/hookbridge-operator-leader-election', 'Role/hookbridge-operator-receiver-endpoints', 'Role/hookbridge-receiver',
+    'RoleBinding/hookbridge-operator-leader-election', 'RoleBinding/hookbridge-operator-receiver-endpoints', 'RoleBinding/hookbridge-receiver',
     'Secret/hookbridge-admin',
     'Service/hookbridge-operator-metrics', 'Service/hookbridge-receiver',
     'ServiceAccount/hookbridge-operator', 'ServiceAccount/hookbridge-receiver',
@@ -87,9 +87,9 @@ test('the operator runs with the flags the contract names', async () => {
   assert.equal(c.image, 'ghcr.io/hookbridge/hookbridge:1.2.3');
   assert.deepEqual(c.args, [
     'operator', '--receiver-namespace=hb', '--public-url=https://hooks.example.com',
-    '--receiver-url=http://hookbridge-receiver.hb.svc:8080',
+    '--receiver-url=http://hookbridge-receiver.hb.svc:8080', '--receiver-service=hookbridge-receiver',
     '--receiver-admin-token-file=/var/run/hookbridge/admin/token',
-    '--connector-image=ghcr.io/hookbridge/hookbridge:1.2.3', '--metrics-port=8081',
+    '--connector-image=ghcr.io/hookbridge/hookbridge:1.2.3', '--connector-image-pull-policy=IfNotPresent', '--metrics-port=8081',
     '--destination-allow=10.0.0.0/8,172.16.0.0/12,192.168.0.0/16,fc00::/7', '--namespaces=shop,lab', '--leader-elect',
   ]);
   assert.deepEqual(c.volumeMounts.find((m: Any) => m.name === 'admin-token'), { name: 'admin-token', mountPath: '/var/run/hookbridge/admin', readOnly: true });
@@ -110,6 +110,13 @@ test('the operator admission policy pins the connector image and the operator Se
   assert.ok(policy.spec.validations.some((v: Any) => v.expression.includes("c.image == 'registry.example/hb:9'")));
   assert.equal(one(objs, 'ValidatingAdmissionPolicyBinding', 'hookbridge-operator-writes').spec.policyName, 'hookbridge-operator-writes');
   assert.ok(!(await render('--set', 'operator.admissionPolicy.enabled=false')).some((o) => o.kind === 'ValidatingAdmissionPolicy'));
+});
+
+test('the connector Deployments get the chart\'s image pull policy unless the operator values name one', async () => {
+  const arg = async (...set: string[]) => (one(await render(...set.flatMap((s) => ['--set', s])), 'Deployment', 'hookbridge-operator')
+    .spec.template.spec.containers[0].args as string[]).find((a) => a.startsWith('--connector-image-pull-policy='));
+  assert.equal(await arg('image.pullPolicy=Never'), '--connector-image-pull-policy=Never');
+  assert.equal(await arg('image.pullPolicy=Never', 'operator.connectorImagePullPolicy=Always'), '--connector-image-pull-policy=Always');
 });
 
 test('the receiver gets RabbitMQ from the existing Secret, never on its command line', async () => {

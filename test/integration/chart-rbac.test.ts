@@ -153,6 +153,13 @@ spec:
   await eventually('backlog in status', () => get(['-n', 'shop', 'whsub', 'billing', '-o', 'jsonpath={.status.backlog}']).then((b) => (b === '1' ? b : undefined)));
 });
 
+test('the operator may list and watch the receiver Service\'s EndpointSlices in the release namespace, nothing more', async () => {
+  const can = async (verb: string, ns: string) => (await kube.kubectl(['auth', 'can-i', verb, 'endpointslices.discovery.k8s.io', '-n', ns,
+    `--as=system:serviceaccount:${NS}:hookbridge-operator`])).stdout.trim();
+  assert.deepEqual([await can('list', NS), await can('watch', NS)], ['yes', 'yes']);
+  assert.deepEqual([await can('list', 'shop'), await can('create', NS), await can('delete', NS)], ['no', 'no', 'no']);
+});
+
 test('nothing was refused by the authorizer', () => {
   for (const name of ['operator', 'receiver']) {
     const refused = log(name).split('\n').filter((l) => /forbidden|\b403\b/i.test(l));

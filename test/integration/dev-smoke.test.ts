@@ -35,8 +35,11 @@ test('hookbridge dev -f examples/ + hookbridge echo: a webhook arrives at the ec
   const echoPort = await freePort();
   const devPort = await freePort();
   cpSync(join(root, 'examples'), dir, { recursive: true });
+  // The Subscription names the Service echo:9000 (as in a cluster); dev delivers it to 127.0.0.1 on its port.
   const subFile = join(dir, 'subscription.yaml');
-  writeFileSync(subFile, readFileSync(subFile, 'utf8').replace('127.0.0.1:9000', `127.0.0.1:${echoPort}`));
+  const subText = readFileSync(subFile, 'utf8');
+  assert.match(subText, /service:\s+name: echo\s+port: 9000/);
+  writeFileSync(subFile, subText.replace('port: 9000', `port: ${echoPort}`));
   const secret = (parse(readFileSync(join(dir, 'secret.yaml'), 'utf8')) as { stringData: { secret: string } }).stringData.secret;
 
   const echo = run(['echo', '--port', String(echoPort), '--secret', secret]);
@@ -45,6 +48,7 @@ test('hookbridge dev -f examples/ + hookbridge echo: a webhook arrives at the ec
     await waitFor('echo listening', () => echo.out().includes('listening'));
     await waitFor('dev ready', () => dev.out().includes('Ctrl-C to stop'));
     assert.match(dev.out(), new RegExp(`POST http://127.0.0.1:${devPort}/webhook/demo/github`));
+    assert.ok(dev.out().includes(`demo/echo delivers to http://127.0.0.1:${echoPort}/hooks`), dev.out());
     await waitFor('connector connected', () => dev.out().includes('"msg":"connected"'));
 
     const res = await request(`http://localhost:${devPort}/webhook/demo/github`, {

@@ -1,6 +1,7 @@
 // An operator with nothing to do writes nothing: relists, resyncs and receiver stats polls that find
 // no change cause no apiserver writes (counted by the apiserver's own apiserver_request_total and by
-// the operator's request counter). Receiver stats reach status and the printer columns.
+// the operator's request counter). Receiver stats reach status and the printer columns. A restarted
+// operator (a new leader) writes no status either, even while its first stats poll is outstanding.
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import fs from 'node:fs';
@@ -20,11 +21,16 @@ let op: TestOperator;
 let receiver: http.Server;
 let stats = { messages_queued: 7, messages_in_flight: 1, connected_clients: 2, dead_lettered: 3 };
 let unauthorised = 0;
+/** While set, the stub receiver holds its answers until it resolves (the operator's first poll is still out). */
+let hold: Promise<void> | undefined;
+let asked = 0;
 let tmp: string;
 
 before(async () => {
   kube = await startTestKube();
-  receiver = http.createServer((req, res) => {
+  receiver = http.createServer(async (req, res) => {
+    asked++;
+    await hold;
     if (req.headers.authorization !== `Bearer ${ADMIN_TOKEN}`) { unauthorised++; res.writeHead(401).end(); return; }
     const describe = (ns: string, name: string) => ({
       namespace: ns, name, stats,
@@ -95,6 +101,41 @@ test('receiver stats reach status and columns; an idle operator then writes noth
   assert.deepEqual(diff, [], 'apiserver saw no writes to the resources the operator manages');
   assert.equal(ourWrites(), oursBefore, 'the operator issued no write requests');
   assert.ok((op.requests.get('LIST') ?? 0) > listsBefore, 'it was not idle for lack of trying: it relisted');
+});
+
+test('an operator restart rewrites no status: BufferReady and DestinationHealthy keep status and lastTransitionTime', async () => {
+  const ns = 'team-idle';
+  const channelBefore = await getJson(kube, ['-n', ns, 'whc', 'payments']);
+  const subBefore = await getJson(kube, ['-n', ns, 'whsub', 'sink']);
+  const found = (o: Record<string, any> | undefined, type: string) => o?.status.conditions.find((c: { type: string }) => c.type === type); // eslint-disable-line @typescript-eslint/no-explicit-any
+  assert.equal(found(channelBefore, 'BufferReady')?.status, 'True');
+  assert.equal(found(subBefore, 'DestinationHealthy')?.status, 'True');
+  const port = (receiver.address() as { port: number }).port;
+  await op.stop();
+  const writesBefore = await apiserverWrites();
+
+  // The new operator reconciles everything while the receiver has not answered its first poll yet.
+  let release = () => {};
+  hold = new Promise<void>((r) => { release = r; });
+  const askedBefore = asked;
+  op = await startTestOperator(kube, {
+    receiverUrl: `http://127.0.0.1:${port}`, receiverAdminTokenFile: path.join(tmp, 'admin-token'), statsIntervalMs: 300, relistMs: 2_000,
+  });
+  const reconciled = async (controller: string) => {
+    const text = await op.registry.metrics();
+    return [...text.matchAll(new RegExp(`^hookbridge_reconcile_total\\{controller="${controller}",result="[^"]+"\\} (\\d+)`, 'gm'))].reduce((n, m) => n + Number(m[1]), 0);
+  };
+  await waitFor('both objects reconciled before the first poll is answered', async () => asked > askedBefore && await reconciled('webhookchannel') >= 1 && await reconciled('subscription') >= 1);
+  const [channelReconciles, subReconciles] = [await reconciled('webhookchannel'), await reconciled('subscription')];
+  release();
+  hold = undefined;
+  // The answered poll re-queues the channel and its subscription; wait for those reconciles to finish.
+  await waitFor('reconciled again with the receiver\'s figures', async () => await reconciled('webhookchannel') > channelReconciles && await reconciled('subscription') > subReconciles);
+  assert.deepEqual((await getJson(kube, ['-n', ns, 'whc', 'payments']))?.status, channelBefore?.status, 'channel status untouched');
+  assert.deepEqual((await getJson(kube, ['-n', ns, 'whsub', 'sink']))?.status, subBefore?.status, 'subscription status untouched');
+  const writesAfter = await apiserverWrites();
+  const statusWrites = [...writesAfter].filter(([k, v]) => k.endsWith('/status') && v !== (writesBefore.get(k) ?? 0));
+  assert.deepEqual(statusWrites, [], 'no status writes');
 });
 
 test('/healthz, /readyz and /metrics (operator rows of docs/metrics.md)', async () => {

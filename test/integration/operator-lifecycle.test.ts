@@ -194,11 +194,12 @@ test('kubectl explain reads the schema descriptions', async () => {
   assert.match(whc, /gracePeriod/);
 });
 
-test('the examples/ folder applies as is and becomes Ready', async () => {
-  await must(kube, ['create', 'namespace', 'demo']);
+test('the examples/ folder applies as is (its own Namespace, an echo Service as destination) and becomes Ready', async () => {
   await must(kube, ['apply', '-f', path.join(REPO, 'examples')]);
   await must(kube, ['wait', '--for=condition=Ready', '--timeout=60s', '-n', 'demo', 'whc/github', 'whsub/echo']);
+  await must(kube, ['-n', 'demo', 'get', 'deployment/echo', 'service/echo']);
   const cfg = JSON.parse((await getJson(kube, ['-n', 'demo', 'configmap', 'hookbridge-connector']))?.data['config.json']) as ConnectorConfig;
+  assert.equal(cfg.subscriptions[0].destination.url, 'http://echo.demo.svc:9000/hooks', 'the connector pod calls the echo Service, not itself');
   assert.deepEqual(cfg.subscriptions[0].signing.secretFiles, ['secrets/echo-signing/secret'], 'the referenced signing secret is used, none generated');
   assert.equal(await getJson(kube, ['-n', 'demo', 'secret', 'echo-hookbridge-signing']), undefined);
 });

@@ -36,6 +36,7 @@ export function connectorReconciler(d: Deps): (namespace: string) => Promise<Out
     }
     const input: ConnectorInput = {
       namespace, subscriptions: subs, receiverUrl: d.settings.connectorReceiverUrl, image: d.settings.connectorImage,
+      imagePullPolicy: d.settings.connectorImagePullPolicy,
       allowedDestinations: d.settings.destinationAllow ?? [...PRIVATE_RANGES], allowLoopback: d.settings.connectorAllowLoopback,
     };
     // ConfigMap and ServiceAccount before the Deployment that mounts and runs as them.

@@ -73,3 +73,12 @@ test('lastDeliveryAt only moves forward (several receivers, a restarted one)', (
   const h = destinationHealth({ ...base, figures: figures({ lastDeliveryAt: '2030-01-01T09:00:00.000Z' }), previous: prev({ lastDeliveryAt: '2030-01-01T10:00:00.000Z' }) });
   assert.equal(h.lastDeliveryAt, '2030-01-01T10:00:00.000Z');
 });
+
+test('before the first stats poll (operator just started) the condition stands, unless the destination changed', () => {
+  const gone = prev({ destinationGoneAt: '2030-01-01T10:00:00.000Z', health: { ...cond('False', 'DestinationGone'), message: 'gone at …' } });
+  assert.deepEqual(destinationHealth({ ...base, previous: gone, pending: true }).condition, { type: 'DestinationHealthy', status: 'False', reason: 'DestinationGone', message: 'gone at …' });
+  const healthy = prev({ health: cond('True', 'NoGoneAnswer') });
+  assert.equal(destinationHealth({ ...base, previous: healthy, pending: true }).condition.status, 'True');
+  assert.equal(destinationHealth({ ...base, previous: healthy }).condition.status, 'Unknown', 'without figures and not pending: Unknown, as before');
+  assert.equal(destinationHealth({ ...base, destination: 'http://new.team.svc/', previous: gone, pending: true }).condition.reason, 'DestinationChanged');
+});

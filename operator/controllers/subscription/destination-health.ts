@@ -11,6 +11,8 @@
 //   True  NoGoneAnswer          no 410 seen for this Subscription
 //   Unknown DestinationChanged  spec.destination changed after the 410: waiting for a delivery (or another 410)
 //   Unknown NoDeliveryStats     the receiver has told nothing yet (no --receiver-url, unreachable, not loaded)
+// Right after the operator starts, before its first stats poll has been answered, the previous condition
+// stands as it is (a restart or a new leader neither flaps it to Unknown nor resets lastTransitionTime).
 import { ConditionType as T, Reason } from '../../api/conditions.ts';
 import type { SubscriptionStatus } from '../../api/status.ts';
 import { condFalse, condTrue, condUnknown, findCondition, type ConditionInput } from '../../runtime/conditions.ts';
@@ -23,6 +25,8 @@ export interface DestinationHealthInput {
   destination?: string;
   previous?: SubscriptionStatus;
   figures?: Figures;
+  /** No figures yet because the operator just started: the previous condition stands (no flap, no new lastTransitionTime). */
+  pending?: boolean;
 }
 
 export interface DestinationHealth {
@@ -55,6 +59,10 @@ export function destinationHealth(i: DestinationHealthInput): DestinationHealth 
     ...(lastDeliveryAt !== undefined ? { lastDeliveryAt } : {}),
   });
 
+  const was = findCondition(prev?.conditions, T.DestinationHealthy);
+  if (i.pending && was && prev?.destination === i.destination) {
+    return out({ type: was.type, status: was.status, reason: was.reason, message: was.message });
+  }
   if (goneAt === undefined) {
     if (!i.figures) return out(condUnknown(T.DestinationHealthy, Reason.NoDeliveryStats, 'The receiver has not reported delivery figures for this Subscription yet'));
     return out(condTrue(T.DestinationHealthy, Reason.NoGoneAnswer, 'The destination has not answered 410 Gone'));
@@ -62,7 +70,6 @@ export function destinationHealth(i: DestinationHealthInput): DestinationHealth 
   if (ms(lastDeliveryAt) > ms(goneAt)) {
     return out(condTrue(T.DestinationHealthy, Reason.DestinationRecovered, `The destination accepted a delivery at ${lastDeliveryAt} after answering 410 Gone at ${goneAt}`));
   }
-  const was = findCondition(prev?.conditions, T.DestinationHealthy);
   const changed = was?.status === 'False' && prev?.destination !== undefined && prev.destination !== i.destination;
   // Since the change: still the same 410 (not a newer one) → waiting for the new destination to prove itself.
   const waiting = was?.reason === Reason.DestinationChanged && goneAt === prev?.destinationGoneAt;

@@ -61,6 +61,7 @@ export function subscriptionReconciler(d: Deps): (key: string) => Promise<Outcom
       sub, previous, binding, secrets, token: { rotatedAt: token.rotatedAt, nextRotationAt: token.nextRotationAt },
       connector: { configured: connectorLists(d.world.c.configMaps.get(ns, CONNECTOR_NAME), sub), deployment: d.world.c.deployments.get(ns, CONNECTOR_NAME) },
       figures: view.state === 'ok' ? view.stats.subscriptions[key] : undefined,
+      statsPending: view.state === 'pending',
       now: d.now(),
     });
     await d.applier.status(Subscriptions, raw, status as Record<string, unknown>);

@@ -20,6 +20,8 @@ export interface SubscriptionStatusInput {
   /** The namespace's connector: does its config list this subscription, and the Deployment. */
   connector: { configured: boolean; deployment?: KubeObject };
   figures?: Figures;
+  /** The operator has not heard from the receivers yet (just started): receiver-derived conditions stand. */
+  statsPending?: boolean;
   now: number;
 }
 
@@ -42,7 +44,7 @@ export function subscriptionStatus(i: SubscriptionStatusInput): SubscriptionStat
   const gen = sub.metadata.generation;
   const destination = destinationUrl(sub);
   const created = sub.metadata.creationTimestamp;
-  const health = destinationHealth({ createdAt: typeof created === 'string' ? created : undefined, destination, previous: prev, figures: i.figures });
+  const health = destinationHealth({ createdAt: typeof created === 'string' ? created : undefined, destination, previous: prev, figures: i.figures, pending: i.statsPending });
   let conds: ConditionInput[];
   if (!i.binding.bound) {
     const bound = condFalse(T.ChannelBound, i.binding.reason, i.binding.message);

@@ -50,3 +50,11 @@ test('url, counts, receiver figures and rotation times', () => {
   assert.equal(cond(away, 'BufferReady')?.reason, 'ReceiverUnreachable');
   assert.equal(cond(away, 'Ready')?.lastTransitionTime, cond(st, 'Ready')?.lastTransitionTime);
 });
+
+test('before the first stats poll (operator just started) BufferReady stands as it was: no flap, same lastTransitionTime', () => {
+  const settled = channelStatus(base);
+  const restarted = channelStatus({ ...base, previous: settled, stats: { state: 'pending' }, now: now + 60_000 });
+  assert.deepEqual(restarted, settled);
+  const fresh = cond(channelStatus({ ...base, stats: { state: 'pending' } }), 'BufferReady');
+  assert.deepEqual([fresh?.status, fresh?.reason], ['Unknown', 'StatsPending'], 'nothing known before: Unknown until the receivers answer');
+});

@@ -2,7 +2,7 @@
 import { parseDuration, type Subscription, type WebhookChannel } from '../../../shared/api/v1alpha1.ts';
 import { ConditionType as T, Reason } from '../../api/conditions.ts';
 import type { WebhookChannelStatus } from '../../api/status.ts';
-import { condFalse, condTrue, condUnknown, mergeConditions, rfc3339, rollup, type ConditionInput } from '../../runtime/conditions.ts';
+import { condFalse, condTrue, condUnknown, findCondition, mergeConditions, rfc3339, rollup, type ConditionInput } from '../../runtime/conditions.ts';
 import { readTokenSecret, type SecretLike } from '../subscription/token-state.ts';
 import type { StatsView } from './receiver-stats.ts';
 
@@ -29,8 +29,11 @@ function tokensReady(i: ChannelStatusInput): ConditionInput {
   return condTrue(T.TokensReady, Reason.TokensIssued, `${i.bound.length} subscription token(s) issued`);
 }
 
-function bufferReady(stats: StatsView): ConditionInput {
+function bufferReady(stats: StatsView, previous: ConditionInput | undefined): ConditionInput {
   switch (stats.state) {
+    // Just started (e.g. a new leader): what was known stands until the receivers answer, so a restart
+    // neither flips the condition to Unknown and back nor resets its lastTransitionTime.
+    case 'pending': return previous ?? condUnknown(T.BufferReady, Reason.StatsPending, 'Waiting for the first figures from the receivers');
     case 'disabled': return condUnknown(T.BufferReady, Reason.StatsDisabled, 'The operator has no --receiver-url to ask');
     case 'unreachable': return condUnknown(T.BufferReady, Reason.ReceiverUnreachable, `Receiver admin API unreachable: ${stats.error}`);
     case 'missing': return condUnknown(T.BufferReady, Reason.ChannelNotLoaded, 'The receiver has not loaded this channel yet');
@@ -47,7 +50,7 @@ function oldestRotation(i: ChannelStatusInput): number | undefined {
 
 export function channelStatus(i: ChannelStatusInput): WebhookChannelStatus {
   const { channel: ch, previous: prev } = i;
-  const deps = [i.receiverConfigured, tokensReady(i), bufferReady(i.stats)];
+  const deps = [i.receiverConfigured, tokensReady(i), bufferReady(i.stats, findCondition(prev?.conditions, T.BufferReady))];
   const url = ingestUrl(i.publicUrl, ch.metadata.namespace ?? 'default', ch.metadata.name);
   // BufferReady is the receiver's word: Unknown (receiver not asked or not answering) does not hold Ready back.
   const ready = rollup(deps, Reason.Ready, `Accepting webhooks at ${url}`, [T.BufferReady]);

@@ -101,6 +101,8 @@ export class MemoryBuffer implements MessageBuffer {
     return {
       messagesQueued: q.ready.length + inflight + q.delayed.length,
       messagesInFlight: inflight,
+      // The whole queue lives in this process.
+      messagesHeld: q.ready.length + inflight + q.delayed.length,
       deadLettered: q.dead.length,
       oldestMessageAgeSeconds: oldest === undefined ? 0 : Math.max(0, (this.#clock() - oldest) / 1000),
     };

@@ -161,6 +161,7 @@ export class RabbitBuffer implements MessageBuffer {
     return {
       messagesQueued: counts.ready + inflight.count + inflight.readAhead + inflight.parking + counts.delayed,
       messagesInFlight: inflight.count,
+      messagesHeld: inflight.count + inflight.readAhead + inflight.parking,
       deadLettered: counts.dead,
       oldestMessageAgeSeconds: oldest === undefined || counts.ready + inflight.count + inflight.readAhead === 0 ? 0 : Math.max(0, (this.#clock() - oldest) / 1000),
     };

@@ -31,7 +31,7 @@ Hookbridge test bed is up (${Math.round((Date.now() - began) / 1000)} s): one no
 
   export KUBECONFIG=${cluster.kubeconfigPath}
   kubectl get nodes,pods -A
-${receiver ? `  kubectl apply -f examples/kubernetes/ && kubectl get whc,whsub -A
+${receiver ? `  kubectl apply -f examples/ && kubectl -n demo set image deploy/echo echo=${cluster.images.hookbridge} && kubectl get whc,whsub -A
   curl -i -X POST ${receiver}/webhook/demo/github -H 'Content-Type: application/json' -d '{"hello":"world"}'
 ` : ''}
 Logs of the node's processes: ${cluster.dir}/*.log   Pod logs: /var/log/pods/

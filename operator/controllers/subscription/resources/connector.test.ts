@@ -61,3 +61,9 @@ test('generated signing secret is a whsec_ Standard Webhooks secret owned by the
   assert.equal(Buffer.from(s.data.secret, 'base64').toString(), 'whsec_abc');
   assert.equal(s.metadata.ownerReferences[0].uid, a.metadata.uid);
 });
+
+test('Deployment: imagePullPolicy as configured (a locally imported image needs Never), else Kubernetes\' default', () => {
+  const c = (i: typeof input & { imagePullPolicy?: 'Never' }) => (buildConnectorDeployment(i) as Any).spec.template.spec.containers[0];
+  assert.equal(c({ ...input, imagePullPolicy: 'Never' }).imagePullPolicy, 'Never');
+  assert.equal('imagePullPolicy' in c(input), false);
+});

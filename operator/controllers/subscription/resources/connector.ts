@@ -26,7 +26,12 @@ export interface ConnectorInput {
   allowedDestinations: string[];
   /** Omit --forbid-loopback (only for connectors run outside a pod). */
   allowLoopback?: boolean;
+  /** The connector container's imagePullPolicy; absent: Kubernetes' default for the tag. */
+  imagePullPolicy?: PullPolicy;
 }
+
+export const PULL_POLICIES = ['Always', 'IfNotPresent', 'Never'] as const;
+export type PullPolicy = (typeof PULL_POLICIES)[number];
 
 const labels = (): Record<string, string> => ({ ...managedLabels(Component.Connector), [NAME]: CONNECTOR_NAME });
 const owners = (subs: Subscription[]): OwnerReference[] =>
@@ -84,6 +89,7 @@ export function buildConnectorDeployment(i: ConnectorInput): KubeObject {
           containers: [{
             name: 'connector',
             image: i.image,
+            ...(i.imagePullPolicy ? { imagePullPolicy: i.imagePullPolicy } : {}),
             // In a pod, loopback is the pod itself (its metrics server): never a destination.
             args: ['connector', '--config', `${CONFIG_DIR}/${CONNECTOR_CONFIG_KEY}`, '--secrets-dir', SECRETS_DIR, '--metrics-port', String(CONNECTOR_METRICS_PORT),
               ...(i.allowLoopback ? [] : ['--forbid-loopback'])],
