@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // `hookbridge <subcommand>`: wiring only. Each subcommand lives with its component and exports run(argv).
 import { UsageError } from './flags.ts';
+import { packageVersion } from './version.ts';
 
 const commands: Record<string, { summary: string; load: () => Promise<{ run(argv: string[]): Promise<void> }> }> = {
   receiver: { summary: 'public ingest + connector streams on RabbitMQ (or memory)', load: () => import('../receiver/main.ts') },
@@ -13,12 +14,13 @@ const commands: Record<string, { summary: string; load: () => Promise<{ run(argv
 
 function help(): string {
   const rows = Object.entries(commands).map(([n, c]) => `  ${n.padEnd(10)} ${c.summary}`);
-  return `hookbridge — relay webhooks into private Kubernetes namespaces\n\nUsage: hookbridge <command> [flags]   (hookbridge <command> --help)\n\n${rows.join('\n')}\n`;
+  return `hookbridge — relay webhooks into private Kubernetes namespaces\n\nUsage: hookbridge <command> [flags]   (hookbridge <command> --help, hookbridge --version)\n\n${rows.join('\n')}\n`;
 }
 
 async function main(argv: string[]): Promise<void> {
   const [name, ...rest] = argv;
   if (!name || name === '--help' || name === '-h' || name === 'help') { process.stdout.write(help()); return; }
+  if (name === '--version' || name === '-v' || name === 'version') { process.stdout.write(`hookbridge ${packageVersion()}\n`); return; }
   const cmd = commands[name];
   if (!cmd) throw new UsageError(`unknown command ${JSON.stringify(name)}\n\n${help()}`);
   const mod = await cmd.load();
