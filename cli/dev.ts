@@ -23,6 +23,7 @@ const FLAGS = {
   host: { type: 'string', default: '127.0.0.1', help: 'receiver address (0.0.0.0 to accept from other machines)' },
   'admin-token': { type: 'string', help: 'bearer token for the admin API (disabled without one)' },
   transport: { type: 'string', default: 'websocket', help: 'connector transport: websocket or sse' },
+  connectors: { type: 'boolean', default: true, help: 'run the Subscriptions\' connectors (--connectors=false: receiver only, for `hookbridge listen`)' },
   'log-level': { type: 'string', default: 'info', help: 'trace, debug, info, warn, error' },
   help: { type: 'boolean', short: 'h', help: 'show this help' },
 } satisfies FlagSpec;
@@ -47,7 +48,7 @@ export async function run(argv: string[]): Promise<void> {
 
   const syncConnectors = async () => {
     const compiled = files.current;
-    if (!compiled) return;
+    if (!compiled || !f.connectors) return;
     const set = parseManifests(readManifestFiles(paths));
     const bound = new Map(compiled.tokens.map((t) => [keyOf(t.subscription), t.token]));
     const subs = set.subscriptions.filter((s) => bound.has(`${s.metadata.namespace}/${s.metadata.name}`));
@@ -96,7 +97,10 @@ export async function run(argv: string[]): Promise<void> {
   for (const ch of compiled?.config.channels ?? []) {
     process.stdout.write(`  POST ${rx.url}/webhook/${ch.namespace}/${ch.name}  → ${ch.subscriptions.map((s) => keyOf(s)).join(', ') || '(no subscriptions)'}\n`);
   }
-  for (const t of compiled?.tokens ?? []) process.stdout.write(`  ${keyOf(t.subscription)} delivers to ${t.destination}\n`);
+  for (const t of compiled?.tokens ?? []) {
+    process.stdout.write(f.connectors ? `  ${keyOf(t.subscription)} delivers to ${t.destination}\n`
+      : `  ${keyOf(t.subscription)}: no connector (--connectors=false); hookbridge listen --receiver ${rx.url} --subscription ${keyOf(t.subscription)} ${paths.map((p) => `-f ${p}`).join(' ')} --token …\n`);
+  }
   process.stdout.write('Ctrl-C to stop.\n\n');
 
   await untilSignal(async (signal) => {
