@@ -10,12 +10,15 @@ const auth = { authorization: `Bearer ${ADMIN}` };
 const LIST = '/admin/webhook-connect/channels/shop/orders/messages';
 let t: TestReceiver;
 const ids: string[] = []; // oldest first: push, invoice.paid, push, invoice.paid
+/** Newest first needs distinct receive times: wait for the clock to move on (not for I/O). */
+const nextMs = async (): Promise<void> => { const t0 = Date.now(); while (Date.now() === t0) await new Promise((r) => setImmediate(r)); };
 
 before(async () => {
   t = await startTest({
     channels: [channel('orders', [route('sink', { tokens: [TOKEN] }), route('audit', { eventTypes: ['invoice.*'] })], { eventType: { header: 'x-type' } })],
   }, { adminToken: ADMIN });
   for (const type of ['push', 'invoice.paid', 'push', 'invoice.paid']) {
+    await nextMs();
     ids.push(String((await post(t.base, '/webhook/shop/orders', `{"type":"${type}"}`, { 'x-type': type })).json.id));
   }
   // sink: the oldest delivered, the second dead after a 503, the rest left pending
