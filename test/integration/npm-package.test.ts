@@ -1,6 +1,7 @@
 // The package as a user gets it: `npm pack` (prepack emits JavaScript), installed from the tarball into an
 // empty folder, run with npx from there — `--version`, a `dev` receiver and `listen --subscription` — and
-// the delivery checked with a Standard Webhooks verifier written here (node:crypto only), not ours.
+// the delivery checked with a Standard Webhooks verifier written here (node:crypto only), not ours. The
+// Subscription's transform (includeMessageId) comes through listen --subscription too.
 import assert from 'node:assert/strict';
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { createHmac, timingSafeEqual } from 'node:crypto';
@@ -102,6 +103,7 @@ spec:
   channelRef: {name: orders}
   destination: {url: "http://127.0.0.1:${destPort}/hooks"}
   signing: {scheme: standard-webhooks, secretRef: {name: laptop-signing, key: secret}}
+  transform: {includeMessageId: true}
 ---
 apiVersion: v1
 kind: Secret
@@ -128,7 +130,7 @@ stringData: {token: ${TOKEN}}
     const { id } = await res.json() as { id: string };
 
     const got = await until('the delivery', () => received[0], () => `${dev.out()}\n${listen.out()}`);
-    assert.equal(got.body.toString(), body, 'the body byte for byte');
+    assert.deepEqual(JSON.parse(got.body.toString()), { ...JSON.parse(body), message_id: id }, 'the Subscription\'s transform: includeMessageId');
     assert.equal(got.headers['webhook-id'], id);
     assert.ok(verifyStandardWebhooks(SECRET, got.headers, got.body, got.at), `signature accepted: ${JSON.stringify(got.headers)}`);
     assert.ok(!verifyStandardWebhooks('whsec_b3RoZXI=', got.headers, got.body, got.at), 'and the verifier does reject another secret');
