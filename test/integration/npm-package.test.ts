@@ -12,6 +12,7 @@ import path from 'node:path';
 import { test } from 'node:test';
 import { promisify } from 'node:util';
 import { freePorts } from '../harness/ports.ts';
+import { subscriptionManifests } from './lib/subscription-manifests.ts';
 
 const run = promisify(execFile);
 const root = path.resolve(import.meta.dirname, '../..');
@@ -90,31 +91,10 @@ test('npm pack → npm install the tarball → npx hookbridge --version, dev, li
     await new Promise<void>((r) => destination.listen(destPort, '127.0.0.1', r));
     const manifests = path.join(tmp, 'manifests');
     fs.mkdirSync(manifests);
-    fs.writeFileSync(path.join(manifests, 'shop.yaml'), `
-apiVersion: hookbridge.io/v1alpha1
-kind: WebhookChannel
-metadata: {name: orders, namespace: shop}
-spec: {eventType: {jsonPointer: /type}}
----
-apiVersion: hookbridge.io/v1alpha1
-kind: Subscription
-metadata: {name: laptop, namespace: shop}
-spec:
-  channelRef: {name: orders}
-  destination: {url: "http://127.0.0.1:${destPort}/hooks"}
-  signing: {scheme: standard-webhooks, secretRef: {name: laptop-signing, key: secret}}
-  transform: {includeMessageId: true}
----
-apiVersion: v1
-kind: Secret
-metadata: {name: laptop-signing, namespace: shop}
-stringData: {secret: ${SECRET}}
----
-apiVersion: v1
-kind: Secret
-metadata: {name: laptop-hookbridge-token, namespace: shop}
-stringData: {token: ${TOKEN}}
-`);
+    fs.writeFileSync(path.join(manifests, 'shop.yaml'), subscriptionManifests({
+      namespace: 'shop', channel: 'orders', subscription: 'laptop', token: TOKEN, signingSecret: SECRET, channelSpec: '{eventType: {jsonPointer: /type}}',
+      subscriptionSpec: [`destination: {url: "http://127.0.0.1:${destPort}/hooks"}`, 'signing: {scheme: standard-webhooks}', 'transform: {includeMessageId: true}'],
+    }));
     const receiver = `http://127.0.0.1:${rxPort}`;
     const dev = npx(app, ['dev', '-f', manifests, '--port', String(rxPort), '--connectors=false', '--log-level', 'warn']);
     procs.push(dev);
