@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // The `hookbridge` command. Plain JavaScript that any Node with ES modules can parse (no optional chaining,
 // no top-level await), so an old Node gets a clear message instead of a syntax error. npm links bins
-// through symlinks (node_modules/.bin, npx, npm i -g, npm link); Node resolves the real path of the main module, so import.meta.url is this file's real location.
+// through symlinks (node_modules/.bin, npx, npm i -g, npm link); Node resolves the real path of the main
+// module, so import.meta.url is this file's real location.
 //  - installed package: runs dist/cli/main.js (JavaScript emitted by `tsc -p tsconfig.build.json` at pack
 //    time; Node does not strip types under node_modules)
 //  - a clone of the repository: runs the TypeScript sources, cli/main.ts (no build step for development)
