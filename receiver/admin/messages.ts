@@ -44,7 +44,8 @@ const MAX_PAGE = 1000;
 
 /** One subscription's row of a listed message: state, attempt count, and the last attempt's outcome. */
 export function summarize(s: MessageHistory['subscriptions'][string]): Record<string, unknown> {
-  const last = s.attempts.reduce<(typeof s.attempts)[number] | undefined>((a, b) => (!a || b.attempt >= a.attempt ? b : a), undefined);
+  // The latest by time: attempt numbers start again at 1 after a redrive.
+  const last = s.attempts.reduce<(typeof s.attempts)[number] | undefined>((a, b) => (!a || b.at >= a.at ? b : a), undefined);
   const code = last?.result?.statusCode;
   const lastError = last?.result?.error ?? (code !== undefined && (code < 200 || code > 299) ? `HTTP ${code}` : undefined);
   return {
