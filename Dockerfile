@@ -19,6 +19,9 @@ RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund \
  && npm cache clean --force
 
 FROM ${RUNTIME_IMAGE}
+# The one release version (release/version.ts get), also the image tag; see docs/release.md.
+ARG VERSION=dev
+LABEL org.opencontainers.image.title="hookbridge" org.opencontainers.image.version="${VERSION}" org.opencontainers.image.licenses="Apache-2.0"
 WORKDIR /app
 ENV NODE_ENV=production
 COPY --from=deps /app/node_modules ./node_modules

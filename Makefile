@@ -4,7 +4,7 @@ export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 export HOOKBRIDGE_CACHE ?= $(HOME)/.cache/hookbridge
 NODE_TEST := node --test --test-concurrency=1 --test-timeout=600000
 
-UNIT := 'bench/**/*.test.ts' 'shared/**/*.test.ts' 'cli/**/*.test.ts' 'receiver/**/*.test.ts' 'connector/**/*.test.ts' 'operator/**/*.test.ts'
+UNIT := 'release/**/*.test.ts' 'bench/**/*.test.ts' 'shared/**/*.test.ts' 'cli/**/*.test.ts' 'receiver/**/*.test.ts' 'connector/**/*.test.ts' 'operator/**/*.test.ts'
 
 .PHONY: help
 help: ## Show this help
@@ -77,6 +77,19 @@ manifests: deps ## Regenerate CRDs (crds/ and chart copy) from the zod schemas
 .PHONY: docs
 docs: deps ## Regenerate docs/reference.md from the CRDs and values.schema.json
 	node docs/gen-reference.ts
+
+.PHONY: version-check
+version-check: deps ## Check that package, lockfile, chart version/appVersion, image tag and CHANGELOG carry one version
+	node release/version.ts check
+
+.PHONY: release-version
+release-version: deps ## Set the one version everywhere: make release-version VERSION=0.2.0 (see docs/release.md)
+	@test -n "$(VERSION)" || { echo 'usage: make release-version VERSION=X.Y.Z'; exit 2; }
+	node release/version.ts set $(VERSION)
+
+.PHONY: package
+package: deps ## npm pack: the installable package (JavaScript emitted into dist/ by tsc at prepack)
+	npm pack
 
 .PHONY: bench
 bench: test-deps ## Benchmarks: data plane vs. BullMQ+Redis baseline and raw RabbitMQ ceiling; operator at 500 channels + 500 subscriptions

@@ -27,6 +27,7 @@ const FLAGS = {
     type: 'string', default: '127.0.0.1',
     help: 'where a Subscription\'s destination.service is delivered (a laptop has no cluster DNS): SCHEME://HOST:PORT/PATH with the Service\'s port and path',
   },
+  connectors: { type: 'boolean', default: true, help: 'run the Subscriptions\' connectors (--connectors=false: receiver only, for `hookbridge listen`)' },
   'log-level': { type: 'string', default: 'info', help: 'trace, debug, info, warn, error' },
   help: { type: 'boolean', short: 'h', help: 'show this help' },
 } satisfies FlagSpec;
@@ -53,7 +54,7 @@ export async function run(argv: string[]): Promise<void> {
 
   const syncConnectors = async () => {
     const compiled = files.current;
-    if (!compiled) return;
+    if (!compiled || !f.connectors) return;
     const set = parseManifests(readManifestFiles(paths));
     const bound = new Map(compiled.tokens.map((t) => [keyOf(t.subscription), t.token]));
     const subs = set.subscriptions.filter((s) => bound.has(`${s.metadata.namespace}/${s.metadata.name}`));
@@ -105,7 +106,8 @@ export async function run(argv: string[]): Promise<void> {
   const subscriptions = new Map(initial.subscriptions.map((s) => [keyOf(objectKey(s)), s]));
   for (const t of compiled?.tokens ?? []) {
     const sub = subscriptions.get(keyOf(t.subscription));
-    process.stdout.write(`  ${keyOf(t.subscription)} delivers to ${(sub && destinationUrl(sub, local)) ?? t.destination}\n`);
+    process.stdout.write(f.connectors ? `  ${keyOf(t.subscription)} delivers to ${(sub && destinationUrl(sub, local)) ?? t.destination}\n`
+      : `  ${keyOf(t.subscription)}: no connector (--connectors=false); hookbridge listen --receiver ${rx.url} --subscription ${keyOf(t.subscription)} ${paths.map((p) => `-f ${p}`).join(' ')} --token …\n`);
   }
   process.stdout.write('Ctrl-C to stop.\n\n');
 

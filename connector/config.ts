@@ -25,7 +25,7 @@ const Subscription = Key.extend({
     circuitBreaker: z.object({ failureRatio: z.number().gt(0).max(1), minRequests: z.number().int().min(1), openMs: z.number().int().positive() }).optional(),
   }),
   signing: z.object({ scheme: z.enum(['standard-webhooks', 'hmac-sha256']), secretFiles: z.array(z.string().min(1)) }),
-  transform: z.object({ format: z.enum(['raw', 'zapier', 'make', 'convertkit', 'template']), template: z.string().optional() }).optional(),
+  transform: z.object({ format: z.enum(['raw', 'zapier', 'make', 'convertkit', 'template']), template: z.string().optional(), includeMessageId: z.boolean().optional() }).optional(),
 });
 
 export const ConnectorConfigSchema = z.object({

@@ -49,7 +49,7 @@ test('runs from manifests with env flags, prints a minted token once to stderr, 
     await eventually(async () => (await request('GET', `${base}/readyz`).catch(() => ({ status: 0 }))).status === 200, 20_000);
     const token = /--token (hbt_[A-Za-z0-9_-]+)/.exec(stderr)?.[1];
     assert.ok(token, `a listen command with the token on stderr:\n${stderr}`);
-    assert.match(stderr, new RegExp(`hookbridge listen --receiver ${base} --channel shop/orders --token hbt_\\S+ --forward-to http://127.0.0.1:9/hook`));
+    assert.match(stderr, new RegExp(`hookbridge listen --receiver ${base} --subscription shop/sink -f ${dir} --token hbt_\\S+\n`));
     assert.equal((await post(base, '/webhook/shop/orders', '{}')).status, 202);
     const admin = await request('GET', `${base}/admin/webhook-connect/channels`, undefined, { authorization: 'Bearer file-admin-token' });
     assert.equal(admin.status, 200);

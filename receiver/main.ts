@@ -59,7 +59,7 @@ export async function run(argv: string[]): Promise<void> {
     kube = new KubeConfigSource({ namespace: f['kube-namespace'], kubeconfig: f.kubeconfig, apply: rx.applyConfig, logger });
     kube.start().catch((err: Error) => logger.error({ err: err.message }, 'kubernetes config not loaded yet; retrying'));
   } else {
-    files = new ManifestSource({ paths: f.file, apply: rx.applyConfig, logger, onMinted: (t) => printMinted(t, rx.url) });
+    files = new ManifestSource({ paths: f.file, apply: rx.applyConfig, logger, onMinted: (t) => printMinted(t, rx.url, f.file) });
     try {
       await files.start();
     } catch (err) {
@@ -111,12 +111,17 @@ function readTokenFile(file: string | undefined): string | undefined {
   }
 }
 
-/** The one place a token is shown: once, on stderr, as the command a person runs next. */
-function printMinted(t: SubscriptionToken, receiverUrl: string): void {
+/**
+ * The one place a token is shown: once, on stderr, as the command a person runs next. `--subscription`
+ * with the same manifests makes `listen` sign with the Subscription's own secret and retry policy, so a
+ * destination that verifies with that secret (examples/: `hookbridge echo --secret …`) accepts it.
+ */
+function printMinted(t: SubscriptionToken, receiverUrl: string, paths: string[]): void {
   const sub = keyOf(t.subscription);
+  const files = paths.map((p) => `-f ${/^[\w./-]+$/.test(p) ? p : JSON.stringify(p)}`).join(' ');
   process.stderr.write(
     `\nhookbridge: no ${t.subscription.name}-hookbridge-token Secret in the manifests, so subscription ${sub} got a new stream token.\n`
     + 'It is shown only this once (add the Secret to keep a token across restarts). Connect with:\n\n'
-    + `  hookbridge listen --receiver ${receiverUrl} --channel ${keyOf(t.channel)} --token ${t.token} --forward-to ${t.destination ?? '<url>'}\n\n`,
+    + `  hookbridge listen --receiver ${receiverUrl} --subscription ${sub} ${files} --token ${t.token}${t.destination ? '' : ' --forward-to <url>'}\n\n`,
   );
 }

@@ -61,7 +61,7 @@ export interface ConnectorSubscription extends ObjectKey {
     /** Files holding signing secrets; during rotation there are several and every one signs. */
     secretFiles: string[];
   };
-  transform?: { format: 'raw' | 'zapier' | 'make' | 'convertkit' | 'template'; template?: string };
+  transform?: { format: 'raw' | 'zapier' | 'make' | 'convertkit' | 'template'; template?: string; includeMessageId?: boolean };
 }
 
 /** The per-namespace connector's configuration (`config.json` in the connector ConfigMap). */

@@ -51,3 +51,18 @@ test('non-JSON bodies and bad templates fail with a reason', () => {
   assert.equal(transform({ format: 'template' }, input({})).ok, false);
   assert.equal(transform({ format: 'template', template: '{' }, input({})).ok, false);
 });
+
+test('includeMessageId puts the id into the delivered JSON object, with any format; other bodies pass unchanged', () => {
+  assert.deepEqual(json(transform({ format: 'raw', includeMessageId: true }, input({ a: 1 }))), { a: 1, message_id: 'msg_1' });
+  assert.deepEqual(json(transform({ format: 'make', includeMessageId: true }, input({ a: 1 }))), {
+    id: 'msg_1', event_type: 'lead.created', received_at: '2025-01-01T00:00:00.000Z', data: { a: 1 }, message_id: 'msg_1',
+  });
+  const raw = transform({ format: 'raw', includeMessageId: true }, input({ a: 1 }));
+  assert.equal(raw.ok && raw.contentType, 'application/json');
+  for (const body of ['[1,2]', 'not json', '"text"']) {
+    const r = transform({ format: 'raw', includeMessageId: true }, { ...input(body), contentType: 'text/plain' });
+    assert.equal(r.ok && r.body.toString(), body, body);
+    assert.equal(r.ok && r.contentType, 'text/plain');
+  }
+  assert.deepEqual(json(transform({ format: 'raw', includeMessageId: false }, input({ a: 1 }))), { a: 1 });
+});

@@ -1,10 +1,11 @@
 // Optional payload formats (seed 004): `raw` relays the bytes untouched (the default — signatures from
 // the provider keep verifying); `zapier` flattens the JSON into one level of keys; `make` wraps it in an
 // envelope; `convertkit` maps a lead to ConvertKit's subscriber shape; `template` fills a JSON template
-// whose strings hold `{{ .path }}` placeholders over {id, eventType, receivedAt, data}.
+// whose strings hold `{{ .path }}` placeholders over {id, eventType, receivedAt, data}. `includeMessageId`
+// (seed 000's include_message_id) adds `message_id` to the JSON object delivered, whatever the format.
 
 export type TransformFormat = 'raw' | 'zapier' | 'make' | 'convertkit' | 'template';
-export interface TransformSpec { format: TransformFormat; template?: string }
+export interface TransformSpec { format: TransformFormat; template?: string; includeMessageId?: boolean }
 export interface TransformInput { id: string; eventType?: string; receivedAt: string; contentType?: string; body: Buffer }
 export type TransformResult = { ok: true; body: Buffer; contentType?: string } | { ok: false; reason: string };
 
@@ -56,6 +57,15 @@ function convertkit(data: Json): Json {
 }
 
 export function transform(spec: TransformSpec | undefined, m: TransformInput): TransformResult {
+  const r = reshape(spec, m);
+  if (!r.ok || !spec?.includeMessageId) return r;
+  let out: Json;
+  try { out = JSON.parse(r.body.toString('utf8')) as Json; } catch { return r; }
+  if (!isObject(out)) return r;
+  return { ok: true, body: Buffer.from(JSON.stringify({ ...out, message_id: m.id }), 'utf8'), contentType: r.contentType ?? 'application/json' };
+}
+
+function reshape(spec: TransformSpec | undefined, m: TransformInput): TransformResult {
   if (!spec || spec.format === 'raw') return { ok: true, body: m.body, ...(m.contentType ? { contentType: m.contentType } : {}) };
   let data: Json;
   try { data = JSON.parse(m.body.toString('utf8')) as Json; } catch { return { ok: false, reason: `transform ${spec.format}: body is not JSON` }; }

@@ -113,6 +113,7 @@ function subscriptionSchema(): { spec: JSONSchemaProps; status: JSONSchemaProps 
     'signing.scheme': 'standard-webhooks (webhook-signature header) or hmac-sha256 (X-Signature header).',
     transform: 'Reshape the payload for a destination such as Zapier or Make.',
     'transform.format': 'raw passes the body through; the others reshape it.',
+    'transform.includeMessageId': 'Add the message id as "message_id" to the delivered JSON object (drop duplicates at the destination); other bodies are delivered unchanged.',
   });
   addRule(spec, 'destination', { rule: exactlyOne(['url', 'service']), message: 'destination needs exactly one of url or service' });
   addRule(spec, 'destination.url', { rule: HTTP_URL, message: 'destination.url must be an absolute http or https URL' });

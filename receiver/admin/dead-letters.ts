@@ -11,7 +11,7 @@ const DEFAULT_LIMIT = 100;
 
 type Params = Record<string, unknown>;
 
-function time(v: unknown, name: string): number | undefined {
+export function time(v: unknown, name: string): number | undefined {
   if (v === undefined || v === '') return undefined;
   const n = typeof v === 'number' ? v : /^[0-9]+$/.test(String(v)) ? Number(v) : Date.parse(String(v));
   if (!Number.isFinite(n)) throw new ReceiverError('bad_request', `${name} must be an ISO time or epoch milliseconds.`);

@@ -4,7 +4,7 @@ import type { FailureLimiter } from '../ratelimit.ts';
 import { adminGuard } from './auth.ts';
 import { getChannel, listChannels, type AdminDeps } from './channels.ts';
 import { bulk, listDeadLetters, one, peekDeadLetter } from './dead-letters.ts';
-import { messageHistory } from './messages.ts';
+import { listMessages, messageHistory } from './messages.ts';
 
 export const ADMIN_PREFIX = '/admin/webhook-connect';
 
@@ -15,6 +15,7 @@ export function adminRouter(deps: AdminDeps & { adminToken?: string; limiter: Fa
   const dl = '/channels/:ns/:name/dead-letters';
   r.get('/channels', listChannels(deps));
   r.get('/channels/:ns/:name', getChannel(deps));
+  r.get('/channels/:ns/:name/messages', listMessages(deps));
   r.get(dl, listDeadLetters(deps));
   r.post(`${dl}/redrive`, bulk(deps, 'redrive', 'body'));
   r.post(`${dl}/purge`, bulk(deps, 'purge', 'body'));

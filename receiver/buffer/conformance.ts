@@ -352,5 +352,59 @@ export function runConformance(name: string, getBuffer: () => MessageBuffer): vo
       await b.declareChannel(ch);
       assert.equal((await b.stats(q1)).messagesQueued, 0);
     });
+
+    test('listMessages: a channel\'s messages newest first, filtered by subscription, state, event type and time, in cursor pages', async () => {
+      const { b, ch, s1, s2, q1 } = await setup();
+      const key = `${ch.namespace}/${ch.name}`;
+      const t0 = Date.now() - 60_000;
+      const sent: { id: string; at: number }[] = [];
+      for (let i = 0; i < 5; i++) { // i=0..4, one second apart; even ones are invoice.paid, odd ones push; 4 only for s2
+        const m = message(ch, { receivedAt: t0 + i * 1000, eventType: i % 2 === 0 ? 'invoice.paid' : 'push' });
+        const routes = i === 4 ? [s2] : [s1, s2];
+        await b.publish(m, routes);
+        b.recordEvent({ id: m.id, at: m.receivedAt, kind: 'received', channel: key, subscriptions: routes.map((r) => `${r.namespace}/${r.name}`), eventType: m.eventType });
+        sent.push({ id: m.id, at: m.receivedAt });
+      }
+      const o = await setup(); // another channel's message stays out of this listing
+      const om = message(o.ch);
+      await o.b.publish(om, [o.s1]);
+      o.b.recordEvent({ id: om.id, at: om.receivedAt, kind: 'received', channel: `${o.ch.namespace}/${o.ch.name}`, subscriptions: ['ns-a/s1'] });
+      // s1: the oldest message is delivered, the next is dead-lettered after a 503
+      const inbox = await Inbox.open(b, q1, 10);
+      const first = await inbox.next();
+      const second = await inbox.next();
+      await first.ack({ statusCode: 200, latencyMs: 3 });
+      await second.dead('max attempts reached', { statusCode: 503, latencyMs: 4, error: 'HTTP 503' });
+      await inbox.close();
+      const ids = (p: { messages: { id: string }[] }) => p.messages.map((m) => m.id);
+      const newestFirst = sent.map((m) => m.id).reverse();
+
+      const all = await b.listMessages({ channel: key, limit: 100 });
+      assert.deepEqual(ids(all), newestFirst, 'only this channel, newest first');
+      assert.equal(all.next, undefined);
+      assert.equal(all.messages[4].eventType, 'invoice.paid');
+
+      const pages: string[][] = [];
+      let cursor: string | undefined;
+      do {
+        const page = await b.listMessages({ channel: key, limit: 2, ...(cursor && { cursor }) });
+        pages.push(ids(page));
+        cursor = page.next;
+      } while (cursor);
+      assert.deepEqual(pages, [newestFirst.slice(0, 2), newestFirst.slice(2, 4), newestFirst.slice(4)], 'pages of 2, nothing repeated or skipped');
+
+      await eventually(async () => {
+        const dead = await b.listMessages({ channel: key, subscription: 'ns-a/s1', state: 'dead_lettered', limit: 10 });
+        assert.deepEqual(ids(dead), [sent[1].id]);
+        const h = dead.messages[0].subscriptions['ns-a/s1'];
+        assert.deepEqual(h.attempts.map((a) => a.result), [{ statusCode: 503, latencyMs: 4, error: 'HTTP 503' }]);
+      });
+      assert.deepEqual(ids(await b.listMessages({ channel: key, subscription: 'ns-a/s1', state: 'delivered', limit: 10 })), [sent[0].id]);
+      assert.deepEqual(ids(await b.listMessages({ channel: key, subscription: 'ns-a/s1', limit: 10 })), newestFirst.slice(1), 'message 4 was not routed to s1');
+      assert.deepEqual(ids(await b.listMessages({ channel: key, state: 'pending', limit: 10 })), newestFirst, 'pending for s2 counts without a subscription named');
+      assert.deepEqual(ids(await b.listMessages({ channel: key, eventType: 'push', limit: 10 })), [sent[3].id, sent[1].id]);
+      assert.deepEqual(ids(await b.listMessages({ channel: key, eventType: 'invoice.*', limit: 10 })), [sent[4].id, sent[2].id, sent[0].id]);
+      assert.deepEqual(ids(await b.listMessages({ channel: key, since: t0 + 1000, until: t0 + 3000, limit: 10 })), [sent[2].id, sent[1].id]);
+    });
   });
 }

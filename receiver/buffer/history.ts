@@ -1,6 +1,7 @@
 // Message history: a bounded, time-limited index of MessageEvents folded into MessageHistory on read.
 // Both backends keep one; RabbitMQ also appends every event to a durable stream and rebuilds the index
 // from it on connect, so history survives restarts for the retention window.
+import { queryHistory, type MessagePage, type MessageQuery } from './history-query.ts';
 import type { MessageEvent, MessageHistory } from './types.ts';
 
 export const DEFAULT_HISTORY_RETENTION_MS = 7 * 24 * 3600_000;
@@ -47,6 +48,9 @@ export class HistoryIndex {
     if (!list || list[0].at < this.#clock() - this.#retentionMs) return undefined;
     return foldHistory(id, list);
   }
+
+  /** A channel's messages, filtered, newest first, a page at a time (history-query.ts). */
+  list(q: MessageQuery): MessagePage { return queryHistory(this.#events, q, this.#clock() - this.#retentionMs); }
 }
 
 /** Folds a message's events (any order of arrival; applied by time) into its history. */
@@ -58,6 +62,7 @@ export function foldHistory(id: string, events: readonly MessageEvent[]): Messag
     if (e.kind === 'received') {
       h.channel = e.channel ?? h.channel;
       h.receivedAt = e.at;
+      if (e.eventType !== undefined) h.eventType = e.eventType;
       for (const s of e.subscriptions ?? []) sub(s);
       continue;
     }

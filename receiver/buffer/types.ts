@@ -3,6 +3,7 @@
 // (conformance.ts) runs against both.
 import type { ChannelConfig, ObjectKey } from '../../shared/config.ts';
 import type { AttemptResult } from '../../shared/protocol.ts';
+import type { MessagePage, MessageQuery } from './history-query.ts';
 
 /** A message as accepted at ingest; the same bytes go to every routed subscription. */
 export interface StoredMessage {
@@ -103,6 +104,7 @@ export interface MessageEvent {
   kind: 'received' | 'attempt' | 'state';
   channel?: string; // ns/name, on received
   subscriptions?: string[]; // routed subscriptions, on received
+  eventType?: string; // on received
   subscription?: string; // on attempt/state
   attempt?: number;
   result?: AttemptResult;
@@ -114,6 +116,7 @@ export interface MessageHistory {
   id: string;
   channel: string;
   receivedAt: number;
+  eventType?: string;
   subscriptions: Record<string, { state: MessageState; attempts: { at: number; attempt: number; result?: AttemptResult }[]; reason?: string }>;
 }
 
@@ -153,4 +156,6 @@ export interface MessageBuffer {
    */
   recordEvent(event: MessageEvent): void;
   messageHistory(id: string): Promise<MessageHistory | undefined>;
+  /** A channel's messages from the history, filtered, newest first, a page at a time (cursor from the last page's `next`). */
+  listMessages(query: MessageQuery): Promise<MessagePage>;
 }

@@ -126,7 +126,7 @@ export function ingestHandler(deps: IngestDeps): IngestHandler {
       await buffer.publish(message, routes.refs);
       metersOf(ch.ref, ch).confirm.observe((performance.now() - t0) / 1000);
     }
-    buffer.recordEvent({ id: message.id, at: now, kind: 'received', channel: ch.key, subscriptions: routes.keys });
+    buffer.recordEvent({ id: message.id, at: now, kind: 'received', channel: ch.key, subscriptions: routes.keys, ...(message.eventType !== undefined && { eventType: message.eventType }) });
     return message.id;
   }
 }

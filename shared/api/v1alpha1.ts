@@ -104,6 +104,7 @@ export const SigningSpec = z.object({
 export const TransformSpec = z.object({
   format: z.enum(['raw', 'zapier', 'make', 'convertkit', 'template']).default('raw'),
   template: z.string().optional().describe('JSON template with {{ .path }} placeholders, for format template.'),
+  includeMessageId: z.boolean().optional().describe('Add the message id as "message_id" to the delivered JSON object, so the destination can drop duplicates; a body that is not a JSON object is delivered unchanged (the id is always in the webhook-id header).'),
 });
 
 export const SubscriptionSpec = z.object({

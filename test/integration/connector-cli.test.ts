@@ -4,11 +4,13 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { renameSync, writeFileSync } from 'node:fs';
+import { createServer, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { request } from 'undici';
 import { MemoryBuffer } from '../../receiver/buffer/memory/index.ts';
-import { scriptedDestination, startRig, until } from '../../connector/testing/relay.ts';
+import { scriptedDestination, startRig, SUB, until } from '../../connector/testing/relay.ts';
 
 const root = new URL('../../', import.meta.url).pathname;
 
@@ -129,8 +131,12 @@ test('hookbridge listen: forwards to a local URL and prints one line per deliver
     const ok = await r.post('{"a":1}', { 'content-type': 'application/json' });
     const missing = await r.post('{"a":2}');
     await until(() => out, (o) => o.includes(ok) && o.includes(missing), 'two delivery lines');
-    assert.match(out, new RegExp(`${ok}\\s+-\\s+→ 200 `));
-    assert.match(out, new RegExp(`${missing}\\s+-\\s+→ 404 .*dead: HTTP 404`));
+    // stdout is a pipe here, so one JSON object per delivery
+    const lines = out.split('\n').filter((l) => l.startsWith('{"time"')).map((l) => JSON.parse(l) as Record<string, unknown>);
+    assert.deepEqual(lines.find((l) => l.id === ok), { ...lines.find((l) => l.id === ok), outcome: 'success', status: 200, attempt: 1, eventType: null });
+    const dead: Record<string, unknown> | undefined = lines.find((l) => l.id === missing);
+    assert.match(String(dead?.reason), /HTTP 404/);
+    assert.deepEqual(dead, { ...dead, outcome: 'dead', status: 404 });
     assert.ok(!out.includes(r.token), 'token never printed');
     env.kill('SIGINT');
     assert.equal(await new Promise((res) => env.once('exit', res)), 0);
@@ -139,5 +145,33 @@ test('hookbridge listen: forwards to a local URL and prints one line per deliver
     await r.close();
     await buffer.close();
     await dest.close();
+  }
+});
+
+test('hookbridge listen: Ctrl-C lets the delivery in flight finish (acked, printed), then exits 0', async () => {
+  const held: ServerResponse[] = [];
+  const dest = createServer((req, res) => { req.resume(); req.on('end', () => held.push(res)); });
+  await new Promise<void>((r) => dest.listen(0, '127.0.0.1', r));
+  const buffer = new MemoryBuffer({ sweepIntervalMs: 10 });
+  const r = await startRig({ buffer, destinationUrl: 'http://unused.invalid/' });
+  const p = spawnCli(['listen', '--receiver', r.rx.url, '--channel', `${r.channel.namespace}/${r.channel.name}`, '--forward-to', `http://127.0.0.1:${(dest.address() as AddressInfo).port}/`], { HOOKBRIDGE_TOKEN: r.token });
+  try {
+    await until(() => p.out(), (o) => o.includes('Ready.'), 'listen started');
+    const id = await r.post('{"slow":true}');
+    await until(() => held.length, (n) => n === 1, 'the delivery in flight at the destination');
+    p.child.kill('SIGINT');
+    await until(() => p.out(), (o) => o.includes('Stopping: finishing deliveries in flight'), 'listen draining');
+    held[0].writeHead(200).end();
+    assert.equal(await p.exited, 0);
+    const line = p.out().split('\n').find((l) => l.includes(`"id":"${id}"`));
+    assert.ok(line, p.out());
+    assert.deepEqual(JSON.parse(line), { ...JSON.parse(line), outcome: 'success', status: 200 });
+    assert.equal((await r.history(id))?.subscriptions[`${SUB.namespace}/${SUB.name}`]?.state, 'delivered', 'acked before the stream closed');
+  } finally {
+    if (p.child.exitCode === null) p.child.kill('SIGKILL');
+    dest.closeAllConnections();
+    await new Promise((res) => dest.close(res));
+    await r.close();
+    await buffer.close();
   }
 });

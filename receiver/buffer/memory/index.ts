@@ -3,6 +3,7 @@
 // only the queues concerned; a periodic tick sweeps every queue (expiry, due retries) and dispatches.
 import { keyOf, type ChannelConfig, type ObjectKey } from '../../../shared/config.ts';
 import { matchesFilter, retryTiers } from '../filter.ts';
+import type { MessagePage, MessageQuery } from '../history-query.ts';
 import { HistoryIndex, type HistoryOptions } from '../history.ts';
 import {
   BufferError, type Consumer, type DeadLetter, type DeadLetterFilter, type Delivery, type MessageBuffer,
@@ -132,6 +133,8 @@ export class MemoryBuffer implements MessageBuffer {
   recordEvent(event: MessageEvent): void { this.#history.add(event); }
 
   async messageHistory(id: string): Promise<MessageHistory | undefined> { return this.#history.get(id); }
+
+  async listMessages(query: MessageQuery): Promise<MessagePage> { return this.#history.list(query); }
 
   #take(q: MemoryQueue, filter: DeadLetterFilter): DeadLetter[] {
     q.sweep(this.#clock());

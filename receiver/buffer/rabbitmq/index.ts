@@ -12,6 +12,7 @@ import { encodeOptions } from './codec.ts';
 import { AmqpConnection } from './connection.ts';
 import { Consumers } from './consumers.ts';
 import { DeadLetters } from './dead-letters.ts';
+import type { MessagePage, MessageQuery } from '../history-query.ts';
 import { HistoryLog } from './history-log.ts';
 import { PublishError, Publisher } from './publisher.ts';
 import { declareChannelTopology, declareEventsStream, deleteChannelTopology } from './declare.ts';
@@ -178,6 +179,8 @@ export class RabbitBuffer implements MessageBuffer {
   recordEvent(event: MessageEvent): void { this.#history.record(event); }
 
   async messageHistory(id: string): Promise<MessageHistory | undefined> { return this.#history.index.get(id); }
+
+  async listMessages(query: MessageQuery): Promise<MessagePage> { return this.#history.index.list(query); }
 
   #tiers(queue: QueueRef): number[] {
     const sub = this.#channels.get(keyOf(queue.channel))?.subscriptions.find((s) => keyOf(s) === keyOf(queue.subscription));
