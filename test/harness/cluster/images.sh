@@ -140,7 +140,7 @@ if ! stamp_ok hookbridge "$src_key"; then
   log "building $IMAGE_REF from $root/Dockerfile"
   began=$(date +%s)
   buildah bud --quiet --layers=false --pull=never \
-    --build-arg "BUILD_IMAGE=$BUILD_REF" --build-arg "RUNTIME_IMAGE=$RUNTIME_REF" \
+    --build-arg "BUILD_IMAGE=$BUILD_REF" --build-arg "RUNTIME_IMAGE=$RUNTIME_REF" --build-arg "VERSION=$version" \
     -t "$IMAGE_REF" -f "$root/Dockerfile" "$root" >/dev/null
   save "$IMAGE_REF" "$OUT/hookbridge.tar"
   stamp_write hookbridge "$src_key"
