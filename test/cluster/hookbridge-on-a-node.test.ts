@@ -297,6 +297,26 @@ step(`token rotated by annotation under load; the kubelet refreshes the projecte
   t.diagnostic(`rotation: ${accepted.size} posted across it, all delivered; old token refused ${revokedAt - start} ms after the annotation`);
 });
 
+step('kubectl apply -f examples/ works on the cluster as the README says: the echo Deployment gets the webhook, signature valid', async (t) => {
+  const examples = new URL('../../examples/', import.meta.url).pathname;
+  await kubectl(['apply', '-f', examples]);
+  await kubectl(['-n', 'demo', 'wait', '--for=condition=Ready', 'whc/github', 'whsub/echo', '--timeout=180s']);
+  await kubectl(['-n', 'demo', 'rollout', 'status', 'deployment/echo', '--timeout=180s']);
+  const url = `${receiverUrl}/webhook/demo/github`;
+  const marker = `examples-${randomBytes(6).toString('hex')}`;
+  const echoLog = (): string => cluster.podDirs('demo', 'echo-').map((d) => cluster.podLog(d)).join('');
+  // The connector picks the new Subscription up from its ConfigMap; until then the message waits in its queue.
+  const r = await postWebhook(url, JSON.stringify({ hello: marker }), 'application/json', { 'x-github-event': 'push' });
+  assert.equal(r.status, 202, r.body);
+  const line = await until('the echo pod printed the delivery with a valid signature', () => {
+    const log = echoLog();
+    const at = log.indexOf(marker);
+    return at >= 0 && /signature: (✓ valid|✗ INVALID)[^\n]*/.exec(log.slice(at))?.[0];
+  }, 180_000);
+  assert.match(line, /✓ valid/);
+  t.diagnostic(`echo: ${line}`);
+});
+
 step('helm test passes', async () => {
   await ok(hb.helm(['test', hb.release, '-n', hb.namespace, '--timeout', '4m']), 'helm test');
 });

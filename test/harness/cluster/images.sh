@@ -62,7 +62,7 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
 # --- pause -------------------------------------------------------------------------------------------
-pause_key="pause-1:$(sha256sum "$0" | cut -c1-16)"
+pause_key="pause-2"   # bump when the pause recipe changes
 if ! stamp_ok pause "$pause_key"; then
   log "building $PAUSE_REF"
   mkdir -p "$tmp/pause"
@@ -84,7 +84,7 @@ C
 fi
 
 # --- node-runtime: what distroless nodejs24 gives the Dockerfile's last stage -------------------------
-runtime_key="runtime-1:$node_version:$(sha256sum "$0" | cut -c1-16)"
+runtime_key="runtime-2:$node_version"   # bump when the recipe changes
 if ! stamp_ok node-runtime "$runtime_key"; then
   log "building $RUNTIME_REF"
   r="$tmp/runtime"
@@ -104,7 +104,7 @@ fi
 # --- node-build: what node:24-bookworm-slim gives the Dockerfile's first stage ------------------------
 npm_dir=$(dirname "$(dirname "$(readlink -f "$(command -v npm)")")")
 npm_version=$(node "$npm_dir/bin/npm-cli.js" --version 2>/dev/null || "$node_bin" "$npm_dir/bin/npm-cli.js" --version)
-build_key="build-2:$node_version:npm-$npm_version:$(sha256sum "$0" | cut -c1-16)"
+build_key="build-3:$node_version:npm-$npm_version"   # bump when the recipe changes
 if ! stamp_ok node-build "$build_key"; then
   log "building $BUILD_REF (npm $npm_version)"
   b="$tmp/build"
@@ -144,7 +144,7 @@ if ! stamp_ok hookbridge "$src_key"; then
     -t "$IMAGE_REF" -f "$root/Dockerfile" "$root" >/dev/null
   save "$IMAGE_REF" "$OUT/hookbridge.tar"
   stamp_write hookbridge "$src_key"
-  log "built $IMAGE_REF in $(( $(date +%s) - began )) s; $(buildah inspect --type image --format '{{.Size}}' "$IMAGE_REF" 2>/dev/null || true)"
+  log "built $IMAGE_REF in $(( $(date +%s) - began )) s: $(buildah images --format '{{.Size}}' "$IMAGE_REF" 2>/dev/null | head -1) unpacked, $(du -h "$OUT/hookbridge.tar" | cut -f1) as an OCI archive"
 fi
 
 buildah rmi --prune >/dev/null 2>&1 || true   # earlier builds of the same names
