@@ -23,6 +23,7 @@ export interface ReceiverMetrics {
   streamDisconnects: Counter<'namespace' | 'channel' | 'subscription'>;
   redeliveries: Counter<'namespace' | 'channel' | 'subscription' | 'reason'>;
   endToEndDuration: Histogram<'namespace' | 'channel' | 'subscription'>;
+  authFailures: Counter<'purpose' | 'outcome'>;
 }
 
 export interface ScrapeSources {
@@ -74,6 +75,7 @@ export function createReceiverMetrics(registry: Registry, sources: ScrapeSources
     streamConnections: new Counter({ name: 'hookbridge_stream_connections_total', help: 'Stream attempts by outcome', labelNames: [...SUB, 'outcome'] as const, registers }),
     streamDisconnects: new Counter({ name: 'hookbridge_stream_disconnects_total', help: 'Streams that ended', labelNames: SUB, registers }),
     redeliveries: new Counter({ name: 'hookbridge_redeliveries_total', help: 'Messages returned to the queue', labelNames: [...SUB, 'reason'] as const, registers }),
+    authFailures: new Counter({ name: 'hookbridge_auth_failures_total', help: 'Failed credentials by purpose; outcome rejected (401) or limited (429)', labelNames: ['purpose', 'outcome'] as const, registers }),
     endToEndDuration: new Histogram({ name: 'hookbridge_end_to_end_duration_seconds', help: 'Ingest to connector ack', labelNames: SUB, buckets: LATENCY_BUCKETS, registers }),
   };
 }

@@ -12,7 +12,8 @@ import { BufferError, type MessageBuffer, type StoredMessage } from '../buffer/t
 import type { ChannelSnapshot, RuntimeChannel } from '../channels.ts';
 import { ReceiverError, sendError, type ErrorCode } from '../errors.ts';
 import type { IngestOutcome, ReceiverMetrics } from '../metrics.ts';
-import { clientAddress, type FailureLimiter } from '../ratelimit.ts';
+import { clientAddress, type TrustedProxies } from '../client-address.ts';
+import type { FailureLimiter } from '../ratelimit.ts';
 import { readBody } from './body.ts';
 import { relayHeaders, traceparentOf } from './headers.ts';
 
@@ -23,7 +24,7 @@ export interface IngestDeps {
   logger: Logger;
   metrics: ReceiverMetrics;
   limiter: FailureLimiter;
-  trustProxy: boolean;
+  trusted: TrustedProxies;
 }
 
 /** Label children cached per compiled channel: no label hashing or allocation per request. */
@@ -74,11 +75,9 @@ export function ingestHandler(deps: IngestDeps): IngestHandler {
 
   return async (req, res, ns, channelName) => {
     const started = performance.now();
-    const address = clientAddress(req, deps.trustProxy);
     const ch = deps.snapshot().get(ns, channelName);
     const labels = ch ? ch.ref : UNKNOWN;
     const m = metersOf(labels, ch ?? UNKNOWN);
-    if (limiter.blocked(address)) { res.setHeader('connection', 'close'); fail(res, m, labels, 'rate_limited', started); return; }
     if (!ch) { fail(res, m, labels, 'channel_not_found', started); return; }
 
     let body: Buffer;
@@ -90,9 +89,12 @@ export function ingestHandler(deps: IngestDeps): IngestHandler {
       return;
     }
     const now = clock();
+    // The signature is checked first and a valid one always goes through: only failures are limited,
+    // per channel and client, so nobody else's failures can block a provider that signs correctly.
     if (ch.verify && !ch.verify(req.headers, body, now)) {
-      limiter.fail(address);
-      fail(res, m, labels, 'invalid_signature', started);
+      const limited = limiter.judge('ingest_signature', ch.key, clientAddress(req, deps.trusted)) === 'limited';
+      if (limited) res.setHeader('connection', 'close');
+      fail(res, m, labels, limited ? 'rate_limited' : 'invalid_signature', started);
       return;
     }
     try {

@@ -5,7 +5,7 @@ import type { Request, Response } from 'express';
 import type { ClientFrame } from '../../shared/protocol.ts';
 import { readBody } from '../ingest/body.ts';
 import { sendError } from '../errors.ts';
-import { clientAddress } from '../ratelimit.ts';
+import { clientAddress } from '../client-address.ts';
 import { identifyRequest } from './auth.ts';
 import type { StreamSession } from './session.ts';
 import type { WebSocketDeps } from './websocket.ts';
@@ -14,7 +14,7 @@ const MAX_ACK_BODY_BYTES = 1024 * 1024;
 
 export function ackHandler(deps: WebSocketDeps): (req: Request, res: Response) => Promise<void> {
   return async (req, res) => {
-    const auth = identifyRequest(deps, req.headers, req.params.ns as string, req.params.channel as string, clientAddress(req, deps.trustProxy));
+    const auth = identifyRequest(deps, req.headers, req.params.ns as string, req.params.channel as string, () => clientAddress(req, deps.trusted));
     if (!auth.ok) { sendError(res, auth.error); return; }
     let doc: unknown;
     try {
