@@ -37,6 +37,8 @@ function sseTransport(res: Response): StreamTransport {
   return {
     kind: 'sse',
     send: (type, json) => { if (!res.writableEnded) res.write(`event: ${type}\ndata: ${json}\n\n`); },
+    buffered: () => res.writableLength,
+    destroy: () => { res.destroy(); },
     close: (code, reason) => {
       if (res.writableEnded) return;
       res.end(`event: close\ndata: ${JSON.stringify({ code, reason })}\n\n`);

@@ -84,5 +84,7 @@ function wsTransport(ws: WebSocket): StreamTransport {
     send: (_type, json) => { if (ws.readyState === ws.OPEN) ws.send(json); },
     close: (code, reason) => { if (ws.readyState === ws.OPEN || ws.readyState === ws.CONNECTING) ws.close(code, reason); },
     probe: () => { if (ws.readyState === ws.OPEN) ws.ping(); },
+    buffered: () => ws.bufferedAmount,
+    destroy: () => ws.terminate(),
   };
 }
