@@ -95,7 +95,8 @@ export type MessageState = 'pending' | 'in_flight' | 'retrying' | 'delivered' | 
 export interface MessageEvent {
   id: string;
   at: number; // epoch ms
-  kind: 'received' | 'attempt' | 'state';
+  /** `redrive`: moved back from the dead-letter queue; the attempts after it count from 1 again. */
+  kind: 'received' | 'attempt' | 'state' | 'redrive';
   channel?: string; // ns/name, on received
   subscriptions?: string[]; // routed subscriptions, on received
   subscription?: string; // on attempt/state
@@ -105,11 +106,14 @@ export interface MessageEvent {
   reason?: string;
 }
 
+/** One delivery attempt; `redrive` is how many redrives came before it (absent for none). */
+export interface HistoryAttempt { at: number; attempt: number; redrive?: number; result?: AttemptResult }
+
 export interface MessageHistory {
   id: string;
   channel: string;
   receivedAt: number;
-  subscriptions: Record<string, { state: MessageState; attempts: { at: number; attempt: number; result?: AttemptResult }[]; reason?: string }>;
+  subscriptions: Record<string, { state: MessageState; attempts: HistoryAttempt[]; redrives: { at: number }[]; reason?: string }>;
 }
 
 export type BufferErrorCode = 'queue_full' | 'buffer_error';
@@ -143,8 +147,8 @@ export interface MessageBuffer {
   /**
    * Durable message history, kept for the retention window. Callers record `received` and `in_flight`;
    * the buffer records each settled attempt with its state and result (ack/retry/dead), broker-side
-   * outcomes (`expired`, `dead_lettered` by delivery_limit) and redrives (`pending`). An attempt number
-   * recorded twice shows once.
+   * outcomes (`expired`, `dead_lettered` by delivery_limit) and redrives (kind `redrive`, state `pending`).
+   * An attempt number recorded twice between the same redrives shows once; attempts before a redrive stay.
    */
   recordEvent(event: MessageEvent): void;
   messageHistory(id: string): Promise<MessageHistory | undefined>;

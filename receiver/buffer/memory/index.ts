@@ -117,7 +117,7 @@ export class MemoryBuffer implements MessageBuffer {
     const moved = this.#take(q, filter);
     for (const d of moved) {
       q.enqueue(d.message, 1);
-      this.recordEvent({ id: d.id, at: this.#clock(), kind: 'state', subscription: q.subKey, state: 'pending', reason: 'redriven' });
+      this.recordEvent({ id: d.id, at: this.#clock(), kind: 'redrive', subscription: q.subKey, state: 'pending', reason: 'redriven' });
     }
     this.#schedule(q);
     return moved.length;
