@@ -59,6 +59,7 @@ export function createApp(deps: AppDeps): ReceiverApp {
   const limiter = new FailureLimiter({ ...deps.limiter, clock: deps.limiter?.clock ?? clock });
   const metrics = createReceiverMetrics(deps.registry, {
     bufferConnected: () => deps.buffer.isConnected(),
+    bufferBlocked: () => deps.buffer.blocked() !== undefined,
     sampleQueues: () => sampleQueues(deps, sessions),
   });
   limiter.onVerdict = (purpose, verdict) => metrics.authFailures.inc({ purpose, outcome: verdict });

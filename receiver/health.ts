@@ -1,5 +1,6 @@
 // Probes and scrape endpoint (SPEC §4): /health for people and scripts, /healthz (the process answers),
-// /readyz (buffer connected, configuration loaded and declared, config source healthy), /metrics.
+// /readyz (buffer connected and not blocked by a resource alarm, configuration loaded and declared, config
+// source healthy), /metrics.
 import type { Request, Response } from 'express';
 import type { Registry } from 'prom-client';
 import type { MessageBuffer } from './buffer/types.ts';
@@ -16,6 +17,8 @@ export interface HealthDeps {
 export function readiness(deps: HealthDeps): string[] {
   const reasons: string[] = [];
   if (!deps.buffer.isConnected()) reasons.push('buffer disconnected');
+  const blocked = deps.buffer.blocked();
+  if (blocked) reasons.push(`buffer blocked: RabbitMQ refuses writes (${blocked})`);
   if (!deps.config.loaded) reasons.push('configuration not loaded');
   const pending = deps.config.pendingDeclarations;
   if (pending.length > 0) reasons.push(`topology not declared for ${pending.join(', ')}`);
@@ -26,9 +29,12 @@ export function healthRoutes(deps: HealthDeps): Record<string, (req: Request, re
   return {
     '/health': (_req, res) => {
       const connected = deps.buffer.isConnected();
-      res.status(connected ? 200 : 503).json({
-        status: connected ? 'healthy' : 'degraded',
-        buffer: connected ? 'connected' : 'disconnected',
+      const blocked = connected ? deps.buffer.blocked() : undefined;
+      const healthy = connected && !blocked;
+      res.status(healthy ? 200 : 503).json({
+        status: healthy ? 'healthy' : 'degraded',
+        buffer: blocked ? 'blocked' : connected ? 'connected' : 'disconnected',
+        ...(blocked && { blockedReason: blocked }),
         channels: deps.config.snapshot.channels.size,
       });
     },

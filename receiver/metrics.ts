@@ -28,6 +28,7 @@ export interface ReceiverMetrics {
 
 export interface ScrapeSources {
   bufferConnected(): boolean;
+  bufferBlocked(): boolean;
   /** Every configured subscription queue with its stats (undefined when the buffer could not answer). */
   sampleQueues(): Promise<QueueSample[]>;
 }
@@ -59,6 +60,10 @@ export function createReceiverMetrics(registry: Registry, sources: ScrapeSources
   new Gauge({
     name: 'hookbridge_buffer_connected', help: '1 when the buffer (RabbitMQ) connection is up', registers,
     collect() { this.set(sources.bufferConnected() ? 1 : 0); },
+  });
+  new Gauge({
+    name: 'hookbridge_buffer_blocked', help: '1 while RabbitMQ blocks publishing (memory or disk alarm); ingest answers 503 buffer_error', registers,
+    collect() { this.set(sources.bufferBlocked() ? 1 : 0); },
   });
   queueGauge('hookbridge_queue_messages', 'Backlog: messages queued (incl. waiting retries)', (q) => q.stats?.messagesQueued);
   queueGauge('hookbridge_queue_max_messages', "The channel's maxQueueSize", (q) => q.maxQueueSize);

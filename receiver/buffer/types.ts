@@ -119,9 +119,12 @@ export interface MessageHistory {
 export type BufferErrorCode = 'queue_full' | 'buffer_error';
 export class BufferError extends Error {
   readonly code: BufferErrorCode;
-  constructor(code: BufferErrorCode, message: string) {
+  /** A message fit for the public answer (the error message itself may name internals). */
+  readonly publicMessage: string | undefined;
+  constructor(code: BufferErrorCode, message: string, publicMessage?: string) {
     super(message);
     this.code = code;
+    this.publicMessage = publicMessage;
     this.name = 'BufferError';
   }
 }
@@ -131,6 +134,8 @@ export interface MessageBuffer {
   connect(): Promise<void>;
   close(): Promise<void>;
   isConnected(): boolean;
+  /** While the broker refuses writes (RabbitMQ memory or disk alarm): its reason. publish() then fails at once. */
+  blocked(): string | undefined;
   /** Declare (idempotently) the channel's exchange, per-subscription queues, delay and dead-letter queues. Re-declared on reconnect. */
   declareChannel(channel: ChannelConfig): Promise<void>;
   /** Forget a channel; with deleteQueues the broker queues go too (deletionPolicy Delete). */

@@ -68,8 +68,8 @@ export function ingestHandler(deps: IngestDeps): IngestHandler {
     c.inc();
     m.duration.observe((performance.now() - started) / 1000);
   };
-  const fail = (res: ServerResponse, m: ChannelMeters, ch: { namespace: string; name: string }, code: ErrorCode, started: number): void => {
-    sendError(res, code);
+  const fail = (res: ServerResponse, m: ChannelMeters, ch: { namespace: string; name: string }, code: ErrorCode, started: number, message?: string): void => {
+    sendError(res, code, message);
     count(m, ch, code as IngestOutcome, started);
   };
 
@@ -105,7 +105,7 @@ export function ingestHandler(deps: IngestDeps): IngestHandler {
     } catch (err) {
       const code = err instanceof BufferError ? err.code : 'buffer_error';
       logger.warn({ channel: ch.key, code, err: err instanceof Error ? err.message : String(err) }, 'ingest not stored');
-      fail(res, m, labels, code, started);
+      fail(res, m, labels, code, started, err instanceof BufferError ? err.publicMessage : undefined);
     }
   };
 

@@ -52,6 +52,8 @@ export class MemoryBuffer implements MessageBuffer {
 
   isConnected(): boolean { return this.#connected; }
 
+  blocked(): string | undefined { return undefined; }
+
   async declareChannel(channel: ChannelConfig): Promise<void> {
     this.#channels.set(keyOf(channel), structuredClone(channel));
     for (const sub of channel.subscriptions) {

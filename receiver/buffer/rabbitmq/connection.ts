@@ -21,6 +21,7 @@ export class AmqpConnection {
   readonly #onDown: (() => void)[] = [];
   #model: ChannelModel | undefined;
   #up = false;
+  #blocked: string | undefined;
   #closing = false;
   #attempt = 0;
   #timer: NodeJS.Timeout | undefined;
@@ -36,6 +37,8 @@ export class AmqpConnection {
 
   get model(): ChannelModel | undefined { return this.#up ? this.#model : undefined; }
   isUp(): boolean { return this.#up; }
+  /** The broker's reason while it blocks this connection's publishes (a memory or disk alarm), else undefined. */
+  get blocked(): string | undefined { return this.#blocked; }
 
   /** Runs on every (re)connect, in registration order, before the connection counts as up. */
   onSetup(step: SetupStep): void { this.#setup.push(step); }
@@ -85,8 +88,15 @@ export class AmqpConnection {
       const m = model;
       m.on('error', (err: Error) => logger.warn({ err: err.message }, 'rabbitmq connection error'));
       m.on('close', () => this.#lost(m));
-      m.on('blocked', (reason: string) => logger.warn({ reason }, 'rabbitmq blocked publishing (resource alarm)'));
-      m.on('unblocked', () => logger.info('rabbitmq unblocked publishing'));
+      this.#blocked = undefined;
+      m.on('blocked', (reason: string) => {
+        if (this.#model === m) this.#blocked = reason || 'resource alarm';
+        logger.warn({ reason }, 'rabbitmq blocked publishing (resource alarm): ingest answers 503 until it unblocks');
+      });
+      m.on('unblocked', () => {
+        if (this.#model === m) this.#blocked = undefined;
+        logger.info('rabbitmq unblocked publishing');
+      });
       for (const step of this.#setup) await step(m);
       if (this.#model !== m) return; // lost during setup; #lost scheduled the next cycle
       this.#up = true;
@@ -113,6 +123,7 @@ export class AmqpConnection {
   }
 
   #markDown(): void {
+    this.#blocked = undefined;
     if (!this.#up) return;
     this.#up = false;
     for (const fn of this.#onDown) fn();

@@ -17,6 +17,9 @@ import { PublishError, Publisher } from './publisher.ts';
 import { declareChannelTopology, declareEventsStream, deleteChannelTopology } from './declare.ts';
 import { deadLetterQueueName, delayQueueName, exchangeName, routingKey, subscriptionTiers } from './topology.ts';
 
+/** The public answer while the broker blocks publishes: nothing was stored, so a retry is no duplicate. */
+const BLOCKED_MESSAGE = 'The message buffer refuses writes for now (RabbitMQ resource alarm); nothing was stored, retry later.';
+
 export interface RabbitBufferOptions {
   url: string;
   logger: Logger;
@@ -35,6 +38,8 @@ export interface RabbitBufferOptions {
   deadLetterScanLimit?: number;
   /** How often a queue that rejected a publish as full is re-checked. */
   fullRecheckMs?: number;
+  /** How often an empty, unroutable publish checks for a resource alarm (default 1000; 0 = off). */
+  alarmProbeMs?: number;
 }
 
 export class RabbitBuffer implements MessageBuffer {
@@ -51,6 +56,7 @@ export class RabbitBuffer implements MessageBuffer {
   /** Queues known to be full: publishes routed to them fail fast, without a partial store elsewhere. */
   readonly #full = new Map<string, { queue: string; max: number; ref: QueueRef }>();
   #fullTimer: NodeJS.Timeout | undefined;
+  #probeTimer: NodeJS.Timeout | undefined;
 
   constructor(opts: RabbitBufferOptions) {
     this.#o = opts;
@@ -80,6 +86,11 @@ export class RabbitBuffer implements MessageBuffer {
   }
 
   async connect(): Promise<void> {
+    const probeMs = this.#o.alarmProbeMs ?? 1000;
+    if (probeMs > 0 && !this.#probeTimer) {
+      this.#probeTimer = setInterval(() => { if (this.isConnected() && !this.blocked()) this.#publisher.probe(); }, probeMs);
+      this.#probeTimer.unref();
+    }
     try {
       await this.#conn.start(this.#o.connectTimeoutMs ?? 30_000);
     } catch (err) {
@@ -90,12 +101,16 @@ export class RabbitBuffer implements MessageBuffer {
   async close(): Promise<void> {
     clearInterval(this.#fullTimer);
     this.#fullTimer = undefined;
+    clearInterval(this.#probeTimer);
+    this.#probeTimer = undefined;
     await this.#history.close().catch(() => {});
     await this.#consumers.cancelWhere(() => true);
     await this.#conn.close();
   }
 
   isConnected(): boolean { return this.#conn.isUp() && this.#publisher.ready; }
+
+  blocked(): string | undefined { return this.#conn.isUp() ? this.#conn.blocked : undefined; }
 
   async declareChannel(channel: ChannelConfig): Promise<void> {
     this.#channels.set(keyOf(channel), structuredClone(channel));
@@ -121,6 +136,7 @@ export class RabbitBuffer implements MessageBuffer {
 
   async publish(message: StoredMessage, routes: ObjectKey[]): Promise<void> {
     if (!this.isConnected()) throw new BufferError('buffer_error', 'not connected to RabbitMQ');
+    this.#unblocked();
     const cfg = this.#channels.get(keyOf(message.channel));
     if (!cfg) throw new BufferError('buffer_error', `channel ${keyOf(message.channel)} is not declared`);
     for (const r of routes) {
@@ -166,13 +182,14 @@ export class RabbitBuffer implements MessageBuffer {
     };
   }
 
-  listDeadLetters(queue: QueueRef, opts: { limit: number; filter?: DeadLetterFilter }): Promise<DeadLetter[]> {
+  async listDeadLetters(queue: QueueRef, opts: { limit: number; filter?: DeadLetterFilter }): Promise<DeadLetter[]> {
+    this.#unblocked();
     return this.#deadLetters.list(queue, opts.limit, opts.filter);
   }
 
-  redriveDeadLetters(queue: QueueRef, filter: DeadLetterFilter): Promise<number> { return this.#deadLetters.redrive(queue, filter); }
+  async redriveDeadLetters(queue: QueueRef, filter: DeadLetterFilter): Promise<number> { this.#unblocked(); return this.#deadLetters.redrive(queue, filter); }
 
-  purgeDeadLetters(queue: QueueRef, filter: DeadLetterFilter): Promise<number> { return this.#deadLetters.purge(queue, filter); }
+  async purgeDeadLetters(queue: QueueRef, filter: DeadLetterFilter): Promise<number> { this.#unblocked(); return this.#deadLetters.purge(queue, filter); }
 
   recordEvent(event: MessageEvent): void { this.#history.record(event); }
 
@@ -229,8 +246,18 @@ export class RabbitBuffer implements MessageBuffer {
     if (this.#full.size === 0) { clearInterval(this.#fullTimer); this.#fullTimer = undefined; }
   }
 
+  /**
+   * RabbitMQ stops reading a blocked connection's socket, so a channel.open or a queue check would hang
+   * until the alarm clears: fail at once instead (stats, dead-letter operations, metrics scrapes).
+   */
+  #unblocked(): void {
+    const blocked = this.blocked();
+    if (blocked) throw new BufferError('buffer_error', `RabbitMQ blocks this connection: ${blocked}`, BLOCKED_MESSAGE);
+  }
+
   /** A short-lived channel for passive checks (a 404 closes the channel, never the shared ones). */
   async #withChannel<T>(fn: (ch: Channel) => Promise<T>): Promise<T> {
+    this.#unblocked();
     const model = this.#conn.model;
     if (!model) throw new BufferError('buffer_error', 'not connected to RabbitMQ');
     const ch = await model.createChannel();
