@@ -28,8 +28,10 @@ export function bearerToken(headers: IncomingHttpHeaders): string | undefined {
   return m ? m[1] : undefined;
 }
 
-/** The token's subscription on this channel, without the connection limit (the SSE ack endpoint uses this). */
-/** A valid token is never refused for other requests' failures: only a failed one is judged by the limiter. */
+/**
+ * The token's subscription on this channel, without the connection limit (the SSE ack endpoint uses this).
+ * A valid token is never refused for other requests' failures: only a failed one is judged by the limiter.
+ */
 export function identifyRequest(deps: StreamAuthDeps, headers: IncomingHttpHeaders, ns: string, name: string, address: () => string): StreamAuth {
   const token = bearerToken(headers);
   const r = token === undefined ? ({ ok: false, error: 'invalid_token' } as const) : deps.snapshot().identify({ namespace: ns, name }, token, deps.clock());

@@ -118,7 +118,11 @@ test(`WebSocket frame fuzz (${WS_RUNS} streams): every server frame is JSON and 
     ws.on('message', (d, binary) => { if (!binary) received.push(d.toString()); });
     ws.on('error', () => {});
     const closed = new Promise<void>((r) => ws.once('close', () => r()));
-    await new Promise<void>((resolve, reject) => { ws.once('open', () => resolve()); ws.once('unexpected-response', (_q, res) => reject(new Error(`HTTP ${res.statusCode}`))); });
+    await new Promise<void>((resolve, reject) => {
+      ws.once('open', () => resolve());
+      ws.once('unexpected-response', (_q, res) => reject(new Error(`HTTP ${res.statusCode}`)));
+      ws.once('close', () => reject(new Error(`stream closed before it opened; receiver alive: ${rx.alive()}`)));
+    });
     for (const f of list) ws.send(f);
     frames += list.length;
     ws.send('{"type":"ping","t":42}'); // the answer to this one shows every frame before it was handled
