@@ -52,6 +52,8 @@ export function createUpgradeHandler(deps: WebSocketDeps): UpgradeHandler {
     const auth = authorizeStream(deps, req.headers, path.ns, path.channel, () => clientAddress(req, deps.trusted));
     if (!auth.ok && auth.error === 'rate_limited') { refuse(socket, 'rate_limited'); return; }
     wss.handleUpgrade(req, socket, head, (ws) => {
+      // First: bytes that are not WebSocket frames make `ws` emit 'error', and an unheard 'error' ends the process.
+      ws.on('error', (err) => deps.logger.debug({ err: err.message }, 'websocket error'));
       if (!auth.ok) {
         const spec: { closeCode?: number; message: string } = ERRORS[auth.error];
         ws.close(spec.closeCode ?? CloseCode.InvalidToken, auth.error);
@@ -69,7 +71,6 @@ export function createUpgradeHandler(deps: WebSocketDeps): UpgradeHandler {
       });
       ws.on('pong', () => session.touch());
       ws.on('close', (code) => session.close(code, 'peer closed', { transportClosed: true }));
-      ws.on('error', (err) => deps.logger.debug({ err: err.message }, 'websocket error'));
       deps.logger.info({ session: session.id, channel: auth.channel.key, subscription: auth.subscription.key, window: session.window }, 'stream opened');
       void session.start();
     });

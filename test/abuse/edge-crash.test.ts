@@ -35,3 +35,16 @@ test('an SSE stream request whose target is an absolute URL with a bad host is a
   assert.ok(a.status !== undefined && a.status !== 500 && a.status < 500, `got ${a.status}: ${a.head}`);
   assert.ok(rx.alive());
 });
+
+test('an upgrade with a bad token followed by bytes that are not WebSocket frames does not end the process', async () => {
+  // Found by the fuzzer: the refused stream's WebSocket had no 'error' listener, so an invalid frame threw.
+  for (const token of ['', 'Authorization: Bearer hbt_wrong\r\n']) {
+    const head = upgrade('/connect/stream/shop/orders').replace('\r\n\r\n', `\r\n${token}\r\n`);
+    // Read until the receiver closes: by then it has parsed the bytes after the head.
+    const a = await rawRequest(rx.port, Buffer.concat([Buffer.from(head, 'latin1'), Buffer.from([0xff, 0xff, 0x00, 0x01, 0x02, 0x03])]), { untilClose: true, halfClose: false });
+    assert.ok(a.status === 101 || (a.status !== undefined && a.status >= 400 && a.status < 500), `got ${a.status}: ${a.head}`);
+  }
+  assert.equal((await fetch(`${rx.base}/healthz`)).status, 200);
+  assert.ok(rx.alive(), `the receiver exited:\n${rx.output()}`);
+});
+

@@ -109,9 +109,10 @@ export interface RawAnswer { status: number | undefined; head: string; body: str
 
 /**
  * Writes raw bytes to the receiver and reads until it closes the connection (or `maxBytes` arrived), so
- * any request line, target or header can be sent as is. The status is that of the first response.
+ * any request line, target or header can be sent as is. The status is that of the first response. A
+ * stream's head is answer enough (the socket is dropped then) unless `untilClose`.
  */
-export function rawRequest(port: number, bytes: Buffer | string, opts: { maxBytes?: number; halfClose?: boolean } = {}): Promise<RawAnswer> {
+export function rawRequest(port: number, bytes: Buffer | string, opts: { maxBytes?: number; halfClose?: boolean; untilClose?: boolean } = {}): Promise<RawAnswer> {
   return new Promise((resolve) => {
     const chunks: Buffer[] = [];
     let got = 0;
@@ -129,7 +130,7 @@ export function rawRequest(port: number, bytes: Buffer | string, opts: { maxByte
       got += c.length;
       const head = Buffer.concat(chunks).toString('latin1');
       const stream = head.includes('\r\n\r\n') && (/^HTTP\/1\.1 101/.test(head) || /\r\ncontent-type: text\/event-stream/i.test(head));
-      if (stream || got >= (opts.maxBytes ?? 1 << 20)) sock.destroy();
+      if ((stream && !opts.untilClose) || got >= (opts.maxBytes ?? 1 << 20)) sock.destroy();
     });
     sock.on('error', () => {});
     sock.on('close', () => { clearTimeout(cap); done(); });
