@@ -9,8 +9,8 @@ import fc from 'fast-check';
 import { WebSocket } from 'ws';
 import { ADMIN_TOKEN, rawRequest, spawnReceiver, STREAM_TOKEN, type ReceiverProcess } from './lib.ts';
 
-const HTTP_RUNS = 600;
-const WS_RUNS = 120;
+const HTTP_RUNS = Number(process.env.FUZZ_HTTP_RUNS ?? 600);
+const WS_RUNS = Number(process.env.FUZZ_WS_RUNS ?? 120);
 
 let rx: ReceiverProcess;
 before(async () => { rx = await spawnReceiver(); });
