@@ -8,6 +8,8 @@ import { corkMuxWrites } from './cork.ts';
 export interface ConnectionOptions {
   url: string;
   logger: Logger;
+  /** connection_name shown by RabbitMQ (default hookbridge). */
+  name?: string;
   heartbeatSeconds?: number;
   reconnectMinMs?: number;
   reconnectMaxMs?: number;
@@ -16,7 +18,7 @@ export interface ConnectionOptions {
 export type SetupStep = (model: ChannelModel) => Promise<void>;
 
 export class AmqpConnection {
-  readonly #opts: Required<Omit<ConnectionOptions, 'logger' | 'url'>> & { url: string; logger: Logger };
+  readonly #opts: Required<Omit<ConnectionOptions, 'logger' | 'url' | 'name'>> & { url: string; logger: Logger; name: string };
   readonly #setup: SetupStep[] = [];
   readonly #onDown: (() => void)[] = [];
   #model: ChannelModel | undefined;
@@ -30,7 +32,7 @@ export class AmqpConnection {
 
   constructor(opts: ConnectionOptions) {
     this.#opts = {
-      url: opts.url, logger: opts.logger,
+      url: opts.url, logger: opts.logger, name: opts.name ?? 'hookbridge',
       heartbeatSeconds: opts.heartbeatSeconds ?? 10, reconnectMinMs: opts.reconnectMinMs ?? 100, reconnectMaxMs: opts.reconnectMaxMs ?? 5_000,
     };
   }
@@ -81,7 +83,7 @@ export class AmqpConnection {
     try {
       // noDelay: amqplib turns Nagle ON by default (setNoDelay(false)); a lone basic.ack or publish then
       // waits for the peer's delayed ACK (~40 ms) before it leaves, and every delivery cycle pays for it.
-      model = await connect(withHeartbeat(this.#opts.url, this.#opts.heartbeatSeconds), { timeout: 10_000, noDelay: true, clientProperties: { connection_name: 'hookbridge' } });
+      model = await connect(withHeartbeat(this.#opts.url, this.#opts.heartbeatSeconds), { timeout: 10_000, noDelay: true, clientProperties: { connection_name: this.#opts.name } });
       if (this.#closing) { await model.close().catch(() => {}); return; }
       if (!corkMuxWrites(model)) logger.debug('amqplib internals not as expected: frames are written one by one');
       this.#model = model;

@@ -1,5 +1,7 @@
 // The production buffer: RabbitMQ quorum queues (topology.ts), confirms pipelined on one channel,
-// consumers on channels of their own, all re-established after a reconnect.
+// consumers on channels of their own, all re-established after a reconnect. Publishing has a connection
+// of its own: during a memory or disk alarm RabbitMQ stops reading a publishing connection's socket, and
+// the consumers' acks (which drain the queues and so end the alarm) must not wait behind it.
 import type { Channel, ChannelModel } from 'amqplib';
 import { keyOf, queueName, type ChannelConfig, type ObjectKey } from '../../../shared/config.ts';
 import type { Logger } from '../../../shared/logger.ts';
@@ -47,6 +49,7 @@ export class RabbitBuffer implements MessageBuffer {
   readonly #o: RabbitBufferOptions;
   readonly #clock: () => number;
   readonly #conn: AmqpConnection;
+  readonly #pubConn: AmqpConnection;
   readonly #publisher: Publisher;
   readonly #consumers: Consumers;
   readonly #deadLetters: DeadLetters;
@@ -64,14 +67,19 @@ export class RabbitBuffer implements MessageBuffer {
     this.#clock = opts.clock ?? Date.now;
     const model = (): ChannelModel | undefined => this.#conn.model;
     const record = (e: MessageEvent): void => this.recordEvent(e);
-    this.#conn = new AmqpConnection({ url: opts.url, logger, heartbeatSeconds: opts.heartbeatSeconds, reconnectMinMs: opts.reconnectMinMs, reconnectMaxMs: opts.reconnectMaxMs });
-    this.#publisher = new Publisher({ logger, confirmTimeoutMs: opts.confirmTimeoutMs, highWaterMark: opts.publishHighWaterMark });
+    const connOpts = { url: opts.url, logger, heartbeatSeconds: opts.heartbeatSeconds, reconnectMinMs: opts.reconnectMinMs, reconnectMaxMs: opts.reconnectMaxMs };
+    this.#conn = new AmqpConnection(connOpts);
+    this.#pubConn = new AmqpConnection({ ...connOpts, name: 'hookbridge-publish' });
+    this.#publisher = new Publisher({ logger, confirmTimeoutMs: opts.confirmTimeoutMs, highWaterMark: opts.publishHighWaterMark, blocked: () => this.blocked() });
     this.#consumers = new Consumers({ logger, publisher: this.#publisher, clock: this.#clock, record, model, tiers: (q) => this.#tiers(q) });
     this.#deadLetters = new DeadLetters({ logger, publisher: this.#publisher, clock: this.#clock, record, model, scanLimit: opts.deadLetterScanLimit ?? 10_000 });
     const h = opts.history ?? {};
     this.#history = new HistoryLog({ logger, publisher: this.#publisher, clock: this.#clock, retentionMs: h.retentionMs, maxMessages: h.maxMessages, flushMs: h.flushMs });
 
-    this.#conn.onSetup((m) => this.#publisher.attach(m));
+    this.#pubConn.onSetup((m) => this.#publisher.attach(m));
+    this.#pubConn.onDown(() => this.#publisher.detach());
+    // The history catch-up and consumer settles publish: the publishing connection comes up first.
+    this.#conn.onSetup(() => this.#pubConn.start(this.#o.connectTimeoutMs ?? 30_000));
     this.#conn.onSetup(async (m) => {
       await declareEventsStream(m, h.retentionMs, h.maxBytes, logger);
       for (const ch of this.#channels.values()) await declareChannelTopology(m, ch, logger);
@@ -79,7 +87,6 @@ export class RabbitBuffer implements MessageBuffer {
     this.#conn.onSetup((m) => this.#consumers.reattach(m));
     this.#conn.onSetup((m) => this.#history.attach(m));
     this.#conn.onDown(() => {
-      this.#publisher.detach();
       this.#consumers.detachAll();
       this.#history.detach();
     });
@@ -106,11 +113,12 @@ export class RabbitBuffer implements MessageBuffer {
     await this.#history.close().catch(() => {});
     await this.#consumers.cancelWhere(() => true);
     await this.#conn.close();
+    await this.#pubConn.close();
   }
 
-  isConnected(): boolean { return this.#conn.isUp() && this.#publisher.ready; }
+  isConnected(): boolean { return this.#conn.isUp() && this.#pubConn.isUp() && this.#publisher.ready; }
 
-  blocked(): string | undefined { return this.#conn.isUp() ? this.#conn.blocked : undefined; }
+  blocked(): string | undefined { return this.#pubConn.isUp() ? this.#pubConn.blocked : undefined; }
 
   async declareChannel(channel: ChannelConfig): Promise<void> {
     this.#channels.set(keyOf(channel), structuredClone(channel));
@@ -182,14 +190,13 @@ export class RabbitBuffer implements MessageBuffer {
     };
   }
 
-  async listDeadLetters(queue: QueueRef, opts: { limit: number; filter?: DeadLetterFilter }): Promise<DeadLetter[]> {
-    this.#unblocked();
+  listDeadLetters(queue: QueueRef, opts: { limit: number; filter?: DeadLetterFilter }): Promise<DeadLetter[]> {
     return this.#deadLetters.list(queue, opts.limit, opts.filter);
   }
 
   async redriveDeadLetters(queue: QueueRef, filter: DeadLetterFilter): Promise<number> { this.#unblocked(); return this.#deadLetters.redrive(queue, filter); }
 
-  async purgeDeadLetters(queue: QueueRef, filter: DeadLetterFilter): Promise<number> { this.#unblocked(); return this.#deadLetters.purge(queue, filter); }
+  purgeDeadLetters(queue: QueueRef, filter: DeadLetterFilter): Promise<number> { return this.#deadLetters.purge(queue, filter); }
 
   recordEvent(event: MessageEvent): void { this.#history.record(event); }
 
@@ -246,10 +253,7 @@ export class RabbitBuffer implements MessageBuffer {
     if (this.#full.size === 0) { clearInterval(this.#fullTimer); this.#fullTimer = undefined; }
   }
 
-  /**
-   * RabbitMQ stops reading a blocked connection's socket, so a channel.open or a queue check would hang
-   * until the alarm clears: fail at once instead (stats, dead-letter operations, metrics scrapes).
-   */
+  /** Publishing now would wait for the alarm to clear (RabbitMQ does not read a blocked connection): fail at once. */
   #unblocked(): void {
     const blocked = this.blocked();
     if (blocked) throw new BufferError('buffer_error', `RabbitMQ blocks this connection: ${blocked}`, BLOCKED_MESSAGE);
@@ -257,7 +261,6 @@ export class RabbitBuffer implements MessageBuffer {
 
   /** A short-lived channel for passive checks (a 404 closes the channel, never the shared ones). */
   async #withChannel<T>(fn: (ch: Channel) => Promise<T>): Promise<T> {
-    this.#unblocked();
     const model = this.#conn.model;
     if (!model) throw new BufferError('buffer_error', 'not connected to RabbitMQ');
     const ch = await model.createChannel();

@@ -34,9 +34,16 @@ export class Publisher {
   /** message ids returned as unroutable; the ack for the same publish follows the return. */
   readonly #returned = new Set<string>();
 
-  /** highWaterMark: frames amqplib buffers per channel before publish() reports backpressure (its default 1024). */
-  constructor(opts: { logger: Logger; confirmTimeoutMs?: number; highWaterMark?: number }) {
+  readonly #blocked: () => string | undefined;
+
+  /**
+   * highWaterMark: frames amqplib buffers per channel before publish() reports backpressure (its default 1024).
+   * blocked: the broker's reason while it blocks the connection; publishes then fail at once instead of
+   * waiting out the confirm timeout and perhaps being stored after they were reported failed.
+   */
+  constructor(opts: { logger: Logger; confirmTimeoutMs?: number; highWaterMark?: number; blocked?: () => string | undefined }) {
     this.#logger = opts.logger;
+    this.#blocked = opts.blocked ?? (() => undefined);
     this.#timeoutMs = opts.confirmTimeoutMs ?? DEFAULT_CONFIRM_TIMEOUT_MS;
     this.#highWaterMark = opts.highWaterMark;
   }
@@ -62,6 +69,8 @@ export class Publisher {
     while (this.#drained) await this.#drained;
     const ch = this.#ch;
     if (!ch) throw new PublishError('unavailable', 'not connected to RabbitMQ');
+    const blocked = this.#blocked();
+    if (blocked) throw new PublishError('unavailable', `RabbitMQ blocks publishing: ${blocked}`);
     const opts = options.mandatory && options.messageId === undefined ? { ...options, messageId: randomUUID() } : options;
     const id = opts.messageId;
     await new Promise<void>((resolve, reject) => {
