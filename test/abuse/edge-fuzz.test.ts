@@ -7,13 +7,13 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import fc from 'fast-check';
 import { WebSocket } from 'ws';
-import { ADMIN_TOKEN, rawRequest, spawnReceiver, STREAM_TOKEN, type ReceiverProcess } from './lib.ts';
+import { ADMIN_TOKEN, rawRequest, SIGNING_SECRET, spawnReceiver, STREAM_TOKEN, type ReceiverProcess } from './lib.ts';
 
 const HTTP_RUNS = Number(process.env.FUZZ_HTTP_RUNS ?? 600);
 const WS_RUNS = Number(process.env.FUZZ_WS_RUNS ?? 120);
 
 let rx: ReceiverProcess;
-before(async () => { rx = await spawnReceiver(); });
+before(async () => { rx = await spawnReceiver({ env: { HOOKBRIDGE_LOG_LEVEL: 'debug' } }); });
 after(async () => { await rx.stop(); });
 
 const PATHS = [
@@ -133,4 +133,10 @@ test(`WebSocket frame fuzz (${WS_RUNS} streams): every server frame is JSON and 
     assert.ok(rx.alive(), `the receiver exited:\n${rx.output().slice(-2000)}`);
   }), { numRuns: WS_RUNS, endOnFailure: true, seed: Number(process.env.FUZZ_SEED ?? Date.now() % 2 ** 31) });
   t.diagnostic(`streams: ${WS_RUNS}, frames sent: ${frames}, crashes: ${rx.alive() ? 0 : 1}`);
+});
+
+test('no token or secret the fuzzers sent reached a log line (debug level)', () => {
+  const out = rx.output();
+  assert.ok(out.length > 0);
+  for (const secret of [STREAM_TOKEN, ADMIN_TOKEN, SIGNING_SECRET]) assert.ok(!out.includes(secret), 'a secret in the log output');
 });
