@@ -95,7 +95,7 @@ export function clientFrameOf(v: unknown): ClientFrame | undefined {
     case 'nack': {
       if (!idOk || (f.action !== 'retry' && f.action !== 'dead')) return undefined;
       const { delayMs, ...rest } = f;
-      const delay = typeof delayMs === 'number' && Number.isFinite(delayMs) && delayMs > 0 ? { delayMs } : {};
+      const delay = typeof delayMs === 'number' && Number.isFinite(delayMs) && delayMs >= 0 ? { delayMs } : {};
       return { ...rest, ...delay } as unknown as NackFrame;
     }
     case 'ping': case 'pong': return { type: f.type, t: typeof f.t === 'number' && Number.isFinite(f.t) ? f.t : 0 };
