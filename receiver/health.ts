@@ -33,8 +33,8 @@ export function healthRoutes(deps: HealthDeps): Record<string, (req: Request, re
       const healthy = connected && !blocked;
       res.status(healthy ? 200 : 503).json({
         status: healthy ? 'healthy' : 'degraded',
+        // The broker's reason stays in /readyz: /health is reachable through the public Ingress.
         buffer: blocked ? 'blocked' : connected ? 'connected' : 'disconnected',
-        ...(blocked && { blockedReason: blocked }),
         channels: deps.config.snapshot.channels.size,
       });
     },
