@@ -62,6 +62,10 @@ test-abuse: test-deps ## The abuse suite (test/abuse): each issue-9 attack, refu
 test-e2e: test-deps ## End-to-end tests (operator + receiver + connector on real RabbitMQ and apiserver)
 	$(NODE_TEST) 'test/e2e/**/*.test.ts'
 
+.PHONY: test-abuse
+test-abuse: test-deps ## Abuse suite: the public edge attacked on loopback (fuzzing, limiter, slow readers, broker alarms)
+	$(NODE_TEST) 'test/abuse/**/*.test.ts'
+
 .PHONY: typecheck
 typecheck: deps ## Type-check with tsc --noEmit
 	tsc --noEmit -p .

@@ -13,6 +13,7 @@ import { sendError } from './errors.ts';
 import { healthRoutes, type ConfigSourceStatus } from './health.ts';
 import { ingestHandler, webhookPath } from './ingest/handler.ts';
 import { createReceiverMetrics, type QueueSample } from './metrics.ts';
+import { TrustedProxies } from './client-address.ts';
 import { FailureLimiter, type FailureLimiterOptions } from './ratelimit.ts';
 import { ackHandler } from './stream/ack.ts';
 import { SessionRegistry } from './stream/registry.ts';
@@ -29,8 +30,8 @@ export interface AppDeps {
   /** Bearer token for /admin; without one the admin API answers 404. */
   adminToken?: string;
   heartbeatMs?: number;
-  /** Take the client address from X-Forwarded-For (behind an ingress). */
-  trustProxy?: boolean;
+  /** CIDRs of the proxies in front of the receiver: from these peers the client is the rightmost untrusted X-Forwarded-For hop. */
+  trustedProxies?: readonly string[];
   limiter?: FailureLimiterOptions;
   /** Extra /readyz checks, e.g. the Kubernetes configuration never listed. */
   readinessChecks?: () => string[];
@@ -54,19 +55,21 @@ export interface ReceiverApp {
 
 export function createApp(deps: AppDeps): ReceiverApp {
   const clock = deps.clock ?? Date.now;
-  const trustProxy = deps.trustProxy ?? false;
+  const trusted = new TrustedProxies(deps.trustedProxies ?? []);
   const snapshot = () => deps.config.snapshot;
   const sessions = new SessionRegistry();
   const limiter = new FailureLimiter({ ...deps.limiter, clock: deps.limiter?.clock ?? clock });
   const metrics = createReceiverMetrics(deps.registry, {
     bufferConnected: () => deps.buffer.isConnected(),
     configSourceUp: () => deps.configSource?.following() ?? true,
+    bufferBlocked: () => deps.buffer.blocked() !== undefined,
     sampleQueues: () => sampleQueues(deps, sessions),
   });
+  limiter.onVerdict = (purpose, verdict) => metrics.authFailures.inc({ purpose, outcome: verdict });
   deps.config.onChange((s) => sessions.revalidate(s, clock()));
 
   const streamDeps: WebSocketDeps = {
-    buffer: deps.buffer, snapshot, clock, logger: deps.logger, metrics, limiter, registry: sessions, trustProxy,
+    buffer: deps.buffer, snapshot, clock, logger: deps.logger, metrics, limiter, registry: sessions, trusted,
     heartbeatMs: deps.heartbeatMs ?? DEFAULT_HEARTBEAT_MS,
     ...(deps.streamReadAhead !== undefined && { readAhead: deps.streamReadAhead }),
     onDelivered: (sub, at) => sessions.delivered(sub, at),
@@ -77,15 +80,15 @@ export function createApp(deps: AppDeps): ReceiverApp {
   const app = express();
   app.disable('x-powered-by');
   app.disable('etag');
-  app.set('trust proxy', trustProxy);
-  const ingest = ingestHandler({ snapshot, buffer: deps.buffer, clock, logger: deps.logger, metrics, limiter, trustProxy });
+  app.set('trust proxy', (addr: string) => trusted.has(addr));
+  const ingest = ingestHandler({ snapshot, buffer: deps.buffer, clock, logger: deps.logger, metrics, limiter, trusted });
   app.post('/webhook/:ns/:channel', (req, res) => ingest(req, res, req.params.ns as string, req.params.channel as string));
   app.get('/connect/stream/:ns/:channel/sse', sseHandler(streamDeps));
   app.post('/connect/ack/:ns/:channel', ackHandler(streamDeps));
   for (const [path, handler] of Object.entries(healthRoutes({ buffer: deps.buffer, config: deps.config, registry: deps.registry, readinessChecks: deps.readinessChecks ?? (() => []), configSource: deps.configSource }))) {
     app.get(path, handler);
   }
-  app.use(ADMIN_PREFIX, adminRouter({ snapshot, buffer: deps.buffer, sessions, adminToken: deps.adminToken, limiter, trustProxy }));
+  app.use(ADMIN_PREFIX, adminRouter({ snapshot, buffer: deps.buffer, sessions, adminToken: deps.adminToken, limiter, trusted }));
   app.use((_req: Request, res: Response) => { sendError(res, 'not_found'); });
   app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
     const status = (err as { status?: number }).status;

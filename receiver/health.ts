@@ -1,9 +1,10 @@
 // Probes and scrape endpoint (SPEC §4): /health for people and scripts, /healthz (the process answers),
-// /readyz (buffer connected, configuration loaded once and declared), /metrics. Ingest needs the buffer
-// and the configuration it has, not the config source: a Kubernetes watch that is down after the first
-// load is shown on /health (`config.watch: "down"`) and as hookbridge_config_source_up 0, and the
-// receiver stays ready with the last configuration (issue 8: an apiserver outage made every receiver
-// NotReady, so the Service had no endpoints although ingest never needed the apiserver).
+// /readyz (buffer connected and not blocked by a resource alarm, configuration loaded once and declared),
+// /metrics. Ingest needs the buffer and the configuration it has, not the config source: a Kubernetes
+// watch that is down after the first load is shown on /health (`config.watch: "down"`) and as
+// hookbridge_config_source_up 0, and the receiver stays ready with the last configuration (issue 8: an
+// apiserver outage made every receiver NotReady, so the Service had no endpoints although ingest never
+// needed the apiserver).
 import type { Request, Response } from 'express';
 import type { Registry } from 'prom-client';
 import type { MessageBuffer } from './buffer/types.ts';
@@ -29,6 +30,8 @@ export interface ConfigSourceStatus {
 export function readiness(deps: HealthDeps): string[] {
   const reasons: string[] = [];
   if (!deps.buffer.isConnected()) reasons.push('buffer disconnected');
+  const blocked = deps.buffer.blocked();
+  if (blocked) reasons.push(`buffer blocked: RabbitMQ refuses writes (${blocked})`);
   if (!deps.config.loaded) reasons.push('configuration not loaded');
   const pending = deps.config.pendingDeclarations;
   if (pending.length > 0) reasons.push(`topology not declared for ${pending.join(', ')}`);
@@ -39,9 +42,12 @@ export function healthRoutes(deps: HealthDeps): Record<string, (req: Request, re
   return {
     '/health': (_req, res) => {
       const connected = deps.buffer.isConnected();
-      res.status(connected ? 200 : 503).json({
-        status: connected ? 'healthy' : 'degraded',
-        buffer: connected ? 'connected' : 'disconnected',
+      const blocked = connected ? deps.buffer.blocked() : undefined;
+      const healthy = connected && !blocked;
+      res.status(healthy ? 200 : 503).json({
+        status: healthy ? 'healthy' : 'degraded',
+        // The broker's reason stays in /readyz: /health is reachable through the public Ingress.
+        buffer: blocked ? 'blocked' : connected ? 'connected' : 'disconnected',
         channels: deps.config.snapshot.channels.size,
         ...(deps.configSource && { config: deps.configSource.describe() }),
       });

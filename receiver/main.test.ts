@@ -77,4 +77,18 @@ test('usage errors exit 2 with a message', async () => {
   const bad = await run(['-f', '/nonexistent-dir-for-hookbridge', '--port', '0']);
   assert.equal(bad.code, 2);
   assert.match(bad.stderr, /reading manifests/);
+  const oldFlag = await run(['-f', '/nonexistent-dir-for-hookbridge', '--trust-proxy']);
+  assert.equal(oldFlag.code, 2);
+  assert.match(oldFlag.stderr, /--trust-proxy .* was replaced by --trusted-proxies/);
+  const badCidr = await run(['-f', '/nonexistent-dir-for-hookbridge', '--trusted-proxies', '10.0.0.0/8,example.com']);
+  assert.equal(badCidr.code, 2);
+  assert.match(badCidr.stderr, /--trusted-proxies: not an IPv4 or IPv6 CIDR: "example.com"/);
+  const badEnv = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
+    const c = spawn(process.execPath, [CLI, 'receiver', '-f', '/nonexistent-dir-for-hookbridge'], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, HOOKBRIDGE_TRUSTED_PROXIES: '10.0.0.0/8,fd00::/129' } });
+    let stderr = '';
+    c.stderr.on('data', (d) => { stderr += String(d); });
+    c.once('exit', (code) => resolve({ code, stderr }));
+  });
+  assert.equal(badEnv.code, 2, 'HOOKBRIDGE_TRUSTED_PROXIES is the same list');
+  assert.match(badEnv.stderr, /not an IPv4 or IPv6 CIDR: "fd00::\/129"/);
 });

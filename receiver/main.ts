@@ -9,6 +9,7 @@ import type { MessageBuffer } from './buffer/types.ts';
 import { ManifestSource } from './config/file-source.ts';
 import { KubeConfigSource } from './config/kube.ts';
 import type { SubscriptionToken } from './config/manifests.ts';
+import { parseTrustedProxies } from './client-address.ts';
 import { startReceiver } from './server.ts';
 
 const FLAGS = {
@@ -21,7 +22,11 @@ const FLAGS = {
   'admin-token-file': { type: 'string', help: 'File holding the admin token' },
   'kube-namespace': { type: 'string', help: 'Read channel configs from labelled Secrets in this namespace (operator mode)' },
   kubeconfig: { type: 'string', help: 'Kubeconfig path (default: $KUBECONFIG, ~/.kube/config or in-cluster)' },
-  'trust-proxy': { type: 'boolean', default: false, help: 'Take client addresses from X-Forwarded-For (behind an ingress)' },
+  'trusted-proxies': {
+    type: 'list',
+    help: 'CIDRs (IPv4 or IPv6, comma-separated or repeated) of the proxies in front of the receiver, e.g. the ingress controller\'s pod range. '
+      + 'From these peers the client address is the rightmost X-Forwarded-For hop that is not a trusted proxy; from any other peer the header is ignored',
+  },
   'stream-read-ahead': {
     type: 'number',
     help: 'Messages each stream reads from RabbitMQ ahead of its window, so the next one goes out as soon as an ack frees a slot (default 2 x window, at most 64; 0 = off). '
@@ -34,6 +39,9 @@ const FLAGS = {
 const SUMMARY = 'public ingest + connector streams on RabbitMQ (or memory)';
 
 export async function run(argv: string[]): Promise<void> {
+  if (argv.some((a) => /^--trust-proxy(=|$)/.test(a)) || process.env.HOOKBRIDGE_TRUST_PROXY !== undefined) {
+    throw new UsageError('--trust-proxy (HOOKBRIDGE_TRUST_PROXY) was replaced by --trusted-proxies CIDR[,CIDR...] (HOOKBRIDGE_TRUSTED_PROXIES)');
+  }
   const f = parseFlags(FLAGS, argv);
   if (f.help) { process.stdout.write(usage('receiver', SUMMARY, FLAGS)); return; }
   if (f.file.length > 0 && f['kube-namespace']) throw new UsageError('give either -f/--file or --kube-namespace, not both');
@@ -42,13 +50,14 @@ export async function run(argv: string[]): Promise<void> {
   if (kind !== 'rabbitmq' && kind !== 'memory') throw new UsageError(`--buffer must be rabbitmq or memory, got ${JSON.stringify(kind)}`);
   if (kind === 'rabbitmq' && !f['rabbitmq-url']) throw new UsageError('--buffer rabbitmq needs --rabbitmq-url');
   const adminToken = f['admin-token'] ?? readTokenFile(f['admin-token-file']);
+  const trustedProxies = trustedCidrs(f['trusted-proxies']);
 
   const logger = createLogger({ name: 'receiver', level: f['log-level'] });
   const buffer = await createBuffer(kind, f['rabbitmq-url'], logger);
   if (kind === 'memory') logger.warn('memory buffer: messages do not survive a restart (use --rabbitmq-url for production)');
   let kube: KubeConfigSource | undefined;
   const rx = await startReceiver({
-    buffer, port: f.port, host: f.host, adminToken, logger, registry: createRegistry(), trustProxy: f['trust-proxy'],
+    buffer, port: f.port, host: f.host, adminToken, logger, registry: createRegistry(), trustedProxies,
     awaitBuffer: false, readinessChecks: () => kube?.readiness() ?? [],
     ...(f['kube-namespace'] && { configSource: { following: () => kube?.following() ?? false, describe: () => kube?.describe() ?? { source: 'kubernetes', watch: 'down' } } }),
     ...(f['stream-read-ahead'] !== undefined && { streamReadAhead: readAhead(f['stream-read-ahead']) }),
@@ -95,6 +104,10 @@ async function createBuffer(kind: 'rabbitmq' | 'memory', url: string | undefined
   }
   const { RabbitBuffer } = await import('./buffer/rabbitmq/index.ts');
   return new RabbitBuffer({ url: url as string, logger });
+}
+
+function trustedCidrs(values: string[]): readonly string[] {
+  try { return parseTrustedProxies(values).cidrs; } catch (err) { throw new UsageError(`--trusted-proxies: ${(err as Error).message}`); }
 }
 
 function readAhead(n: number): number {

@@ -23,12 +23,14 @@ export interface ReceiverMetrics {
   streamDisconnects: Counter<'namespace' | 'channel' | 'subscription'>;
   redeliveries: Counter<'namespace' | 'channel' | 'subscription' | 'reason'>;
   endToEndDuration: Histogram<'namespace' | 'channel' | 'subscription'>;
+  authFailures: Counter<'purpose' | 'outcome'>;
 }
 
 export interface ScrapeSources {
   bufferConnected(): boolean;
   /** The configuration source is followed now (false: a Kubernetes watch that is down; the last configuration serves). */
   configSourceUp(): boolean;
+  bufferBlocked(): boolean;
   /** Every configured subscription queue with its stats (undefined when the buffer could not answer). */
   sampleQueues(): Promise<QueueSample[]>;
 }
@@ -65,6 +67,10 @@ export function createReceiverMetrics(registry: Registry, sources: ScrapeSources
     name: 'hookbridge_config_source_up', help: '1 while the configuration source is followed (0: the Kubernetes watch is down; the last configuration serves)', registers,
     collect() { this.set(sources.configSourceUp() ? 1 : 0); },
   });
+  new Gauge({
+    name: 'hookbridge_buffer_blocked', help: '1 while RabbitMQ blocks publishing (memory or disk alarm); ingest answers 503 buffer_error', registers,
+    collect() { this.set(sources.bufferBlocked() ? 1 : 0); },
+  });
   queueGauge('hookbridge_queue_messages', 'Backlog: messages queued (incl. waiting retries)', (q) => q.stats?.messagesQueued);
   queueGauge('hookbridge_queue_max_messages', "The channel's maxQueueSize", (q) => q.maxQueueSize);
   queueGauge('hookbridge_queue_oldest_message_age_seconds', 'Age of the oldest queued message', (q) => q.stats?.oldestMessageAgeSeconds);
@@ -80,6 +86,7 @@ export function createReceiverMetrics(registry: Registry, sources: ScrapeSources
     streamConnections: new Counter({ name: 'hookbridge_stream_connections_total', help: 'Stream attempts by outcome', labelNames: [...SUB, 'outcome'] as const, registers }),
     streamDisconnects: new Counter({ name: 'hookbridge_stream_disconnects_total', help: 'Streams that ended', labelNames: SUB, registers }),
     redeliveries: new Counter({ name: 'hookbridge_redeliveries_total', help: 'Messages returned to the queue', labelNames: [...SUB, 'reason'] as const, registers }),
+    authFailures: new Counter({ name: 'hookbridge_auth_failures_total', help: 'Failed credentials by purpose; outcome rejected (401) or limited (429)', labelNames: ['purpose', 'outcome'] as const, registers }),
     endToEndDuration: new Histogram({ name: 'hookbridge_end_to_end_duration_seconds', help: 'Ingest to connector ack', labelNames: SUB, buckets: LATENCY_BUCKETS, registers }),
   };
 }

@@ -1,9 +1,17 @@
-// Per-address limiter for failed authentication (bad stream/admin tokens, bad webhook signatures): after
-// `maxFailures` failures inside `windowMs`, the address is refused with 429 until its window ends. Only
-// failures count, so a busy provider that signs correctly is never slowed down. Memory is bounded.
-import type { IncomingMessage } from 'node:http';
+// Failed-authentication limiting (SPEC §3). Failures are counted per purpose — an ingest signature per
+// channel, a stream token, the admin token — and per client address (client-address.ts). The limiter
+// only ever judges a request whose credential already FAILED: `judge` is called after the check, so a
+// valid token or signature is never refused, whatever other requests from the same address did. A
+// client past `maxFailures` failures of one purpose inside `windowMs` gets 429 instead of 401 for its
+// further failures (and its connection is closed) until the window ends. Memory is bounded.
+
+export const FAILURE_PURPOSES = ['ingest_signature', 'stream_token', 'admin_token'] as const;
+export type FailurePurpose = (typeof FAILURE_PURPOSES)[number];
 
 export interface FailureLimiterOptions { maxFailures?: number; windowMs?: number; maxTracked?: number; clock?: () => number }
+
+/** What to answer a failed credential: `rejected` (401 and counted) or `limited` (429). */
+export type FailureVerdict = 'rejected' | 'limited';
 
 interface Entry { count: number; windowStart: number }
 
@@ -13,6 +21,10 @@ export class FailureLimiter {
   readonly #maxTracked: number;
   readonly #clock: () => number;
   readonly #entries = new Map<string, Entry>();
+  /** Failures answered 429 since start, per purpose (for metrics and the abuse suite's figures). */
+  readonly limited: Record<FailurePurpose, number> = { ingest_signature: 0, stream_token: 0, admin_token: 0 };
+  /** Told about every verdict (metrics). */
+  onVerdict: (purpose: FailurePurpose, verdict: FailureVerdict) => void = () => {};
 
   constructor(opts: FailureLimiterOptions = {}) {
     this.#max = opts.maxFailures ?? 20;
@@ -21,22 +33,28 @@ export class FailureLimiter {
     this.#clock = opts.clock ?? Date.now;
   }
 
-  /** True when the address has used up its failures for the current window. */
-  blocked(address: string): boolean {
-    const e = this.#entries.get(address);
-    if (!e) return false;
-    if (this.#clock() - e.windowStart >= this.#windowMs) { this.#entries.delete(address); return false; }
-    return e.count >= this.#max;
+  /**
+   * A credential of `purpose` failed for `address` (`scope`: the channel for ingest signatures). Counts the
+   * failure and says whether to answer it as an ordinary 401 or, past the limit, 429.
+   */
+  judge(purpose: FailurePurpose, scope: string, address: string): FailureVerdict {
+    const key = `${purpose}\u0000${scope}\u0000${address}`;
+    const now = this.#clock();
+    let e = this.#entries.get(key);
+    if (e && now - e.windowStart >= this.#windowMs) { this.#entries.delete(key); e = undefined; }
+    if (!e) {
+      if (this.#entries.size >= this.#maxTracked) this.#evict(now);
+      e = { count: 0, windowStart: now };
+      this.#entries.set(key, e);
+    }
+    e.count++;
+    const verdict: FailureVerdict = e.count > this.#max ? 'limited' : 'rejected';
+    if (verdict === 'limited') this.limited[purpose]++;
+    this.onVerdict(purpose, verdict);
+    return verdict;
   }
 
-  fail(address: string): void {
-    const now = this.#clock();
-    const e = this.#entries.get(address);
-    if (e && now - e.windowStart < this.#windowMs) { e.count++; return; }
-    if (e) this.#entries.delete(address);
-    if (this.#entries.size >= this.#maxTracked) this.#evict(now);
-    this.#entries.set(address, { count: 1, windowStart: now });
-  }
+  get tracked(): number { return this.#entries.size; }
 
   /** Drops expired windows; if none expired, the oldest tenth (Map order = oldest window first). */
   #evict(now: number): void {
@@ -45,14 +63,4 @@ export class FailureLimiter {
     let n = Math.ceil(this.#maxTracked / 10);
     for (const k of this.#entries.keys()) { if (n-- <= 0) break; this.#entries.delete(k); }
   }
-}
-
-/** The caller's address: the socket peer, or the first X-Forwarded-For hop when behind a trusted proxy. */
-export function clientAddress(req: IncomingMessage, trustProxy: boolean): string {
-  if (trustProxy) {
-    const xff = req.headers['x-forwarded-for'];
-    const first = (Array.isArray(xff) ? xff[0] : xff)?.split(',')[0]?.trim();
-    if (first) return first;
-  }
-  return req.socket.remoteAddress ?? '';
 }

@@ -20,7 +20,8 @@ export interface ReceiverOptions {
   logger: Logger;
   registry: Registry;
   heartbeatMs?: number;
-  trustProxy?: boolean;
+  /** CIDRs of trusted proxies (see client-address.ts). */
+  trustedProxies?: readonly string[];
   clock?: () => number;
   limiter?: FailureLimiterOptions;
   readinessChecks?: () => string[];

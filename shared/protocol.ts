@@ -76,13 +76,29 @@ export const MISSED_HEARTBEATS = 3;
 export function parseClientFrame(text: string): ClientFrame | undefined {
   let v: unknown;
   try { v = JSON.parse(text); } catch { return undefined; }
-  if (typeof v !== 'object' || v === null) return undefined;
+  return clientFrameOf(v);
+}
+
+/** Longest message id a client frame may name (ids are UUIDs). */
+const MAX_ID_LENGTH = 256;
+
+/**
+ * A parsed value as a client frame, or undefined when it is not one. Numbers must be finite (JSON has no
+ * Infinity: `1e400` parses to it, and echoing it would make a frame that is not JSON).
+ */
+export function clientFrameOf(v: unknown): ClientFrame | undefined {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return undefined;
   const f = v as Record<string, unknown>;
+  const idOk = typeof f.id === 'string' && f.id.length > 0 && f.id.length <= MAX_ID_LENGTH;
   switch (f.type) {
-    case 'ack': return typeof f.id === 'string' ? (f as unknown as AckFrame) : undefined;
-    case 'nack':
-      return typeof f.id === 'string' && (f.action === 'retry' || f.action === 'dead') ? (f as unknown as NackFrame) : undefined;
-    case 'ping': case 'pong': return { type: f.type, t: Number(f.t) || 0 };
+    case 'ack': return idOk ? (f as unknown as AckFrame) : undefined;
+    case 'nack': {
+      if (!idOk || (f.action !== 'retry' && f.action !== 'dead')) return undefined;
+      const { delayMs, ...rest } = f;
+      const delay = typeof delayMs === 'number' && Number.isFinite(delayMs) && delayMs >= 0 ? { delayMs } : {};
+      return { ...rest, ...delay } as unknown as NackFrame;
+    }
+    case 'ping': case 'pong': return { type: f.type, t: typeof f.t === 'number' && Number.isFinite(f.t) ? f.t : 0 };
     default: return undefined;
   }
 }

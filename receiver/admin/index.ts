@@ -1,5 +1,6 @@
 // /admin/webhook-connect/* behind the admin bearer token.
 import express, { type Router } from 'express';
+import type { TrustedProxies } from '../client-address.ts';
 import type { FailureLimiter } from '../ratelimit.ts';
 import { adminGuard } from './auth.ts';
 import { getChannel, listChannels, type AdminDeps } from './channels.ts';
@@ -8,7 +9,7 @@ import { listMessages, messageHistory } from './messages.ts';
 
 export const ADMIN_PREFIX = '/admin/webhook-connect';
 
-export function adminRouter(deps: AdminDeps & { adminToken?: string; limiter: FailureLimiter; trustProxy: boolean }): Router {
+export function adminRouter(deps: AdminDeps & { adminToken?: string; limiter: FailureLimiter; trusted: TrustedProxies }): Router {
   const r = express.Router();
   r.use(adminGuard(deps));
   r.use(express.json({ limit: '1mb' }));

@@ -25,7 +25,8 @@ export function messageHistory(deps: AdminDeps): (req: Request, res: Response) =
       subscriptions[name] = {
         state: s.state,
         ...(s.reason !== undefined && { reason: s.reason }),
-        attempts: s.attempts.map((a) => ({ at: iso(a.at), attempt: a.attempt, ...a.result })),
+        attempts: s.attempts.map((a) => ({ at: iso(a.at), attempt: a.attempt, ...(a.redrive !== undefined && { redrive: a.redrive }), ...a.result })),
+        redrives: s.redrives.map((r) => ({ at: iso(r.at) })),
       };
     }
     res.json({

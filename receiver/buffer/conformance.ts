@@ -255,6 +255,36 @@ export function runConformance(name: string, getBuffer: () => MessageBuffer): vo
       await inbox.close();
     });
 
+    test('a redrive keeps every earlier attempt, is recorded itself, and the attempts after it count from 1 again', async () => {
+      const { b, ch, s1, q1 } = await setup({ tiers: [10] });
+      const m = message(ch);
+      await b.publish(m, [s1]);
+      const inbox = await Inbox.open(b, q1, 1);
+      await (await inbox.next()).retry(10, { statusCode: 503, latencyMs: 5 });
+      const second = await inbox.next();
+      assert.equal(second.attempt, 2);
+      await second.dead('max_attempts: 500', { statusCode: 500, latencyMs: 6 });
+      await eventually(async () => assert.equal((await b.stats(q1)).deadLettered, 1));
+      for (let round = 1; round <= 2; round++) {
+        assert.equal(await b.redriveDeadLetters(q1, { ids: [m.id] }), 1);
+        const back = await inbox.next();
+        assert.equal(back.attempt, 1, 'a redrive starts the attempts again');
+        if (round === 1) await back.dead('max_attempts: 502', { statusCode: 502, latencyMs: 7 });
+        else await back.ack({ statusCode: 200, latencyMs: 8 });
+        if (round === 1) await eventually(async () => assert.equal((await b.stats(q1)).deadLettered, 1));
+      }
+      const h = await eventually(async () => {
+        const x = (await b.messageHistory(m.id))?.subscriptions['ns-a/s1'];
+        assert.equal(x?.state, 'delivered');
+        assert.equal(x?.attempts.length, 4);
+        return x;
+      });
+      assert.deepEqual(h.attempts.map((a) => [a.redrive ?? 0, a.attempt, a.result?.statusCode]), [[0, 1, 503], [0, 2, 500], [1, 1, 502], [2, 1, 200]]);
+      assert.equal(h.redrives.length, 2, 'each redrive is in the history');
+      assert.ok(h.redrives[0].at >= h.attempts[1].at && h.redrives[0].at <= h.attempts[2].at, 'in its place between the attempts');
+      await inbox.close();
+    });
+
     test('a message older than ttlSeconds expires into the dead-letter queue with reason expired', async () => {
       const { b, ch, s1, q1 } = await setup({ ttlSeconds: 0.3 });
       const m = message(ch);

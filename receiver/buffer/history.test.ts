@@ -1,7 +1,7 @@
 // The in-memory history index: bounded by maxMessages (pruned in 1% steps, oldest first) and by retention.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { HistoryIndex } from './history.ts';
+import { foldHistory, HistoryIndex } from './history.ts';
 
 test('beyond maxMessages the oldest messages go first; the index never holds more than 1% over the bound', () => {
   const idx = new HistoryIndex({ maxMessages: 200 });
@@ -24,4 +24,20 @@ test('messages first seen before the retention window are dropped', () => {
   for (let i = 0; i < 11; i++) idx.add({ id: `n${i}`, at: now, kind: 'received' });
   idx.prune();
   assert.equal(idx.size, 10);
+});
+
+test('a redrive keeps the attempts before it and is listed; the same attempt number after it is a new attempt', () => {
+  const ev = (at: number, kind: 'attempt' | 'redrive' | 'state', extra: Record<string, unknown> = {}) => ({ id: 'm', at, kind, subscription: 'ns/s', ...extra });
+  const h = foldHistory('m', [
+    { id: 'm', at: 1, kind: 'received', channel: 'ns/ch', subscriptions: ['ns/s'] },
+    ev(2, 'attempt', { attempt: 1, state: 'dead_lettered', result: { statusCode: 500, latencyMs: 1 } }),
+    ev(6, 'attempt', { attempt: 1, state: 'delivered', result: { statusCode: 200, latencyMs: 1 } }),
+    ev(3, 'redrive', { state: 'pending', reason: 'redriven' }),
+    ev(4, 'attempt', { attempt: 1, state: 'dead_lettered', result: { statusCode: 502, latencyMs: 1 } }),
+    ev(5, 'state', { state: 'pending', reason: 'redriven' }), // how streams written before kind 'redrive' recorded one
+  ]);
+  const s = h.subscriptions['ns/s'];
+  assert.deepEqual(s.attempts.map((a) => [a.redrive ?? 0, a.attempt, a.result?.statusCode]), [[0, 1, 500], [1, 1, 502], [2, 1, 200]]);
+  assert.deepEqual(s.redrives, [{ at: 3 }, { at: 5 }]);
+  assert.equal(s.state, 'delivered');
 });

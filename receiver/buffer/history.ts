@@ -53,11 +53,18 @@ export class HistoryIndex {
   list(q: MessageQuery): MessagePage { return queryHistory(this.#events, q, this.#clock() - this.#retentionMs); }
 }
 
-/** Folds a message's events (any order of arrival; applied by time) into its history. */
+/** A redrive event; a `state` event with reason `redriven` is how streams written before `kind: 'redrive'` recorded one. */
+const isRedrive = (e: MessageEvent): boolean => e.kind === 'redrive' || (e.kind === 'state' && e.reason === 'redriven');
+
+/**
+ * Folds a message's events (any order of arrival; applied by time) into its history. A redrive starts the
+ * attempt numbers again at 1, so attempts are told apart by (redrives before them, attempt number): the
+ * attempts before a redrive are all kept, and the redrive itself is listed.
+ */
 export function foldHistory(id: string, events: readonly MessageEvent[]): MessageHistory {
   const h: MessageHistory = { id, channel: '', receivedAt: 0, subscriptions: {} };
   const sub = (name: string): MessageHistory['subscriptions'][string] =>
-    (h.subscriptions[name] ??= { state: 'pending', attempts: [] });
+    (h.subscriptions[name] ??= { state: 'pending', attempts: [], redrives: [] });
   for (const e of [...events].sort((a, b) => a.at - b.at)) {
     if (e.kind === 'received') {
       h.channel = e.channel ?? h.channel;
@@ -68,10 +75,13 @@ export function foldHistory(id: string, events: readonly MessageEvent[]): Messag
     }
     if (!e.subscription) continue;
     const s = sub(e.subscription);
+    if (isRedrive(e)) s.redrives.push({ at: e.at });
     if (e.kind === 'attempt') {
-      // One entry per attempt number, so an attempt recorded twice (buffer and caller) shows once.
-      const attempt = { at: e.at, attempt: e.attempt ?? s.attempts.length + 1, ...(e.result && { result: e.result }) };
-      const i = s.attempts.findIndex((a) => a.attempt === attempt.attempt);
+      // One entry per attempt number since the last redrive, so an attempt recorded twice shows once.
+      const redrive = s.redrives.length;
+      const since = s.attempts.filter((a) => (a.redrive ?? 0) === redrive).length;
+      const attempt = { at: e.at, attempt: e.attempt ?? since + 1, ...(redrive > 0 && { redrive }), ...(e.result && { result: e.result }) };
+      const i = s.attempts.findIndex((a) => a.attempt === attempt.attempt && (a.redrive ?? 0) === redrive);
       if (i >= 0) s.attempts[i] = attempt.result || !s.attempts[i].result ? attempt : s.attempts[i];
       else s.attempts.push(attempt);
     }

@@ -101,7 +101,8 @@ export type MessageState = 'pending' | 'in_flight' | 'retrying' | 'delivered' | 
 export interface MessageEvent {
   id: string;
   at: number; // epoch ms
-  kind: 'received' | 'attempt' | 'state';
+  /** `redrive`: moved back from the dead-letter queue; the attempts after it count from 1 again. */
+  kind: 'received' | 'attempt' | 'state' | 'redrive';
   channel?: string; // ns/name, on received
   subscriptions?: string[]; // routed subscriptions, on received
   eventType?: string; // on received
@@ -112,20 +113,26 @@ export interface MessageEvent {
   reason?: string;
 }
 
+/** One delivery attempt; `redrive` is how many redrives came before it (absent for none). */
+export interface HistoryAttempt { at: number; attempt: number; redrive?: number; result?: AttemptResult }
+
 export interface MessageHistory {
   id: string;
   channel: string;
   receivedAt: number;
   eventType?: string;
-  subscriptions: Record<string, { state: MessageState; attempts: { at: number; attempt: number; result?: AttemptResult }[]; reason?: string }>;
+  subscriptions: Record<string, { state: MessageState; attempts: HistoryAttempt[]; redrives: { at: number }[]; reason?: string }>;
 }
 
 export type BufferErrorCode = 'queue_full' | 'buffer_error';
 export class BufferError extends Error {
   readonly code: BufferErrorCode;
-  constructor(code: BufferErrorCode, message: string) {
+  /** A message fit for the public answer (the error message itself may name internals). */
+  readonly publicMessage: string | undefined;
+  constructor(code: BufferErrorCode, message: string, publicMessage?: string) {
     super(message);
     this.code = code;
+    this.publicMessage = publicMessage;
     this.name = 'BufferError';
   }
 }
@@ -135,6 +142,8 @@ export interface MessageBuffer {
   connect(): Promise<void>;
   close(): Promise<void>;
   isConnected(): boolean;
+  /** While the broker refuses writes (RabbitMQ memory or disk alarm): its reason. publish() then fails at once. */
+  blocked(): string | undefined;
   /** Declare (idempotently) the channel's exchange, per-subscription queues, delay and dead-letter queues. Re-declared on reconnect. */
   declareChannel(channel: ChannelConfig): Promise<void>;
   /** Forget a channel; with deleteQueues the broker queues go too (deletionPolicy Delete). */
@@ -151,8 +160,8 @@ export interface MessageBuffer {
   /**
    * Durable message history, kept for the retention window. Callers record `received` and `in_flight`;
    * the buffer records each settled attempt with its state and result (ack/retry/dead), broker-side
-   * outcomes (`expired`, `dead_lettered` by delivery_limit) and redrives (`pending`). An attempt number
-   * recorded twice shows once.
+   * outcomes (`expired`, `dead_lettered` by delivery_limit) and redrives (kind `redrive`, state `pending`).
+   * An attempt number recorded twice between the same redrives shows once; attempts before a redrive stay.
    */
   recordEvent(event: MessageEvent): void;
   messageHistory(id: string): Promise<MessageHistory | undefined>;

@@ -19,7 +19,7 @@ before(async () => {
       channel('signed', [route('sink')], { verify: { provider: 'hmac', secrets: [SECRET], toleranceSeconds: 300 } }),
       channel('tiny', [route('sink')], { maxQueueSize: 2 }),
     ],
-  }, { limiter: { maxFailures: 3, windowMs: 60_000 }, trustProxy: true });
+  }, { limiter: { maxFailures: 3, windowMs: 60_000 }, trustedProxies: ['127.0.0.1/32'] });
 });
 after(() => t.close());
 
@@ -115,9 +115,9 @@ test('payload over maxPayloadBytes: 413 by Content-Length, and a chunked body is
   assert.equal((await drain('invoices')).length, 0);
 });
 
-test('signature check: valid is accepted, invalid is 401 and never enqueued, repeated failures are 429', async () => {
+test('signature check: valid is accepted, invalid is 401 and never enqueued, failures past the limit are 429, a valid one still passes', async () => {
   const body = '{"ok":true}';
-  const attacker = { 'x-forwarded-for': '203.0.113.7, 10.0.0.1' };
+  const attacker = { 'x-forwarded-for': '203.0.113.7, 10.0.0.1' }; // the client is 10.0.0.1, the rightmost untrusted hop
   const sig = `sha256=${createHmac('sha256', SECRET).update(body).digest('hex')}`;
   assert.equal((await post(t.base, '/webhook/shop/signed', body, { 'x-signature': sig, ...attacker })).status, 202);
   const bad = await post(t.base, '/webhook/shop/signed', body, { 'x-signature': 'sha256=00', ...attacker });
@@ -125,11 +125,12 @@ test('signature check: valid is accepted, invalid is 401 and never enqueued, rep
   assert.equal(bad.json.error, 'invalid_signature');
   await post(t.base, '/webhook/shop/signed', body, attacker);
   await post(t.base, '/webhook/shop/signed', body, { 'x-signature': sig.replace(/.$/, '0'), ...attacker });
-  const limited = await post(t.base, '/webhook/shop/signed', body, { 'x-signature': sig, ...attacker });
+  const limited = await post(t.base, '/webhook/shop/signed', body, { 'x-signature': 'sha256=01', ...attacker });
   assert.equal(limited.status, 429);
   assert.equal(limited.json.error, 'rate_limited');
   assert.ok(Number(limited.headers['retry-after']) > 0);
-  assert.equal((await post(t.base, '/webhook/shop/signed', body, { 'x-signature': sig, 'x-forwarded-for': '198.51.100.1' })).status, 202, 'other addresses are not limited');
+  assert.equal((await post(t.base, '/webhook/shop/signed', body, { 'x-signature': sig, ...attacker })).status, 202, 'a valid signature is never refused');
+  assert.equal((await post(t.base, '/webhook/shop/signed', body, { 'x-signature': 'sha256=00', 'x-forwarded-for': '198.51.100.1' })).status, 401, 'other clients are not limited');
   const got = await drain('sink', 'signed');
   assert.equal(got.length, 2, 'only validly signed messages were stored');
 });

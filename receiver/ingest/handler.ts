@@ -12,7 +12,8 @@ import { BufferError, type MessageBuffer, type StoredMessage } from '../buffer/t
 import type { ChannelSnapshot, RuntimeChannel } from '../channels.ts';
 import { ReceiverError, sendError, type ErrorCode } from '../errors.ts';
 import type { IngestOutcome, ReceiverMetrics } from '../metrics.ts';
-import { clientAddress, type FailureLimiter } from '../ratelimit.ts';
+import { clientAddress, type TrustedProxies } from '../client-address.ts';
+import type { FailureLimiter } from '../ratelimit.ts';
 import { readBody } from './body.ts';
 import { relayHeaders, traceparentOf } from './headers.ts';
 
@@ -23,7 +24,7 @@ export interface IngestDeps {
   logger: Logger;
   metrics: ReceiverMetrics;
   limiter: FailureLimiter;
-  trustProxy: boolean;
+  trusted: TrustedProxies;
 }
 
 /** Label children cached per compiled channel: no label hashing or allocation per request. */
@@ -67,18 +68,16 @@ export function ingestHandler(deps: IngestDeps): IngestHandler {
     c.inc();
     m.duration.observe((performance.now() - started) / 1000);
   };
-  const fail = (res: ServerResponse, m: ChannelMeters, ch: { namespace: string; name: string }, code: ErrorCode, started: number): void => {
-    sendError(res, code);
+  const fail = (res: ServerResponse, m: ChannelMeters, ch: { namespace: string; name: string }, code: ErrorCode, started: number, message?: string): void => {
+    sendError(res, code, message);
     count(m, ch, code as IngestOutcome, started);
   };
 
   return async (req, res, ns, channelName) => {
     const started = performance.now();
-    const address = clientAddress(req, deps.trustProxy);
     const ch = deps.snapshot().get(ns, channelName);
     const labels = ch ? ch.ref : UNKNOWN;
     const m = metersOf(labels, ch ?? UNKNOWN);
-    if (limiter.blocked(address)) { res.setHeader('connection', 'close'); fail(res, m, labels, 'rate_limited', started); return; }
     if (!ch) { fail(res, m, labels, 'channel_not_found', started); return; }
 
     let body: Buffer;
@@ -90,9 +89,12 @@ export function ingestHandler(deps: IngestDeps): IngestHandler {
       return;
     }
     const now = clock();
+    // The signature is checked first and a valid one always goes through: only failures are limited,
+    // per channel and client, so nobody else's failures can block a provider that signs correctly.
     if (ch.verify && !ch.verify(req.headers, body, now)) {
-      limiter.fail(address);
-      fail(res, m, labels, 'invalid_signature', started);
+      const limited = limiter.judge('ingest_signature', ch.key, clientAddress(req, deps.trusted)) === 'limited';
+      if (limited) res.setHeader('connection', 'close');
+      fail(res, m, labels, limited ? 'rate_limited' : 'invalid_signature', started);
       return;
     }
     try {
@@ -103,7 +105,7 @@ export function ingestHandler(deps: IngestDeps): IngestHandler {
     } catch (err) {
       const code = err instanceof BufferError ? err.code : 'buffer_error';
       logger.warn({ channel: ch.key, code, err: err instanceof Error ? err.message : String(err) }, 'ingest not stored');
-      fail(res, m, labels, code, started);
+      fail(res, m, labels, code, started, err instanceof BufferError ? err.publicMessage : undefined);
     }
   };
 

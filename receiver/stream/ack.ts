@@ -2,10 +2,10 @@
 // {"frames": [...]} — authorised by the same bearer token as the stream. `session` (query or body) picks
 // one stream; without it, frames go to whichever of the subscription's streams holds the delivery.
 import type { Request, Response } from 'express';
-import type { ClientFrame } from '../../shared/protocol.ts';
+import { clientFrameOf, type ClientFrame } from '../../shared/protocol.ts';
 import { readBody } from '../ingest/body.ts';
 import { sendError } from '../errors.ts';
-import { clientAddress } from '../ratelimit.ts';
+import { clientAddress } from '../client-address.ts';
 import { identifyRequest } from './auth.ts';
 import type { StreamSession } from './session.ts';
 import type { WebSocketDeps } from './websocket.ts';
@@ -14,7 +14,7 @@ const MAX_ACK_BODY_BYTES = 1024 * 1024;
 
 export function ackHandler(deps: WebSocketDeps): (req: Request, res: Response) => Promise<void> {
   return async (req, res) => {
-    const auth = identifyRequest(deps, req.headers, req.params.ns as string, req.params.channel as string, clientAddress(req, deps.trustProxy));
+    const auth = identifyRequest(deps, req.headers, req.params.ns as string, req.params.channel as string, () => clientAddress(req, deps.trusted));
     if (!auth.ok) { sendError(res, auth.error); return; }
     let doc: unknown;
     try {
@@ -25,7 +25,7 @@ export function ackHandler(deps: WebSocketDeps): (req: Request, res: Response) =
     }
     const obj = (typeof doc === 'object' && doc !== null ? doc : {}) as Record<string, unknown>;
     const list = Array.isArray(obj.frames) ? obj.frames : [obj];
-    const frames = list.map(frameOf);
+    const frames = list.map(clientFrameOf);
     if (frames.some((f) => f === undefined)) { sendError(res, 'bad_request', 'Every frame needs a valid type (ack, nack, ping, pong) and id.'); return; }
     const sessionId = typeof req.query.session === 'string' ? req.query.session : typeof obj.session === 'string' ? obj.session : undefined;
     const sessions = [...deps.registry.sessions(auth.subscription.key)].filter((s) => sessionId === undefined || s.id === sessionId);
@@ -39,16 +39,4 @@ export function ackHandler(deps: WebSocketDeps): (req: Request, res: Response) =
     }
     res.status(200).json({ settled, unknown });
   };
-}
-
-/** The same validation as parseClientFrame, for frames already parsed from a JSON body. */
-function frameOf(v: unknown): ClientFrame | undefined {
-  if (typeof v !== 'object' || v === null) return undefined;
-  const f = v as Record<string, unknown>;
-  switch (f.type) {
-    case 'ack': return typeof f.id === 'string' ? (f as unknown as ClientFrame) : undefined;
-    case 'nack': return typeof f.id === 'string' && (f.action === 'retry' || f.action === 'dead') ? (f as unknown as ClientFrame) : undefined;
-    case 'ping': case 'pong': return { type: f.type, t: Number(f.t) || 0 };
-    default: return undefined;
-  }
 }

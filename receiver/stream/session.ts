@@ -9,6 +9,7 @@ import type { Logger } from '../../shared/logger.ts';
 import type { Consumer, Delivery, MessageBuffer } from '../buffer/types.ts';
 import { tokenStillValid, type ChannelSnapshot, type RuntimeChannel, type RuntimeSubscription } from '../channels.ts';
 import { deadReasonLabel, type ReceiverMetrics } from '../metrics.ts';
+import { Backpressure, hardLimitBytes } from './backpressure.ts';
 import { cleanReason, cleanResult, isGone, messageFrameJson } from './frames.ts';
 
 export interface StreamTransport {
@@ -19,6 +20,10 @@ export interface StreamTransport {
   close(code: number, reason: string): void;
   /** Transport-level liveness probe (WebSocket ping); optional. */
   probe?(): void;
+  /** Bytes sent but not yet taken by the peer (queued in this process). */
+  buffered(): number;
+  /** Drops the connection at once: a peer that does not read would never see a close frame. */
+  destroy(): void;
 }
 
 export interface SessionDeps {
@@ -66,6 +71,7 @@ export class StreamSession {
   #ackTimer: NodeJS.Timeout | undefined;
   #ackTimerAt = Infinity;
   #closed = false;
+  readonly #out: Backpressure;
   readonly #labels: { namespace: string; channel: string; subscription: string };
   readonly #e2e: { observe(v: number): void };
 
@@ -76,6 +82,7 @@ export class StreamSession {
     this.window = init.window;
     this.transport = init.transport;
     this.#deps = deps;
+    this.#out = new Backpressure(init.transport, MISSED_HEARTBEATS);
     this.#labels = { namespace: init.channel.ref.namespace, channel: init.channel.ref.name, subscription: init.subscription.label };
     this.#e2e = deps.metrics.endToEndDuration.labels(this.#labels);
   }
@@ -89,7 +96,7 @@ export class StreamSession {
       type: 'hello', session: this.id, channel: this.channel.key, subscription: this.subscription.key,
       window: this.window, heartbeatMs: this.#deps.heartbeatMs, ackTimeoutMs: this.#ackTimeoutMs(),
     };
-    this.transport.send('hello', JSON.stringify(hello));
+    this.#push('hello', JSON.stringify(hello), false);
     this.#heartbeat = setInterval(() => this.#beat(), this.#deps.heartbeatMs);
     this.#heartbeat.unref();
     try {
@@ -110,7 +117,7 @@ export class StreamSession {
   handle(frame: ClientFrame): boolean {
     this.touch();
     switch (frame.type) {
-      case 'ping': this.transport.send('pong', `{"type":"pong","t":${frame.t}}`); return true;
+      case 'ping': this.#push('pong', `{"type":"pong","t":${JSON.stringify(frame.t)}}`, true); return true;
       case 'pong': return true;
       case 'ack': {
         const h = this.#take(frame.id);
@@ -184,8 +191,25 @@ export class StreamSession {
     const deadline = performance.now() + this.#ackTimeoutMs();
     this.#held.set(m.id, { d, deadline });
     if (deadline < this.#ackTimerAt) this.#armAckTimer(deadline);
-    this.transport.send('message', messageFrameJson(d, this.subscription.key));
+    this.#push('message', messageFrameJson(d, this.subscription.key), false);
     this.#deps.buffer.recordEvent({ id: m.id, at: this.#deps.clock(), kind: 'state', subscription: this.subscription.key, attempt: d.attempt, state: 'in_flight' });
+  }
+
+  /**
+   * Sends one frame. Control frames (pong, ping) are skipped while the peer has a backlog; a backlog past
+   * what the window allows an honest peer means it does not read, and it is dropped.
+   */
+  #push(type: string, json: string, control: boolean): void {
+    if (this.#closed || (control && !this.#out.controlAllowed())) return;
+    this.transport.send(type, json);
+    this.#out.sent(json.length);
+    if (this.#out.overHardLimit(hardLimitBytes(this.window, this.channel.config.maxPayloadBytes))) this.#dropSlowReader('backlog over the limit');
+  }
+
+  #dropSlowReader(why: string): void {
+    this.#deps.logger.warn({ session: this.id, subscription: this.subscription.key, why, skippedControlFrames: this.#out.skipped }, 'stream peer is not reading; dropped');
+    this.close(1008, `slow reader: ${why}`, { transportClosed: true });
+    this.transport.destroy();
   }
 
   #take(id: string): Held | undefined {
@@ -231,13 +255,14 @@ export class StreamSession {
   }
 
   #beat(): void {
+    if (this.#out.beat()) { this.#dropSlowReader(`nothing read for ${MISSED_HEARTBEATS} heartbeats`); return; }
     if (performance.now() - this.#lastSeen > MISSED_HEARTBEATS * this.#deps.heartbeatMs) {
       this.close(CloseCode.HeartbeatTimeout, 'heartbeat timeout');
       return;
     }
     this.revalidate(this.#deps.snapshot(), this.#deps.clock());
     if (this.#closed) return;
-    this.transport.send('ping', `{"type":"ping","t":${this.#deps.clock()}}`);
+    this.#push('ping', `{"type":"ping","t":${this.#deps.clock()}}`, true);
     this.transport.probe?.();
   }
 }

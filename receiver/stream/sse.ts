@@ -3,8 +3,8 @@
 // (401 → 4001, 404 → 4002, 429 → 4003, 403 → 4004). Client frames arrive on POST /connect/ack (ack.ts).
 import type { Request, Response } from 'express';
 import { sendError } from '../errors.ts';
-import { clientAddress } from '../ratelimit.ts';
-import { authorizeStream, windowFrom } from './auth.ts';
+import { clientAddress } from '../client-address.ts';
+import { authorizeStream, requestTarget, windowFrom } from './auth.ts';
 import { StreamSession, type StreamTransport } from './session.ts';
 import type { WebSocketDeps } from './websocket.ts';
 
@@ -12,7 +12,7 @@ export function sseHandler(deps: WebSocketDeps): (req: Request, res: Response) =
   return (req, res) => {
     const ns = req.params.ns as string;
     const channel = req.params.channel as string;
-    const auth = authorizeStream(deps, req.headers, ns, channel, clientAddress(req, deps.trustProxy));
+    const auth = authorizeStream(deps, req.headers, ns, channel, () => clientAddress(req, deps.trusted));
     if (!auth.ok) { sendError(res, auth.error); return; }
     res.writeHead(200, {
       'content-type': 'text/event-stream; charset=utf-8',
@@ -21,7 +21,7 @@ export function sseHandler(deps: WebSocketDeps): (req: Request, res: Response) =
     });
     res.flushHeaders();
     req.socket.setNoDelay(true);
-    const url = new URL(req.originalUrl, 'http://receiver');
+    const url = requestTarget(req.originalUrl);
     const session = new StreamSession(
       { channel: auth.channel, subscription: auth.subscription, tokenHash: auth.tokenHash, window: windowFrom(url), transport: sseTransport(res) },
       deps,
@@ -37,6 +37,8 @@ function sseTransport(res: Response): StreamTransport {
   return {
     kind: 'sse',
     send: (type, json) => { if (!res.writableEnded) res.write(`event: ${type}\ndata: ${json}\n\n`); },
+    buffered: () => res.writableLength,
+    destroy: () => { res.destroy(); },
     close: (code, reason) => {
       if (res.writableEnded) return;
       res.end(`event: close\ndata: ${JSON.stringify({ code, reason })}\n\n`);

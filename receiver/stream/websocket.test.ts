@@ -152,14 +152,18 @@ test('malformed client frames and unknown ids do not break the stream', async ()
   assert.equal((await c.closed).code, 1005);
 });
 
-test('repeated bad tokens from one address are refused with HTTP 429 before the handshake', async () => {
+test('bad tokens past the limit are refused with HTTP 429 before the handshake; a valid token still connects', async () => {
   const limited = await startTest({ channels: [channel('orders', [route('sink', { tokens: [TOKEN] })])] }, { limiter: { maxFailures: 2 } });
   try {
     const wsUrl = `${limited.ws}/connect/stream/shop/orders`;
     await new StreamClient(wsUrl, 'hbt_bad1').closed;
     await new StreamClient(wsUrl, 'hbt_bad2').closed;
-    const third = new StreamClient(wsUrl, TOKEN);
+    const third = new StreamClient(wsUrl, 'hbt_bad3');
     await assert.rejects(third.opened, /HTTP 429/);
+    const valid = new StreamClient(wsUrl, TOKEN);
+    await valid.opened;
+    await valid.until((c) => c.frames.some((f) => f.type === 'hello'));
+    valid.close();
   } finally {
     await limited.close();
   }

@@ -1,16 +1,16 @@
 // GET /connect/stream/{ns}/{channel} as a WebSocket (SPEC §5), upgraded on the receiver's own HTTP server.
 // Refusals after authentication happen inside the WebSocket (close 4001–4004) so connectors see the
-// contract's close codes; an address that is rate limited is refused with HTTP 429 before the handshake.
+// contract's close codes; a client whose bad tokens are over the limit is refused with HTTP 429 before the handshake.
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { CloseCode, parseClientFrame } from '../../shared/protocol.ts';
 import { ERRORS, rawHttpError } from '../errors.ts';
-import { clientAddress } from '../ratelimit.ts';
-import { authorizeStream, windowFrom, type StreamAuthDeps } from './auth.ts';
+import { clientAddress, type TrustedProxies } from '../client-address.ts';
+import { authorizeStream, requestTarget, windowFrom, type StreamAuthDeps } from './auth.ts';
 import { StreamSession, type SessionDeps, type StreamTransport } from './session.ts';
 
-export interface WebSocketDeps extends StreamAuthDeps, SessionDeps { trustProxy: boolean }
+export interface WebSocketDeps extends StreamAuthDeps, SessionDeps { trusted: TrustedProxies }
 
 const MAX_CLIENT_FRAME_BYTES = 256 * 1024;
 
@@ -29,19 +29,31 @@ export interface UpgradeHandler {
 export function createUpgradeHandler(deps: WebSocketDeps): UpgradeHandler {
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_CLIENT_FRAME_BYTES, perMessageDeflate: false, clientTracking: false });
 
-  const refuse = (socket: Duplex, code: 'not_found' | 'rate_limited'): void => {
+  const refuse = (socket: Duplex, code: 'bad_request' | 'not_found' | 'rate_limited'): void => {
     socket.end(rawHttpError(code));
     socket.on('error', () => {});
   };
 
   function handle(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     socket.on('error', () => {}); // a reset during the handshake must not crash the process
-    const url = new URL(req.url ?? '/', 'http://receiver');
-    const path = streamPath(url.pathname);
-    if (!path) { refuse(socket, 'not_found'); return; }
-    const auth = authorizeStream(deps, req.headers, path.ns, path.channel, clientAddress(req, deps.trustProxy));
+    // Nothing a client sends may throw out of an 'upgrade' listener: that ends the process.
+    try {
+      upgrade(req, socket, head);
+    } catch (err) {
+      deps.logger.warn({ err: (err as Error).message }, 'upgrade request failed');
+      if (socket.writable) refuse(socket, 'bad_request'); else socket.destroy();
+    }
+  }
+
+  function upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    const url = requestTarget(req.url);
+    const path = url && streamPath(url.pathname);
+    if (!url || !path) { refuse(socket, url ? 'not_found' : 'bad_request'); return; }
+    const auth = authorizeStream(deps, req.headers, path.ns, path.channel, () => clientAddress(req, deps.trusted));
     if (!auth.ok && auth.error === 'rate_limited') { refuse(socket, 'rate_limited'); return; }
     wss.handleUpgrade(req, socket, head, (ws) => {
+      // First: bytes that are not WebSocket frames make `ws` emit 'error', and an unheard 'error' ends the process.
+      ws.on('error', (err) => deps.logger.debug({ err: err.message }, 'websocket error'));
       if (!auth.ok) {
         const spec: { closeCode?: number; message: string } = ERRORS[auth.error];
         ws.close(spec.closeCode ?? CloseCode.InvalidToken, auth.error);
@@ -59,7 +71,6 @@ export function createUpgradeHandler(deps: WebSocketDeps): UpgradeHandler {
       });
       ws.on('pong', () => session.touch());
       ws.on('close', (code) => session.close(code, 'peer closed', { transportClosed: true }));
-      ws.on('error', (err) => deps.logger.debug({ err: err.message }, 'websocket error'));
       deps.logger.info({ session: session.id, channel: auth.channel.key, subscription: auth.subscription.key, window: session.window }, 'stream opened');
       void session.start();
     });
@@ -74,5 +85,7 @@ function wsTransport(ws: WebSocket): StreamTransport {
     send: (_type, json) => { if (ws.readyState === ws.OPEN) ws.send(json); },
     close: (code, reason) => { if (ws.readyState === ws.OPEN || ws.readyState === ws.CONNECTING) ws.close(code, reason); },
     probe: () => { if (ws.readyState === ws.OPEN) ws.ping(); },
+    buffered: () => ws.bufferedAmount,
+    destroy: () => ws.terminate(),
   };
 }

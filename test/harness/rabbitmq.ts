@@ -1,7 +1,7 @@
 // A real RabbitMQ for tests: Debian's rabbitmq-server as an isolated node (own node name, ports, epmd,
 // data, logs and Erlang cookie in a temp dir, listening on 127.0.0.1 only). `RABBITMQ_URL` overrides
 // it with an existing broker, on which stop/start/kill throw: tests that need them fail, loudly.
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -19,6 +19,8 @@ export interface Rabbit {
   kill(): Promise<void>;
   /** Stops the node for good and removes its temp dir. */
   dispose(): Promise<void>;
+  /** Runs rabbitmqctl against this node (e.g. `set_vm_memory_high_watermark 0.0000001` raises a memory alarm). */
+  ctl(...args: string[]): Promise<string>;
   /** Milliseconds the last start took until an AMQP connection succeeded. */
   startupMs: number;
   managementUrl?: string;
@@ -26,6 +28,7 @@ export interface Rabbit {
 }
 
 const SERVER = ['/usr/lib/rabbitmq/bin/rabbitmq-server', '/usr/sbin/rabbitmq-server'].find((p) => fs.existsSync(p));
+const CTL = ['/usr/lib/rabbitmq/bin/rabbitmqctl', '/usr/sbin/rabbitmqctl'].find((p) => fs.existsSync(p));
 const START_TIMEOUT_MS = 90_000;
 
 interface Node { dir: string; env: NodeJS.ProcessEnv; child?: ChildProcess; exited?: Promise<void> }
@@ -66,9 +69,9 @@ function tail(file: string, lines = 40): string {
 }
 
 function external(url: string): Rabbit {
-  const unsupported = (what: string) => (): Promise<void> =>
+  const unsupported = (what: string) => (): Promise<never> =>
     Promise.reject(new Error(`RABBITMQ_URL is set: the harness cannot ${what} an external broker; unset it to let tests start their own`));
-  return { url, startupMs: 0, stop: unsupported('stop'), start: unsupported('start'), kill: unsupported('kill'), dispose: async () => {} };
+  return { url, startupMs: 0, stop: unsupported('stop'), start: unsupported('start'), kill: unsupported('kill'), ctl: unsupported('run rabbitmqctl on'), dispose: async () => {} };
 }
 
 export interface RabbitOptions {
@@ -157,10 +160,19 @@ async function startNode(server: string, listen: string): Promise<Rabbit> {
     clearTimeout(force);
   };
 
+  const ctl = (...args: string[]): Promise<string> => new Promise((resolve, reject) => {
+    if (!CTL) { reject(new Error('rabbitmqctl not installed')); return; }
+    execFile(CTL, args, { env: node.env, cwd: dir, timeout: 60_000 }, (err, stdout, stderr) => {
+      if (err) reject(new Error(`rabbitmqctl ${args.join(' ')}: ${err.message}\n${stderr}`));
+      else resolve(stdout);
+    });
+  });
+
   const rabbit: Rabbit = {
     url,
     dir,
     startupMs: 0,
+    ctl,
     start,
     stop: () => halt('SIGTERM'),
     kill: () => halt('SIGKILL'),

@@ -228,8 +228,17 @@ test('helm test posts to a smoke channel through the receiver Service', async ()
   assert.match(c.args[0], /res\.status === 202/);
 });
 
+test('receiver.trustedProxies becomes one --trusted-proxies flag; none by default', async () => {
+  const objs = await render('--set', 'receiver.trustedProxies={10.244.0.0/16,fd00:10:244::/56}');
+  const args = one(objs, 'Deployment', 'hookbridge-receiver').spec.template.spec.containers[0].args as string[];
+  assert.deepEqual(args.filter((a) => a.startsWith('--trusted-proxies')), ['--trusted-proxies=10.244.0.0/16,fd00:10:244::/56']);
+  const plain = one(await render(), 'Deployment', 'hookbridge-receiver').spec.template.spec.containers[0].args as string[];
+  assert.ok(!plain.some((a) => a.startsWith('--trusted-proxies')), plain.join(' '));
+});
+
 test('values.schema.json refuses typos and bad values', async () => {
-  for (const bad of [['--set', 'recevier.replicas=3'], ['--set', 'receiver.replicas=-1'], ['--set', 'image.pullPolicy=Sometimes'], ['--set', 'publicUrl=hooks.example.com']]) {
+  for (const bad of [['--set', 'recevier.replicas=3'], ['--set', 'receiver.replicas=-1'], ['--set', 'image.pullPolicy=Sometimes'], ['--set', 'publicUrl=hooks.example.com'],
+    ['--set', 'receiver.trustedProxies={example.com}']]) {
     const r = await helm(['template', 'hookbridge', CHART, ...bad]);
     assert.notEqual(r.code, 0, `accepted ${bad.join(' ')}`);
     assert.match(r.err, /schema/i);
@@ -254,7 +263,7 @@ test('helm package ships the CRDs, alerts, dashboard and helm test, not the prom
 });
 
 test('the hookbridge CLI accepts every flag the chart passes', async () => {
-  const objs = await render('--set', 'operator.watchNamespaces={shop}');
+  const objs = await render('--set', 'operator.watchNamespaces={shop}', '--set', 'receiver.trustedProxies={10.0.0.0/8}');
   for (const name of ['hookbridge-operator', 'hookbridge-receiver']) {
     const args = one(objs, 'Deployment', name).spec.template.spec.containers[0].args as string[];
     // --help after the chart's flags: the parser rejects any unknown flag before printing the help.

@@ -53,6 +53,8 @@ export class MemoryBuffer implements MessageBuffer {
 
   isConnected(): boolean { return this.#connected; }
 
+  blocked(): string | undefined { return undefined; }
+
   async declareChannel(channel: ChannelConfig): Promise<void> {
     this.#channels.set(keyOf(channel), structuredClone(channel));
     for (const sub of channel.subscriptions) {
@@ -120,7 +122,7 @@ export class MemoryBuffer implements MessageBuffer {
     const moved = this.#take(q, filter);
     for (const d of moved) {
       q.enqueue(d.message, 1);
-      this.recordEvent({ id: d.id, at: this.#clock(), kind: 'state', subscription: q.subKey, state: 'pending', reason: 'redriven' });
+      this.recordEvent({ id: d.id, at: this.#clock(), kind: 'redrive', subscription: q.subKey, state: 'pending', reason: 'redriven' });
     }
     this.#schedule(q);
     return moved.length;

@@ -62,8 +62,8 @@ test('history: attempts fold per subscription, received carries the routes, rete
   await eventually(async () => assert.deepEqual(await b.messageHistory('m1'), {
     id: 'm1', channel: 'ns-a/c', receivedAt: clock.now(),
     subscriptions: {
-      'ns-a/s1': { state: 'retrying', attempts: [{ at: clock.now() + 2, attempt: 1, result: { statusCode: 503, latencyMs: 1 } }] },
-      'ns-a/s2': { state: 'in_flight', attempts: [] },
+      'ns-a/s1': { state: 'retrying', attempts: [{ at: clock.now() + 2, attempt: 1, result: { statusCode: 503, latencyMs: 1 } }], redrives: [] },
+      'ns-a/s2': { state: 'in_flight', attempts: [], redrives: [] },
     },
   }));
   clock.advance(10_001);

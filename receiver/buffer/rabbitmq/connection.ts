@@ -8,6 +8,8 @@ import { corkMuxWrites } from './cork.ts';
 export interface ConnectionOptions {
   url: string;
   logger: Logger;
+  /** connection_name shown by RabbitMQ (default hookbridge). */
+  name?: string;
   heartbeatSeconds?: number;
   reconnectMinMs?: number;
   reconnectMaxMs?: number;
@@ -16,11 +18,12 @@ export interface ConnectionOptions {
 export type SetupStep = (model: ChannelModel) => Promise<void>;
 
 export class AmqpConnection {
-  readonly #opts: Required<Omit<ConnectionOptions, 'logger' | 'url'>> & { url: string; logger: Logger };
+  readonly #opts: Required<Omit<ConnectionOptions, 'logger' | 'url' | 'name'>> & { url: string; logger: Logger; name: string };
   readonly #setup: SetupStep[] = [];
   readonly #onDown: (() => void)[] = [];
   #model: ChannelModel | undefined;
   #up = false;
+  #blocked: string | undefined;
   #closing = false;
   #attempt = 0;
   #timer: NodeJS.Timeout | undefined;
@@ -29,13 +32,15 @@ export class AmqpConnection {
 
   constructor(opts: ConnectionOptions) {
     this.#opts = {
-      url: opts.url, logger: opts.logger,
+      url: opts.url, logger: opts.logger, name: opts.name ?? 'hookbridge',
       heartbeatSeconds: opts.heartbeatSeconds ?? 10, reconnectMinMs: opts.reconnectMinMs ?? 100, reconnectMaxMs: opts.reconnectMaxMs ?? 5_000,
     };
   }
 
   get model(): ChannelModel | undefined { return this.#up ? this.#model : undefined; }
   isUp(): boolean { return this.#up; }
+  /** The broker's reason while it blocks this connection's publishes (a memory or disk alarm), else undefined. */
+  get blocked(): string | undefined { return this.#blocked; }
 
   /** Runs on every (re)connect, in registration order, before the connection counts as up. */
   onSetup(step: SetupStep): void { this.#setup.push(step); }
@@ -78,15 +83,22 @@ export class AmqpConnection {
     try {
       // noDelay: amqplib turns Nagle ON by default (setNoDelay(false)); a lone basic.ack or publish then
       // waits for the peer's delayed ACK (~40 ms) before it leaves, and every delivery cycle pays for it.
-      model = await connect(withHeartbeat(this.#opts.url, this.#opts.heartbeatSeconds), { timeout: 10_000, noDelay: true, clientProperties: { connection_name: 'hookbridge' } });
+      model = await connect(withHeartbeat(this.#opts.url, this.#opts.heartbeatSeconds), { timeout: 10_000, noDelay: true, clientProperties: { connection_name: this.#opts.name } });
       if (this.#closing) { await model.close().catch(() => {}); return; }
       if (!corkMuxWrites(model)) logger.debug('amqplib internals not as expected: frames are written one by one');
       this.#model = model;
       const m = model;
       m.on('error', (err: Error) => logger.warn({ err: err.message }, 'rabbitmq connection error'));
       m.on('close', () => this.#lost(m));
-      m.on('blocked', (reason: string) => logger.warn({ reason }, 'rabbitmq blocked publishing (resource alarm)'));
-      m.on('unblocked', () => logger.info('rabbitmq unblocked publishing'));
+      this.#blocked = undefined;
+      m.on('blocked', (reason: string) => {
+        if (this.#model === m) this.#blocked = reason || 'resource alarm';
+        logger.warn({ reason }, 'rabbitmq blocked publishing (resource alarm): ingest answers 503 until it unblocks');
+      });
+      m.on('unblocked', () => {
+        if (this.#model === m) this.#blocked = undefined;
+        logger.info('rabbitmq unblocked publishing');
+      });
       for (const step of this.#setup) await step(m);
       if (this.#model !== m) return; // lost during setup; #lost scheduled the next cycle
       this.#up = true;
@@ -113,6 +125,7 @@ export class AmqpConnection {
   }
 
   #markDown(): void {
+    this.#blocked = undefined;
     if (!this.#up) return;
     this.#up = false;
     for (const fn of this.#onDown) fn();

@@ -118,7 +118,7 @@ export class DeadLetters {
       }
       ch.ack(msg);
       n++;
-      this.#deps.record({ id: String(msg.properties.messageId), at: this.#deps.clock(), kind: 'state', subscription: routingKey(queue.subscription), state: 'pending', reason: 'redriven' });
+      this.#deps.record({ id: String(msg.properties.messageId), at: this.#deps.clock(), kind: 'redrive', subscription: routingKey(queue.subscription), state: 'pending', reason: 'redriven' });
     }
     return n;
   }

@@ -1,5 +1,7 @@
 // The production buffer: RabbitMQ quorum queues (topology.ts), confirms pipelined on one channel,
-// consumers on channels of their own, all re-established after a reconnect.
+// consumers on channels of their own, all re-established after a reconnect. Publishing has a connection
+// of its own: during a memory or disk alarm RabbitMQ stops reading a publishing connection's socket, and
+// the consumers' acks (which drain the queues and so end the alarm) must not wait behind it.
 import type { Channel, ChannelModel } from 'amqplib';
 import { keyOf, queueName, type ChannelConfig, type ObjectKey } from '../../../shared/config.ts';
 import type { Logger } from '../../../shared/logger.ts';
@@ -17,6 +19,9 @@ import { HistoryLog } from './history-log.ts';
 import { PublishError, Publisher } from './publisher.ts';
 import { declareChannelTopology, declareEventsStream, deleteChannelTopology } from './declare.ts';
 import { deadLetterQueueName, delayQueueName, exchangeName, routingKey, subscriptionTiers } from './topology.ts';
+
+/** The public answer while the broker blocks publishes: nothing was stored, so a retry is no duplicate. */
+const BLOCKED_MESSAGE = 'The message buffer refuses writes for now (RabbitMQ resource alarm); nothing was stored, retry later.';
 
 export interface RabbitBufferOptions {
   url: string;
@@ -36,6 +41,8 @@ export interface RabbitBufferOptions {
   deadLetterScanLimit?: number;
   /** How often a queue that rejected a publish as full is re-checked. */
   fullRecheckMs?: number;
+  /** How often an empty, unroutable publish checks for a resource alarm (default 1000; 0 = off). */
+  alarmProbeMs?: number;
 }
 
 export class RabbitBuffer implements MessageBuffer {
@@ -43,6 +50,7 @@ export class RabbitBuffer implements MessageBuffer {
   readonly #o: RabbitBufferOptions;
   readonly #clock: () => number;
   readonly #conn: AmqpConnection;
+  readonly #pubConn: AmqpConnection;
   readonly #publisher: Publisher;
   readonly #consumers: Consumers;
   readonly #deadLetters: DeadLetters;
@@ -52,6 +60,7 @@ export class RabbitBuffer implements MessageBuffer {
   /** Queues known to be full: publishes routed to them fail fast, without a partial store elsewhere. */
   readonly #full = new Map<string, { queue: string; max: number; ref: QueueRef }>();
   #fullTimer: NodeJS.Timeout | undefined;
+  #probeTimer: NodeJS.Timeout | undefined;
 
   constructor(opts: RabbitBufferOptions) {
     this.#o = opts;
@@ -59,14 +68,19 @@ export class RabbitBuffer implements MessageBuffer {
     this.#clock = opts.clock ?? Date.now;
     const model = (): ChannelModel | undefined => this.#conn.model;
     const record = (e: MessageEvent): void => this.recordEvent(e);
-    this.#conn = new AmqpConnection({ url: opts.url, logger, heartbeatSeconds: opts.heartbeatSeconds, reconnectMinMs: opts.reconnectMinMs, reconnectMaxMs: opts.reconnectMaxMs });
-    this.#publisher = new Publisher({ logger, confirmTimeoutMs: opts.confirmTimeoutMs, highWaterMark: opts.publishHighWaterMark });
+    const connOpts = { url: opts.url, logger, heartbeatSeconds: opts.heartbeatSeconds, reconnectMinMs: opts.reconnectMinMs, reconnectMaxMs: opts.reconnectMaxMs };
+    this.#conn = new AmqpConnection(connOpts);
+    this.#pubConn = new AmqpConnection({ ...connOpts, name: 'hookbridge-publish' });
+    this.#publisher = new Publisher({ logger, confirmTimeoutMs: opts.confirmTimeoutMs, highWaterMark: opts.publishHighWaterMark, blocked: () => this.blocked() });
     this.#consumers = new Consumers({ logger, publisher: this.#publisher, clock: this.#clock, record, model, tiers: (q) => this.#tiers(q) });
     this.#deadLetters = new DeadLetters({ logger, publisher: this.#publisher, clock: this.#clock, record, model, scanLimit: opts.deadLetterScanLimit ?? 10_000 });
     const h = opts.history ?? {};
     this.#history = new HistoryLog({ logger, publisher: this.#publisher, clock: this.#clock, retentionMs: h.retentionMs, maxMessages: h.maxMessages, flushMs: h.flushMs });
 
-    this.#conn.onSetup((m) => this.#publisher.attach(m));
+    this.#pubConn.onSetup((m) => this.#publisher.attach(m));
+    this.#pubConn.onDown(() => this.#publisher.detach());
+    // The history catch-up and consumer settles publish: the publishing connection comes up first.
+    this.#conn.onSetup(() => this.#pubConn.start(this.#o.connectTimeoutMs ?? 30_000));
     this.#conn.onSetup(async (m) => {
       await declareEventsStream(m, h.retentionMs, h.maxBytes, logger);
       for (const ch of this.#channels.values()) await declareChannelTopology(m, ch, logger);
@@ -74,13 +88,17 @@ export class RabbitBuffer implements MessageBuffer {
     this.#conn.onSetup((m) => this.#consumers.reattach(m));
     this.#conn.onSetup((m) => this.#history.attach(m));
     this.#conn.onDown(() => {
-      this.#publisher.detach();
       this.#consumers.detachAll();
       this.#history.detach();
     });
   }
 
   async connect(): Promise<void> {
+    const probeMs = this.#o.alarmProbeMs ?? 1000;
+    if (probeMs > 0 && !this.#probeTimer) {
+      this.#probeTimer = setInterval(() => { if (this.isConnected() && !this.blocked()) this.#publisher.probe(); }, probeMs);
+      this.#probeTimer.unref();
+    }
     try {
       await this.#conn.start(this.#o.connectTimeoutMs ?? 30_000);
     } catch (err) {
@@ -91,12 +109,17 @@ export class RabbitBuffer implements MessageBuffer {
   async close(): Promise<void> {
     clearInterval(this.#fullTimer);
     this.#fullTimer = undefined;
+    clearInterval(this.#probeTimer);
+    this.#probeTimer = undefined;
     await this.#history.close().catch(() => {});
     await this.#consumers.cancelWhere(() => true);
     await this.#conn.close();
+    await this.#pubConn.close();
   }
 
-  isConnected(): boolean { return this.#conn.isUp() && this.#publisher.ready; }
+  isConnected(): boolean { return this.#conn.isUp() && this.#pubConn.isUp() && this.#publisher.ready; }
+
+  blocked(): string | undefined { return this.#pubConn.isUp() ? this.#pubConn.blocked : undefined; }
 
   async declareChannel(channel: ChannelConfig): Promise<void> {
     this.#channels.set(keyOf(channel), structuredClone(channel));
@@ -122,6 +145,7 @@ export class RabbitBuffer implements MessageBuffer {
 
   async publish(message: StoredMessage, routes: ObjectKey[]): Promise<void> {
     if (!this.isConnected()) throw new BufferError('buffer_error', 'not connected to RabbitMQ');
+    this.#unblocked();
     const cfg = this.#channels.get(keyOf(message.channel));
     if (!cfg) throw new BufferError('buffer_error', `channel ${keyOf(message.channel)} is not declared`);
     for (const r of routes) {
@@ -172,7 +196,7 @@ export class RabbitBuffer implements MessageBuffer {
     return this.#deadLetters.list(queue, opts.limit, opts.filter);
   }
 
-  redriveDeadLetters(queue: QueueRef, filter: DeadLetterFilter): Promise<number> { return this.#deadLetters.redrive(queue, filter); }
+  async redriveDeadLetters(queue: QueueRef, filter: DeadLetterFilter): Promise<number> { this.#unblocked(); return this.#deadLetters.redrive(queue, filter); }
 
   purgeDeadLetters(queue: QueueRef, filter: DeadLetterFilter): Promise<number> { return this.#deadLetters.purge(queue, filter); }
 
@@ -231,6 +255,12 @@ export class RabbitBuffer implements MessageBuffer {
       });
     } catch { /* try again next tick */ }
     if (this.#full.size === 0) { clearInterval(this.#fullTimer); this.#fullTimer = undefined; }
+  }
+
+  /** Publishing now would wait for the alarm to clear (RabbitMQ does not read a blocked connection): fail at once. */
+  #unblocked(): void {
+    const blocked = this.blocked();
+    if (blocked) throw new BufferError('buffer_error', `RabbitMQ blocks this connection: ${blocked}`, BLOCKED_MESSAGE);
   }
 
   /** A short-lived channel for passive checks (a 404 closes the channel, never the shared ones). */

@@ -8,6 +8,13 @@ import { randomUUID } from 'node:crypto';
 import type { ChannelModel, ConfirmChannel, Message, Options } from 'amqplib';
 import type { Logger } from '../../../shared/logger.ts';
 
+/** Well under the 10 s after which GitHub (and others) give up on a webhook delivery. */
+export const DEFAULT_CONFIRM_TIMEOUT_MS = 5_000;
+
+/** Where alarm probes go: the default exchange with no such queue, so the broker drops them. */
+export const ALARM_PROBE_ROUTING_KEY = 'hookbridge.alarm-probe';
+const EMPTY = Buffer.alloc(0);
+
 export class PublishError extends Error {
   readonly kind: 'nack' | 'returned' | 'unavailable' | 'timeout';
   constructor(kind: PublishError['kind'], message: string) {
@@ -27,10 +34,17 @@ export class Publisher {
   /** message ids returned as unroutable; the ack for the same publish follows the return. */
   readonly #returned = new Set<string>();
 
-  /** highWaterMark: frames amqplib buffers per channel before publish() reports backpressure (its default 1024). */
-  constructor(opts: { logger: Logger; confirmTimeoutMs?: number; highWaterMark?: number }) {
+  readonly #blocked: () => string | undefined;
+
+  /**
+   * highWaterMark: frames amqplib buffers per channel before publish() reports backpressure (its default 1024).
+   * blocked: the broker's reason while it blocks the connection; publishes then fail at once instead of
+   * waiting out the confirm timeout and perhaps being stored after they were reported failed.
+   */
+  constructor(opts: { logger: Logger; confirmTimeoutMs?: number; highWaterMark?: number; blocked?: () => string | undefined }) {
     this.#logger = opts.logger;
-    this.#timeoutMs = opts.confirmTimeoutMs ?? 15_000;
+    this.#blocked = opts.blocked ?? (() => undefined);
+    this.#timeoutMs = opts.confirmTimeoutMs ?? DEFAULT_CONFIRM_TIMEOUT_MS;
     this.#highWaterMark = opts.highWaterMark;
   }
 
@@ -55,6 +69,8 @@ export class Publisher {
     while (this.#drained) await this.#drained;
     const ch = this.#ch;
     if (!ch) throw new PublishError('unavailable', 'not connected to RabbitMQ');
+    const blocked = this.#blocked();
+    if (blocked) throw new PublishError('unavailable', `RabbitMQ blocks publishing: ${blocked}`);
     const opts = options.mandatory && options.messageId === undefined ? { ...options, messageId: randomUUID() } : options;
     const id = opts.messageId;
     await new Promise<void>((resolve, reject) => {
@@ -76,6 +92,17 @@ export class Publisher {
       }
       if (!ok && !this.#drained) this.#drained = new Promise((r) => { this.#releaseDrain = r; });
     });
+  }
+
+  /**
+   * Publishes nothing anywhere (an unroutable, empty, transient message the broker drops). RabbitMQ only
+   * tells a connection it is blocked when that connection publishes during an alarm, so this makes the
+   * alarm known before a webhook is published into it and held there.
+   */
+  probe(): void {
+    const ch = this.#ch;
+    if (!ch || this.#drained) return;
+    try { ch.publish('', ALARM_PROBE_ROUTING_KEY, EMPTY, { persistent: false }, () => {}); } catch { /* the channel is going; attach() starts over */ }
   }
 
   #drain(): void {
