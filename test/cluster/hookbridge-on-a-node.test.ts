@@ -180,6 +180,8 @@ test('kubectl get whc with 2 receivers: CONNECTED counts the streams on every re
   const pods = await receiverPods();
   assert.equal(pods.length, 2);
   const streams = await until('the connector streams counted by the receivers', async () => { const n = await streamsOnReceivers(); return n > 0 && n; });
+  // Right after Ready the column is empty until the operator's first stats round: wait for a figure.
+  await until('a CONNECTED figure in the status', async () => (await channelStatus()).connectedConnectors !== undefined);
   // Read several times over a minute: a status read from one receiver at a time is right only by luck.
   const seen: number[] = [];
   for (let i = 0; i < 6; i++) {

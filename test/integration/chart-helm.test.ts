@@ -65,7 +65,7 @@ test('defaults render the operator, receiver, RBAC, admin token and helm test, a
   const kinds = objs.map((o) => `${o.kind}/${o.metadata.name}`).sort();
   assert.deepEqual(kinds, [
     'ClusterRole/hookbridge-edit', 'ClusterRole/hookbridge-operator', 'ClusterRole/hookbridge-view', 'ClusterRoleBinding/hookbridge-operator',
-    'Deployment/hookbridge-operator', 'Deployment/hookbridge-receiver',
+    'Deployment/hookbridge-operator', 'Deployment/hookbridge-receiver', 'Lease/hookbridge-operator',
     'Pod/hookbridge-test-webhook', 'PodDisruptionBudget/hookbridge-receiver',
     'Role/hookbridge-operator-leader-election', 'Role/hookbridge-operator-receiver-endpoints', 'Role/hookbridge-receiver',
     'RoleBinding/hookbridge-operator-leader-election', 'RoleBinding/hookbridge-operator-receiver-endpoints', 'RoleBinding/hookbridge-receiver',
