@@ -5,7 +5,7 @@
 // Every step runs on the world the previous ones built; a failed step prints the pods' logs.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { after, before, test, type TestContext } from 'node:test';
+import { after, before, test } from 'node:test';
 import { tokenSecretName } from '../../shared/api/v1alpha1.ts';
 import { CloseCode } from '../../shared/protocol.ts';
 import { StreamClient } from '../../receiver/test-support.ts';
@@ -16,6 +16,8 @@ import { Destination } from '../e2e/lib/destination.ts';
 import { ContinuousPoster, postWebhook, type Posted } from '../e2e/lib/ingest.ts';
 import { verifyStandardWebhook } from '../e2e/lib/standard-webhooks.ts';
 import { columns, metricSum } from '../e2e/lib/views.ts';
+import { sampleWebhooks, postAll } from '../e2e/lib/samples.ts';
+import { Steps } from '../e2e/lib/steps.ts';
 import { eventually, within } from '../e2e/lib/wait.ts';
 import { recorderManifest } from './lib/recorder.ts';
 
@@ -29,7 +31,6 @@ const M = 20;
 let cluster: Cluster;
 let hb: Installed;
 const dest = new Destination();
-let broken: string | undefined;
 let receiverUrl = '';
 let ingestUrl = '';
 let signingSecret = '';
@@ -79,18 +80,8 @@ function dumpLogs(): string {
   return out.join('\n');
 }
 
-function step(name: string, fn: (t: TestContext) => Promise<void>): void {
-  test(name, async (t) => {
-    assert.equal(broken, undefined, `an earlier step failed (${broken})`);
-    try {
-      await fn(t);
-    } catch (err) {
-      broken = name;
-      process.stderr.write(`\n=== step failed: ${name}\n${dumpLogs()}\n`);
-      throw err;
-    }
-  });
-}
+const steps = new Steps(dumpLogs);
+const step = steps.step.bind(steps);
 
 before(async () => {
   const began = Date.now();
@@ -153,20 +144,8 @@ step('kubectl apply a channel and a subscription to a Service → Ready; the con
 });
 
 step(`${N} JSON webhooks and a binary one posted to the receiver Service: all delivered to the pod behind the destination Service, byte-identical and signed`, async () => {
-  const bodies: Sent[] = Array.from({ length: N }, (_, i) => ({
-    body: Buffer.from(JSON.stringify({ type: 'invoice.paid', n: i, note: 'ünïcødé ✓', pad: 'x'.repeat(i * 37) })),
-    contentType: 'application/json',
-  }));
-  bodies.push({ body: Buffer.concat([Buffer.from([0, 0xff, 0xfe, 0x80, 0x0d, 0x0a]), randomBytes(4096)]), contentType: 'application/octet-stream' });
-  const sent = new Map<string, Sent>();
-  for (let i = 0; i < bodies.length; i += 10) {
-    await Promise.all(bodies.slice(i, i + 10).map(async (b) => {
-      const r = await postWebhook(ingestUrl, b.body, b.contentType);
-      assert.equal(r.status, 202, r.body);
-      sent.set(r.id as string, b);
-      posted.add(r.id as string);
-    }));
-  }
+  const sent = await postAll(ingestUrl, sampleWebhooks(N));
+  for (const id of sent.keys()) posted.add(id);
   await until(`all ${N + 1} at the destination`, () => allArrived(dest, sent.keys()));
   assertDelivered(dest, sent, signingSecret);
   const first = dest.byId().get([...sent.keys()][0]);
@@ -176,7 +155,7 @@ step(`${N} JSON webhooks and a binary one posted to the receiver Service: all de
 
 // Not a step: it only reads the status, so the flow goes on when it fails.
 test('kubectl get whc with 2 receivers: CONNECTED counts the streams on every receiver pod, every time it is read', async (t) => {
-  assert.equal(broken, undefined, `an earlier step failed (${broken})`);
+  assert.equal(steps.broken, undefined, `an earlier step failed (${steps.broken})`);
   const pods = await receiverPods();
   assert.equal(pods.length, 2);
   const streams = await until('the connector streams counted by the receivers', async () => { const n = await streamsOnReceivers(); return n > 0 && n; });

@@ -4,9 +4,8 @@
 // destination in this process. kubectl apply → webhooks arrive byte-identical and signed → the token
 // rotates under load with nothing lost → backlog and CONNECTED in `kubectl get whc` follow the connector.
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
 import path from 'node:path';
-import { after, before, test, type TestContext } from 'node:test';
+import { after, before, test } from 'node:test';
 import { tokenSecretName } from '../../shared/api/v1alpha1.ts';
 import type { ConnectorConfig } from '../../shared/config.ts';
 import { CloseCode } from '../../shared/protocol.ts';
@@ -21,6 +20,8 @@ import { RotationObserver } from './lib/rotation-observer.ts';
 import { Stack } from './lib/stack.ts';
 import { verifyStandardWebhook } from './lib/standard-webhooks.ts';
 import { columns } from './lib/views.ts';
+import { postAll, sampleWebhooks } from './lib/samples.ts';
+import { Steps } from './lib/steps.ts';
 import { within } from './lib/wait.ts';
 
 const RX_NS = 'hookbridge-system';
@@ -38,7 +39,6 @@ let kubelet: Kubelet;
 let ingestUrl: string;
 let streamUrl: string;
 let signingSecret: string;
-let broken: string | undefined;
 /** Every id the receiver answered 202 for, across all steps. */
 const posted = new Set<string>();
 /** Shared by the rotation steps. */
@@ -55,7 +55,7 @@ before(async () => {
   try {
     await stack.start({ receiverNamespace: RX_NS, namespaces: [NS] });
   } catch (err) {
-    broken = 'start-up';
+    steps.broken = 'start-up';
     process.stderr.write(`\n=== start-up failed\n${stack.procs.tails()}\n`);
     throw err;
   }
@@ -69,18 +69,8 @@ after(async () => {
 });
 
 /** One step of the flow: runs only on the world the previous steps built; on failure, shows the logs. */
-function step(name: string, fn: (t: TestContext) => Promise<void>): void {
-  test(name, async (t) => {
-    assert.equal(broken, undefined, `an earlier step failed (${broken})`);
-    try {
-      await fn(t);
-    } catch (err) {
-      broken = name;
-      process.stderr.write(`\n=== step failed: ${name}\n${stack.procs.tails()}\n`);
-      throw err;
-    }
-  });
-}
+const steps = new Steps(() => stack.procs.tails());
+const step = steps.step.bind(steps);
 
 step('kubectl apply a channel and a subscription → Ready; the connector runs from what the operator wrote', async () => {
   await applyChannelAndSubscription(stack.kube as Kube, {
@@ -119,21 +109,8 @@ step('kubectl apply a channel and a subscription → Ready; the connector runs f
 });
 
 step(`${N} JSON webhooks and a binary one: all 202, all delivered byte-identical with a valid Standard Webhooks signature`, async () => {
-  const bodies: Sent[] = Array.from({ length: N }, (_, i) => ({
-    body: Buffer.from(JSON.stringify({ type: 'invoice.paid', n: i, note: 'ünïcødé ✓', pad: 'x'.repeat(i * 37) })),
-    contentType: 'application/json',
-  }));
-  bodies.push({ body: Buffer.concat([Buffer.from([0, 0xff, 0xfe, 0x80, 0x0d, 0x0a]), randomBytes(4096)]), contentType: 'application/octet-stream' });
-  const sent = new Map<string, Sent>();
-  for (let i = 0; i < bodies.length; i += 10) {
-    await Promise.all(bodies.slice(i, i + 10).map(async (b) => {
-      const r = await postWebhook(ingestUrl, b.body, b.contentType);
-      assert.equal(r.status, 202, r.body);
-      assert.ok(r.id);
-      sent.set(r.id, b);
-      posted.add(r.id);
-    }));
-  }
+  const sent = await postAll(ingestUrl, sampleWebhooks(N));
+  for (const id of sent.keys()) posted.add(id);
   assert.equal(sent.size, N + 1);
   await stack.until(`all ${N + 1} at the destination`, () => allArrived(dest, sent.keys()));
   assertDelivered(dest, sent, signingSecret);
