@@ -172,7 +172,7 @@ test('kubectl get whc with 2 receivers: CONNECTED counts the streams on every re
   t.diagnostic(`CONNECTED ${streams} over ${pods.length} receivers`);
 });
 
-step(`destination down: ${M} webhooks wait as BACKLOG in kubectl get whc; destination back: the backlog drains`, async (t) => {
+step(`destination down: ${M} webhooks wait as BACKLOG in kubectl get whc; destination back: the backlog drains; a 410 shows as DLQ 1`, async (t) => {
   await kubectl(['-n', NS, 'scale', 'deployment/recorder', '--replicas=0']);
   await until('no recorder pod', async () => (await getJson(['-n', NS, 'pods', '-l', 'app=recorder'])).items.length === 0);
   const sent = new Map<string, Sent>();
@@ -196,7 +196,21 @@ step(`destination down: ${M} webhooks wait as BACKLOG in kubectl get whc; destin
   await until('BACKLOG 0 in the channel status', async () => (await channelStatus()).backlog === 0);
   const drained = await whcColumns();
   assert.deepEqual([drained.BACKLOG, drained.DLQ], ['0', '0']);
-  t.diagnostic(`backlog of ${M} drained ${Date.now() - upAt} ms after the destination came back`);
+  const drainedMs = Date.now() - upAt;
+
+  // A destination that answers 410 Gone: the message is dead-lettered at once, and DLQ shows it (the
+  // broker's count, read once over the 2 receivers, not once per receiver).
+  dest.respond = (r) => r.body.includes('dead-letter-me') ? 410 : 204;
+  try {
+    const r = await postWebhook(ingestUrl, JSON.stringify({ type: 'invoice.paid', note: 'dead-letter-me' }), 'application/json');
+    assert.equal(r.status, 202, r.body);
+    await until('DLQ 1 in the channel and the subscription status', async () =>
+      (await channelStatus()).deadLettered === 1 && (await getJson(['-n', NS, 'whsub', SUB])).status.deadLettered === 1);
+    assert.equal((await whcColumns()).DLQ, '1');
+  } finally {
+    dest.respond = () => 204;
+  }
+  t.diagnostic(`backlog of ${M} drained ${drainedMs} ms after the destination came back; a 410 showed as DLQ 1`);
 });
 
 step('under continuous load: a receiver pod, the connector pod and the operator leader deleted, then a helm upgrade that rolls every Deployment; every 202 delivered', async (t) => {

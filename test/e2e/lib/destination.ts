@@ -13,12 +13,15 @@ export interface Received {
 
 export class Destination {
   readonly requests: Received[] = [];
+  /** The status to answer a request with (default 204): e.g. 410 to make a delivery dead. */
+  respond: (r: Received) => number = () => 204;
   readonly #server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      this.requests.push({ method: req.method ?? '', path: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks), at: Date.now() });
-      res.writeHead(204).end();
+      const r: Received = { method: req.method ?? '', path: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks), at: Date.now() };
+      this.requests.push(r);
+      res.writeHead(this.respond(r)).end();
     });
   });
   url = '';
