@@ -31,8 +31,9 @@ Hookbridge test bed is up (${Math.round((Date.now() - began) / 1000)} s): one no
 
   export KUBECONFIG=${cluster.kubeconfigPath}
   kubectl get nodes,pods -A
-${receiver ? `  kubectl apply -f examples/ && kubectl -n demo set image deploy/echo echo=${cluster.images.hookbridge} && kubectl get whc,whsub -A
-  curl -i -X POST ${receiver}/webhook/demo/github -H 'Content-Type: application/json' -d '{"hello":"world"}'
+${receiver ? `  kubectl apply -f examples/ && kubectl -n demo wait --for=condition=Ready whc/github whsub/echo && kubectl get whc,whsub -A
+  curl -i -X POST ${receiver}/webhook/demo/github -H 'Content-Type: application/json' -H 'X-GitHub-Event: push' -d '{"hello":"world"}'
+  kubectl -n demo logs deploy/echo        # the delivery, with its signature checked
 ` : ''}
 Logs of the node's processes: ${cluster.dir}/*.log   Pod logs: /var/log/pods/
 Ctrl-C stops everything and removes it.
