@@ -50,7 +50,7 @@ for (const sig of ['SIGINT', 'SIGTERM'] as const) {
 }
 
 /** The broker lost a race for one of its ports: worth another try with new ones. */
-const portTaken = (err: unknown): boolean => /dist_port_already_used|eaddrinuse|address already in use/i.test(String((err as Error)?.message ?? err));
+export const portTaken = (err: unknown): boolean => /dist_port_already_used|eaddrinuse|address already in use/i.test(String((err as Error)?.message ?? err));
 
 async function amqpOk(url: string): Promise<boolean> {
   try {
@@ -80,13 +80,47 @@ export async function startRabbit(opts: RabbitOptions = {}): Promise<Rabbit> {
   if (process.env.RABBITMQ_URL) return external(process.env.RABBITMQ_URL);
   if (!SERVER) throw new Error('rabbitmq-server not installed (run test/harness/setup.sh)');
   for (let attempt = 1; ; attempt++) {
-    try { return await startNode(SERVER, opts.listen ?? '127.0.0.1'); } catch (err) { if (attempt >= 3 || !portTaken(err)) throw err; }
+    try { return await startNode(opts.listen ?? '127.0.0.1'); } catch (err) { if (attempt >= 3 || !portTaken(err)) throw err; }
   }
 }
 
-async function startNode(server: string, listen: string): Promise<Rabbit> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hookbridge-rabbit-'));
+/** What one node of the harness needs: everything else (data, logs, config) lives in its own temp dir. */
+export interface NodeSpec {
+  listen: string;
+  /** Erlang node name, e.g. `rabbit-1a2b3c4d@localhost`. */
+  nodename: string;
+  amqpPort: number;
+  distPort: number;
+  /** epmd's port: its own for a lone node; one shared by every node of a cluster so they find each other. */
+  epmdPort: number;
+  /** Written as `$HOME/.erlang.cookie` (a cluster's nodes share one); absent: the node makes its own. */
+  cookie?: string;
+  /** More rabbitmq.conf lines (cluster formation, net_ticktime, partition handling). */
+  conf?: string[];
+}
+
+/** A started node, plus what a cluster needs beyond the Rabbit interface. */
+export interface NodeHandle extends Rabbit {
+  dir: string;
+  nodename: string;
+  env: NodeJS.ProcessEnv;
+  /** SIGSTOP (true) / SIGCONT (false) the node's process group: alive, sockets open, nothing answered. */
+  pause(paused: boolean): void;
+  /** The node's process is running (started and not exited). */
+  running(): boolean;
+}
+
+async function startNode(listen: string): Promise<Rabbit> {
   const [amqpPort, distPort, epmdPort] = await freePorts(3);
+  return launchNode({ listen, nodename: `rabbit-${randomBytes(4).toString('hex')}@localhost`, amqpPort, distPort, epmdPort });
+}
+
+/** Creates the node's temp dir and starts it; on failure everything is cleaned up and the error thrown. */
+export async function launchNode(spec: NodeSpec, opts: { start?: boolean } = {}): Promise<NodeHandle> {
+  if (!SERVER) throw new Error('rabbitmq-server not installed (run test/harness/setup.sh)');
+  const server = SERVER;
+  const { listen, amqpPort, distPort, epmdPort } = spec;
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hookbridge-rabbit-'));
   fs.writeFileSync(path.join(dir, 'rabbitmq.conf'), [
     `listeners.tcp.1 = ${listen}:${amqpPort}`,
     'distribution.listener.interface = 127.0.0.1',
@@ -94,16 +128,18 @@ async function startNode(server: string, listen: string): Promise<Rabbit> {
     'disk_free_limit.absolute = 50MB',
     'log.console = false',
     'log.file.level = info',
+    ...(spec.conf ?? []),
     '',
   ].join('\n'));
   fs.writeFileSync(path.join(dir, 'enabled_plugins'), '[].\n');
+  if (spec.cookie !== undefined) fs.writeFileSync(path.join(dir, '.erlang.cookie'), spec.cookie, { mode: 0o400 });
   const node: Node = {
     dir,
     env: {
       PATH: process.env.PATH,
       HOME: dir, // the Erlang cookie lives here
       LANG: 'C.UTF-8',
-      RABBITMQ_NODENAME: `rabbit-${randomBytes(4).toString('hex')}@localhost`,
+      RABBITMQ_NODENAME: spec.nodename,
       RABBITMQ_NODE_IP_ADDRESS: listen,
       RABBITMQ_NODE_PORT: String(amqpPort),
       RABBITMQ_DIST_PORT: String(distPort),
@@ -126,9 +162,10 @@ async function startNode(server: string, listen: string): Promise<Rabbit> {
   nodes.add(node);
   const url = `amqp://guest:guest@${listen}:${amqpPort}`;
   const log = path.join(dir, 'server.log');
+  const alive = (): boolean => node.child !== undefined && node.child.exitCode === null && node.child.signalCode === null;
 
   const start = async (): Promise<void> => {
-    if (node.child && node.child.exitCode === null && node.child.signalCode === null) return;
+    if (alive()) return;
     const began = Date.now();
     const fd = fs.openSync(log, 'a');
     const child = spawn(server, [], { cwd: dir, env: node.env, detached: true, stdio: ['ignore', fd, fd] });
@@ -140,7 +177,7 @@ async function startNode(server: string, listen: string): Promise<Rabbit> {
     });
     while (Date.now() - began < START_TIMEOUT_MS) {
       if (child.exitCode !== null || child.signalCode !== null) {
-        throw new Error(`rabbitmq-server exited (${child.exitCode ?? child.signalCode}):\n${tail(log)}\n${tail(path.join(dir, 'log', `${node.env.RABBITMQ_NODENAME}.log`))}`);
+        throw new Error(`rabbitmq-server exited (${child.exitCode ?? child.signalCode}):\n${tail(log)}\n${tail(path.join(dir, 'log', `${spec.nodename}.log`))}`);
       }
       if (await amqpOk(url)) { rabbit.startupMs = Date.now() - began; return; }
       await new Promise((r) => setTimeout(r, 250));
@@ -150,20 +187,25 @@ async function startNode(server: string, listen: string): Promise<Rabbit> {
 
   const halt = async (signal: NodeJS.Signals): Promise<void> => {
     const child = node.child;
-    if (!child?.pid || child.exitCode !== null || child.signalCode !== null) return;
+    if (!child?.pid || !alive()) return;
     try { process.kill(-child.pid, signal); } catch { /* gone */ }
+    try { process.kill(-child.pid, 'SIGCONT'); } catch { /* gone */ } // a paused node cannot act on SIGTERM
     const force = setTimeout(() => { try { process.kill(-(child.pid as number), 'SIGKILL'); } catch { /* gone */ } }, 20_000);
     await node.exited;
     clearTimeout(force);
   };
 
-  const rabbit: Rabbit = {
+  const rabbit: NodeHandle = {
     url,
     dir,
+    nodename: spec.nodename,
+    env: node.env,
     startupMs: 0,
     start,
     stop: () => halt('SIGTERM'),
     kill: () => halt('SIGKILL'),
+    pause: (paused) => { if (node.child?.pid !== undefined && alive()) process.kill(-node.child.pid, paused ? 'SIGSTOP' : 'SIGCONT'); },
+    running: alive,
     dispose: async () => {
       await halt('SIGTERM');
       killEpmd(node);
@@ -171,6 +213,7 @@ async function startNode(server: string, listen: string): Promise<Rabbit> {
       nodes.delete(node);
     },
   };
+  if (opts.start === false) return rabbit;
   try {
     await start();
   } catch (err) {

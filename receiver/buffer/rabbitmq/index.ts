@@ -1,5 +1,8 @@
 // The production buffer: RabbitMQ quorum queues (topology.ts), confirms pipelined on one channel,
-// consumers on channels of their own, all re-established after a reconnect.
+// consumers on channels of their own, all re-established after a reconnect — to the next node of a
+// cluster when the URL lists several. A publish resolves only on the broker's confirm, which a quorum
+// queue sends once a majority of its replicas has the message; one in flight when the connection goes
+// fails (and ingest answers 503), it is never taken for stored.
 import type { Channel, ChannelModel } from 'amqplib';
 import { keyOf, queueName, type ChannelConfig, type ObjectKey } from '../../../shared/config.ts';
 import type { Logger } from '../../../shared/logger.ts';
@@ -10,6 +13,7 @@ import {
 import { AgeJournal } from './age.ts';
 import { encodeOptions } from './codec.ts';
 import { AmqpConnection } from './connection.ts';
+import { parseBrokerUrls } from './urls.ts';
 import { Consumers } from './consumers.ts';
 import { DeadLetters } from './dead-letters.ts';
 import { HistoryLog } from './history-log.ts';
@@ -18,6 +22,7 @@ import { declareChannelTopology, declareEventsStream, deleteChannelTopology } fr
 import { deadLetterQueueName, delayQueueName, exchangeName, routingKey, subscriptionTiers } from './topology.ts';
 
 export interface RabbitBufferOptions {
+  /** amqp(s):// URL of the broker, or of each node of a cluster, comma-separated (tried in turn). */
   url: string;
   logger: Logger;
   clock?: () => number;
@@ -58,7 +63,7 @@ export class RabbitBuffer implements MessageBuffer {
     this.#clock = opts.clock ?? Date.now;
     const model = (): ChannelModel | undefined => this.#conn.model;
     const record = (e: MessageEvent): void => this.recordEvent(e);
-    this.#conn = new AmqpConnection({ url: opts.url, logger, heartbeatSeconds: opts.heartbeatSeconds, reconnectMinMs: opts.reconnectMinMs, reconnectMaxMs: opts.reconnectMaxMs });
+    this.#conn = new AmqpConnection({ urls: parseBrokerUrls(opts.url), logger, heartbeatSeconds: opts.heartbeatSeconds, reconnectMinMs: opts.reconnectMinMs, reconnectMaxMs: opts.reconnectMaxMs });
     this.#publisher = new Publisher({ logger, confirmTimeoutMs: opts.confirmTimeoutMs, highWaterMark: opts.publishHighWaterMark });
     this.#consumers = new Consumers({ logger, publisher: this.#publisher, clock: this.#clock, record, model, tiers: (q) => this.#tiers(q) });
     this.#deadLetters = new DeadLetters({ logger, publisher: this.#publisher, clock: this.#clock, record, model, scanLimit: opts.deadLetterScanLimit ?? 10_000 });
