@@ -35,6 +35,8 @@ export interface RabbitCluster {
   queues(): Promise<QueueInfo[]>;
   /** The node leading a quorum queue or stream right now. */
   leaderOf(queue: string): Promise<NodeHandle | undefined>;
+  /** Asks a quorum queue's leader (vhost /) to hand leadership to `to`; resolves once `to` leads it. */
+  moveLeader(queue: string, to: NodeHandle): Promise<void>;
   /** Starts every node that is down and resumes every paused one, in parallel. */
   startAll(): Promise<void>;
   /** Stops every node and removes the temp dirs and the shared epmd. */
@@ -46,7 +48,10 @@ export interface RabbitCluster {
 function external(list: string): RabbitCluster {
   const urls = list.split(',').map((u) => u.trim()).filter(Boolean);
   const unsupported = (): Promise<never> => Promise.reject(new Error('RABBITMQ_URL is set: the harness cannot reach into an external cluster; unset it to let tests start their own'));
-  return { url: urls.join(','), urls, nodes: [], startupMs: 0, nodeOf: () => undefined, ctl: unsupported, queues: unsupported, leaderOf: unsupported, startAll: unsupported, dispose: async () => {} };
+  return {
+    url: urls.join(','), urls, nodes: [], startupMs: 0, nodeOf: () => undefined,
+    ctl: unsupported, queues: unsupported, leaderOf: unsupported, moveLeader: unsupported, startAll: unsupported, dispose: async () => {},
+  };
 }
 
 export async function startRabbitCluster(size = 3): Promise<RabbitCluster> {
@@ -118,6 +123,17 @@ async function form(size: number): Promise<RabbitCluster> {
     leaderOf: async (queue) => {
       const q = (await queues()).find((x) => x.name === queue);
       return nodes.find((n) => n.nodename === q?.leader);
+    },
+    moveLeader: async (queue, to) => {
+      const name = JSON.stringify(queue).slice(1, -1);
+      // A quorum queue's pid is {RaName, LeaderNode}; ra hands leadership over and the new leader is elected.
+      const expr = `{ok, Q} = rabbit_amqqueue:lookup(rabbit_misc:r(<<"/">>, queue, <<"${name}">>)), {Ra, Leader} = amqqueue:get_pid(Q), ra:transfer_leadership({Ra, Leader}, {Ra, '${to.nodename}'}).`;
+      for (let tries = 0; ; tries++) {
+        if ((await cluster.leaderOf(queue).catch(() => undefined)) === to) return;
+        if (tries >= 30) throw new Error(`${to.nodename} did not take over ${queue}`);
+        await ctl(['eval', expr]).catch(() => {});
+        await new Promise((r) => setTimeout(r, 500));
+      }
     },
     startAll: async () => {
       for (const n of paused) n.pause(false);

@@ -167,14 +167,17 @@ test('nothing acknowledged is lost while RabbitMQ nodes are killed and paused un
   mark(`${first.nodename} back, every replica online`);
 
   await sleep(PAUSE_MS);
-  // A subscription queue's leader, not the receiver's node if there is such a queue: a pure leader change.
-  const queues = SUBSCRIPTIONS.map(({ name }) => queueName({ namespace: NS, name: CHANNEL }, { namespace: NS, name }));
-  const leaders = await Promise.all(queues.map(async (q) => ({ q, leader: await leaderOf(q) })));
-  const victim = leaders.find((l) => l.leader.nodename !== receiverNode().nodename) ?? leaders[0];
+  // A subscription queue's leader on another node than the receiver's: a pure leader change (the receiver
+  // keeps its connection). Leaders follow the declaring connection, so one is moved there if need be.
+  const victimQueue = queueName({ namespace: NS, name: CHANNEL }, { namespace: NS, name: 'ws-sink' });
+  const onReceiver = receiverNode();
+  if ((await leaderOf(victimQueue)) === onReceiver) await cluster.moveLeader(victimQueue, cluster.nodes.find((n) => n !== onReceiver) as NodeHandle);
+  const victim = { q: victimQueue, leader: await leaderOf(victimQueue) };
   mark(`SIGKILL ${victim.leader.nodename}, quorum leader of ${victim.q} (receiver on ${receiverNode().nodename})`);
   at = Date.now();
   await victim.leader.kill();
   await recovered(`quorum leader of ${victim.q.split('.').at(-1)} killed`, at);
+  assert.equal(receiverNode(), onReceiver, 'the receiver kept its connection through the leader change');
   mark(`new leader ${(await leaderOf(victim.q)).nodename}; restarting ${victim.leader.nodename}`);
   await victim.leader.start();
   await allOnline(prefix);
