@@ -9,14 +9,11 @@
 // pauses itself (pause_minority), as the RabbitMQ Cluster Operator configures it.
 // With `RABBITMQ_URL` listing several nodes (comma-separated), that cluster is used instead, and every
 // per-node fault throws.
-import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import { freePorts } from './ports.ts';
-import { launchNode, portTaken, type NodeHandle } from './rabbitmq.ts';
+import { launchNode, portTaken, RABBITMQ_BIN, type NodeHandle } from './rabbitmq.ts';
 
-const CTL = ['/usr/lib/rabbitmq/bin/rabbitmqctl'].find((p) => fs.existsSync(p));
-const QUEUES_CTL = ['/usr/lib/rabbitmq/bin/rabbitmq-queues'].find((p) => fs.existsSync(p));
 /** Seconds without an answer before peers count a node as down: 3/4 to 5/4 of it. */
 export const NET_TICKTIME_S = 10;
 
@@ -56,7 +53,7 @@ function external(list: string): RabbitCluster {
 
 export async function startRabbitCluster(size = 3): Promise<RabbitCluster> {
   if (process.env.RABBITMQ_URL) return external(process.env.RABBITMQ_URL);
-  if (!CTL || !QUEUES_CTL) throw new Error('rabbitmqctl not installed (run test/harness/setup.sh)');
+  if (!fs.existsSync(`${RABBITMQ_BIN}/rabbitmqctl`)) throw new Error('rabbitmqctl not installed (run test/harness/setup.sh)');
   for (let attempt = 1; ; attempt++) {
     try { return await form(size); } catch (err) { if (attempt >= 3 || !portTaken(err)) throw err; }
   }
@@ -93,14 +90,9 @@ async function form(size: number): Promise<RabbitCluster> {
     throw err;
   }
 
-  const ctl = (args: string[], tool = CTL as string): Promise<string> => {
+  const ctl = (args: string[]): Promise<string> => {
     const via = nodes.find((n) => n.running() && !paused.has(n));
-    if (!via) return Promise.reject(new Error('no running node to ask'));
-    return new Promise((resolve, reject) => {
-      execFile(tool, ['-n', via.nodename, ...args], { env: via.env, timeout: 60_000 }, (err, stdout, stderr) => {
-        if (err) reject(new Error(`${tool} ${args.join(' ')}: ${err.message}\n${stderr}`)); else resolve(stdout);
-      });
-    });
+    return via ? via.ctl(args) : Promise.reject(new Error('no running node to ask'));
   };
   const queues = async (): Promise<QueueInfo[]> => {
     const out = await ctl(['list_queues', '-q', '--formatter', 'json', 'name', 'type', 'leader', 'members', 'online']);

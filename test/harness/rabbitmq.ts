@@ -1,7 +1,7 @@
 // A real RabbitMQ for tests: Debian's rabbitmq-server as an isolated node (own node name, ports, epmd,
 // data, logs and Erlang cookie in a temp dir, listening on 127.0.0.1 only). `RABBITMQ_URL` overrides
 // it with an existing broker, on which stop/start/kill throw: tests that need them fail, loudly.
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -19,6 +19,8 @@ export interface Rabbit {
   kill(): Promise<void>;
   /** Stops the node for good and removes its temp dir. */
   dispose(): Promise<void>;
+  /** `rabbitmqctl <args>` against this node (`rabbitmq-queues` etc. with `tool`); its stdout. */
+  ctl(args: string[], tool?: string): Promise<string>;
   /** Milliseconds the last start took until an AMQP connection succeeded. */
   startupMs: number;
   managementUrl?: string;
@@ -27,6 +29,8 @@ export interface Rabbit {
 
 const SERVER = ['/usr/lib/rabbitmq/bin/rabbitmq-server', '/usr/sbin/rabbitmq-server'].find((p) => fs.existsSync(p));
 const START_TIMEOUT_MS = 90_000;
+/** The CLI tools' directory: /usr/sbin's wrappers would switch to the rabbitmq user. */
+export const RABBITMQ_BIN = '/usr/lib/rabbitmq/bin';
 
 interface Node { dir: string; env: NodeJS.ProcessEnv; child?: ChildProcess; exited?: Promise<void> }
 const nodes = new Set<Node>();
@@ -68,7 +72,10 @@ function tail(file: string, lines = 40): string {
 function external(url: string): Rabbit {
   const unsupported = (what: string) => (): Promise<void> =>
     Promise.reject(new Error(`RABBITMQ_URL is set: the harness cannot ${what} an external broker; unset it to let tests start their own`));
-  return { url, startupMs: 0, stop: unsupported('stop'), start: unsupported('start'), kill: unsupported('kill'), dispose: async () => {} };
+  return {
+    url, startupMs: 0, stop: unsupported('stop'), start: unsupported('start'), kill: unsupported('kill'), dispose: async () => {},
+    ctl: () => Promise.reject(new Error('RABBITMQ_URL is set: the harness cannot run rabbitmqctl against an external broker; unset it to let tests start their own')),
+  };
 }
 
 export interface RabbitOptions {
@@ -206,6 +213,11 @@ export async function launchNode(spec: NodeSpec, opts: { start?: boolean } = {})
     kill: () => halt('SIGKILL'),
     pause: (paused) => { if (node.child?.pid !== undefined && alive()) process.kill(-node.child.pid, paused ? 'SIGSTOP' : 'SIGCONT'); },
     running: alive,
+    ctl: (args, tool = 'rabbitmqctl') => new Promise((resolve, reject) => {
+      execFile(path.join(RABBITMQ_BIN, tool), ['-n', spec.nodename, ...args], { env: node.env, timeout: 60_000 }, (err, stdout, stderr) => {
+        if (err) reject(new Error(`${tool} ${args.join(' ')}: ${err.message}\n${stderr}`)); else resolve(stdout);
+      });
+    }),
     dispose: async () => {
       await halt('SIGTERM');
       killEpmd(node);

@@ -21,7 +21,7 @@ import path from 'node:path';
 import { after, before, test, type TestContext } from 'node:test';
 import { queueName } from '../../shared/config.ts';
 import { createLogger } from '../../shared/logger.ts';
-import { channelConfig, eventually, Inbox, message } from '../../receiver/buffer/conformance.ts';
+import { eventually, oneQueued } from '../../receiver/buffer/conformance.ts';
 import { RabbitBuffer } from '../../receiver/buffer/rabbitmq/index.ts';
 import { delayQueueName } from '../../receiver/buffer/rabbitmq/topology.ts';
 import { NET_TICKTIME_S, startRabbitCluster, type RabbitCluster } from '../harness/rabbitmq-cluster.ts';
@@ -67,13 +67,7 @@ test('a delivery count and a parked retry survive the death of their quorum queu
   const buffer = new RabbitBuffer({ url: cluster.url, logger, reconnectMinMs: 50, reconnectMaxMs: 500, confirmTimeoutMs: 10_000 });
   await buffer.connect();
   try {
-    const ch = channelConfig({ tiers: [2_000], deliveryLimit: 100 });
-    await buffer.declareChannel(ch);
-    const s1 = { namespace: 'ns-a', name: 's1' };
-    const queue = { channel: ch, subscription: s1 };
-    const sent = message(ch);
-    await buffer.publish(sent, [s1]);
-    const inbox = await Inbox.open(buffer, queue, 1);
+    const { ch, s1, m: sent, inbox } = await oneQueued(buffer, { tiers: [2_000], deliveryLimit: 100 });
     for (let i = 0; i < 3; i++) await (await inbox.next(30_000)).release();
     const before = await inbox.next(30_000);
     assert.equal(before.deliveryCount, 3, 'three releases, three redeliveries');
