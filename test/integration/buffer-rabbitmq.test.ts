@@ -8,6 +8,7 @@ import { Inbox, channelConfig, eventually, message, oneQueued, runConformance } 
 import { RabbitBuffer } from '../../receiver/buffer/rabbitmq/index.ts';
 import { PublishError, Publisher } from '../../receiver/buffer/rabbitmq/publisher.ts';
 import { BufferError } from '../../receiver/buffer/types.ts';
+import { freePorts } from '../harness/ports.ts';
 import { startRabbit, type Rabbit } from '../harness/rabbitmq.ts';
 
 const logger = createLogger({ name: 'buffer-test', level: process.env.HOOKBRIDGE_LOG_LEVEL ?? 'silent' });
@@ -155,6 +156,21 @@ describe('RabbitMQ only', () => {
     await fresh.connect();
     assert.equal((await fresh.messageHistory(m.id))?.subscriptions['ns-a/s1']?.state, 'delivered', 'history survived the kill');
     await fresh.close();
+  });
+
+  test('a list of broker URLs: a node that refuses is skipped, the next one is used, with no error to the caller', async () => {
+    await eventually(async () => assert.equal(buffer.isConnected(), true), 'back from the previous kill', 30_000);
+    const [dead] = await freePorts(1); // nothing listens there
+    const b = new RabbitBuffer({ url: `amqp://guest:guest@127.0.0.1:${dead}, ${rabbit.url}`, logger, reconnectMinMs: 50, reconnectMaxMs: 500 });
+    await b.connect();
+    try {
+      const { ch, inbox, m } = await oneQueued(b);
+      assert.equal((await inbox.next()).message.id, m.id);
+      await inbox.close();
+      await b.removeChannel(ch, { deleteQueues: true });
+    } finally {
+      await b.close();
+    }
   });
 
   test('a user with only the permissions docs/rabbitmq.md lists, on a vhost of its own, can do everything', async () => {
