@@ -91,6 +91,8 @@ test('a delivery count and a parked retry survive the death of their quorum queu
     assert.equal(back.attempt, afterKill.attempt + 1, 'the parked retry comes back as the next attempt');
     await back.ack();
     await delayLeader.start();
+    // That leader may have been the buffer's node too: it reconnects (to another node) before the cleanup.
+    await eventually(async () => assert.ok(buffer.isConnected()), 'buffer connected', 60_000);
     await buffer.removeChannel(ch, { deleteQueues: true });
   } finally {
     await buffer.close();
