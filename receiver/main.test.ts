@@ -77,4 +77,8 @@ test('usage errors exit 2 with a message', async () => {
   const bad = await run(['-f', '/nonexistent-dir-for-hookbridge', '--port', '0']);
   assert.equal(bad.code, 2);
   assert.match(bad.stderr, /reading manifests/);
+  const url = await run(['-f', '/nonexistent-dir-for-hookbridge', '--rabbitmq-url', 'amqp://u:p@a:5672/x,http://u:secret@b:5672']);
+  assert.equal(url.code, 2);
+  assert.match(url.stderr, /--rabbitmq-url: not an amqp:\/\/ or amqps:\/\/ URL/);
+  assert.ok(!url.stderr.includes('secret'), 'the credentials are not echoed');
 });
