@@ -104,6 +104,10 @@ bench: test-deps ## Benchmarks: data plane vs. BullMQ+Redis baseline and raw Rab
 bench-data: test-deps ## Data-plane benchmark only (bench/run.ts)
 	node bench/run.ts
 
+.PHONY: bench-cluster
+bench-cluster: test-deps ## Ingest and delivery rates on one RabbitMQ node vs. a three-node cluster (the cost of replication)
+	node bench/rabbitmq-cluster.ts
+
 .PHONY: bench-operator
 bench-operator: test-deps ## Operator scale benchmark only: time for 500 channels + 500 subscriptions to be Ready, requests per reconcile
 	node bench/operator-scale.ts 500 50

@@ -91,4 +91,8 @@ test('usage errors exit 2 with a message', async () => {
   });
   assert.equal(badEnv.code, 2, 'HOOKBRIDGE_TRUSTED_PROXIES is the same list');
   assert.match(badEnv.stderr, /not an IPv4 or IPv6 CIDR: "fd00::\/129"/);
+  const url = await run(['-f', '/nonexistent-dir-for-hookbridge', '--rabbitmq-url', 'amqp://u:p@a:5672/x,http://u:secret@b:5672']);
+  assert.equal(url.code, 2);
+  assert.match(url.stderr, /--rabbitmq-url: not an amqp:\/\/ or amqps:\/\/ URL/);
+  assert.ok(!url.stderr.includes('secret'), 'the credentials are not echoed');
 });

@@ -5,6 +5,7 @@ import { parseFlags, usage, UsageError } from '../cli/flags.ts';
 import { keyOf } from '../shared/config.ts';
 import { createLogger, type Logger } from '../shared/logger.ts';
 import { createRegistry } from '../shared/metrics.ts';
+import { parseBrokerUrls } from './buffer/rabbitmq/urls.ts';
 import type { MessageBuffer } from './buffer/types.ts';
 import { ManifestSource } from './config/file-source.ts';
 import { KubeConfigSource } from './config/kube.ts';
@@ -17,7 +18,7 @@ const FLAGS = {
   host: { type: 'string', help: 'Address to listen on (default: all)' },
   file: { type: 'list', short: 'f', help: 'Manifest file or folder (WebhookChannel, Subscription, Secret YAML); repeatable' },
   buffer: { type: 'string', help: 'rabbitmq or memory (default rabbitmq when --rabbitmq-url is given, else memory)' },
-  'rabbitmq-url': { type: 'string', help: 'amqp(s)://user:pass@host:5672/vhost' },
+  'rabbitmq-url': { type: 'string', help: 'amqp(s)://user:pass@host:5672/vhost; for a cluster, each node\'s URL, comma-separated (the receiver moves to the next when one goes)' },
   'admin-token': { type: 'string', help: 'Bearer token for /admin/webhook-connect (admin API disabled without one)' },
   'admin-token-file': { type: 'string', help: 'File holding the admin token' },
   'kube-namespace': { type: 'string', help: 'Read channel configs from labelled Secrets in this namespace (operator mode)' },
@@ -49,6 +50,9 @@ export async function run(argv: string[]): Promise<void> {
   const kind = f.buffer ?? (f['rabbitmq-url'] ? 'rabbitmq' : 'memory');
   if (kind !== 'rabbitmq' && kind !== 'memory') throw new UsageError(`--buffer must be rabbitmq or memory, got ${JSON.stringify(kind)}`);
   if (kind === 'rabbitmq' && !f['rabbitmq-url']) throw new UsageError('--buffer rabbitmq needs --rabbitmq-url');
+  if (kind === 'rabbitmq') {
+    try { parseBrokerUrls(f['rabbitmq-url'] as string); } catch (err) { throw new UsageError(`--rabbitmq-url: ${(err as Error).message}`); }
+  }
   const adminToken = f['admin-token'] ?? readTokenFile(f['admin-token-file']);
   const trustedProxies = trustedCidrs(f['trusted-proxies']);
 

@@ -41,7 +41,7 @@ export async function startHookbridge(runDir: string, rabbit: BenchRabbit, dest:
   });
   await waitUntil('receiver /readyz', async () => (await fetch(`${receiverUrl}/readyz`)).ok, 60_000, receiver);
 
-  const amqp = await connect(rabbit.url);
+  const amqp = await connect(rabbit.url.split(',')[0]); // a cluster's URL lists every node; any one purges
   amqp.on('error', () => {});
   const ch = await amqp.createChannel();
   ch.on('error', () => {});

@@ -70,3 +70,14 @@ export class Inbox {
 
   async close(): Promise<void> { await this.#consumer?.cancel(); }
 }
+
+/** A fresh channel declared on `b`, one message published to its subscription ns-a/s1, and an inbox on that queue. */
+export async function oneQueued(b: MessageBuffer, over: Parameters<typeof channelConfig>[0] = {}, prefetch = 1): Promise<{ ch: ChannelConfig; s1: { namespace: string; name: string }; q1: QueueRef; m: StoredMessage; inbox: Inbox }> {
+  const ch = channelConfig(over);
+  await b.declareChannel(ch);
+  const s1 = { namespace: 'ns-a', name: 's1' };
+  const q1 = { channel: ch, subscription: s1 };
+  const m = message(ch);
+  await b.publish(m, [s1]);
+  return { ch, s1, q1, m, inbox: await Inbox.open(b, q1, prefetch) };
+}

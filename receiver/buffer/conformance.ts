@@ -6,9 +6,9 @@ import { randomBytes } from 'node:crypto';
 import { describe, test } from 'node:test';
 import type { ChannelConfig, ObjectKey } from '../../shared/config.ts';
 import { BufferError, type DeadLetter, type Delivery, type MessageBuffer, type QueueRef, type StoredMessage } from './types.ts';
-import { Inbox, channelConfig, eventually, message, sleep } from './conformance-support.ts';
+import { Inbox, channelConfig, eventually, message, oneQueued, sleep } from './conformance-support.ts';
 
-export { Inbox, channelConfig, eventually, message, sleep };
+export { Inbox, channelConfig, eventually, message, oneQueued, sleep };
 
 export function runConformance(name: string, getBuffer: () => MessageBuffer): void {
   describe(`MessageBuffer conformance: ${name}`, () => {

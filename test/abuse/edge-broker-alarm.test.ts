@@ -23,13 +23,13 @@ const logger = createLogger({ name: 'alarm-test', level: 'warn', destination: ne
 
 before(async () => {
   rabbit = await startRabbit();
-  watermark = /vm_memory_high_watermark[^\d]*([\d.]+)/.exec(await rabbit.ctl('environment').catch(() => ''))?.[1] ?? '0.4';
+  watermark = /vm_memory_high_watermark[^\d]*([\d.]+)/.exec(await rabbit.ctl(['environment']).catch(() => ''))?.[1] ?? '0.4';
   buffer = new RabbitBuffer({ url: rabbit.url, logger, reconnectMinMs: 50, reconnectMaxMs: 500 });
   rx = await startReceiver({ buffer, port: 0, host: '127.0.0.1', logger, registry: createRegistry({ defaults: false }) });
   await rx.applyConfig({ channels: [channel('orders', [route('sink')])] });
 });
 after(async () => {
-  await rabbit.ctl('set_vm_memory_high_watermark', watermark).catch(() => {});
+  await rabbit.ctl(['set_vm_memory_high_watermark', watermark]).catch(() => {});
   await rx.close();
   await buffer.close();
   await rabbit.dispose();
@@ -55,7 +55,7 @@ test('during a memory alarm: 503 buffer_error with Retry-After at once, nothing 
   await until(async () => (await buffer.stats(queue)).messagesQueued === 2, 'two messages queued before the alarm');
 
   const raised = performance.now();
-  await rabbit.ctl('set_vm_memory_high_watermark', '0.0000001');
+  await rabbit.ctl(['set_vm_memory_high_watermark', '0.0000001']);
   const h = await until(async () => { const x = await health('/health'); return x.json.buffer === 'blocked' ? x : undefined; }, '/health shows the alarm');
   const detectedMs = performance.now() - raised;
   assert.equal(h.status, 503);
@@ -83,7 +83,7 @@ test('during a memory alarm: 503 buffer_error with Retry-After at once, nothing 
   await consumer.cancel();
   assert.equal((await health('/health')).json.buffer, 'blocked', 'still blocked while the queue drained');
 
-  await rabbit.ctl('set_vm_memory_high_watermark', watermark);
+  await rabbit.ctl(['set_vm_memory_high_watermark', watermark]);
   await until(async () => (await health('/health')).json.buffer === 'connected', '/health after the alarm cleared');
   assert.equal((await health('/readyz')).status, 200);
   assert.equal((await ingest()).status, 202);

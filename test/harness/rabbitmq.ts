@@ -19,8 +19,8 @@ export interface Rabbit {
   kill(): Promise<void>;
   /** Stops the node for good and removes its temp dir. */
   dispose(): Promise<void>;
-  /** Runs rabbitmqctl against this node (e.g. `set_vm_memory_high_watermark 0.0000001` raises a memory alarm). */
-  ctl(...args: string[]): Promise<string>;
+  /** `rabbitmqctl <args>` against this node (`rabbitmq-queues` etc. with `tool`); its stdout. */
+  ctl(args: string[], tool?: string): Promise<string>;
   /** Milliseconds the last start took until an AMQP connection succeeded. */
   startupMs: number;
   managementUrl?: string;
@@ -28,8 +28,9 @@ export interface Rabbit {
 }
 
 const SERVER = ['/usr/lib/rabbitmq/bin/rabbitmq-server', '/usr/sbin/rabbitmq-server'].find((p) => fs.existsSync(p));
-const CTL = ['/usr/lib/rabbitmq/bin/rabbitmqctl', '/usr/sbin/rabbitmqctl'].find((p) => fs.existsSync(p));
 const START_TIMEOUT_MS = 90_000;
+/** The CLI tools' directory: /usr/sbin's wrappers would switch to the rabbitmq user. */
+export const RABBITMQ_BIN = '/usr/lib/rabbitmq/bin';
 
 interface Node { dir: string; env: NodeJS.ProcessEnv; child?: ChildProcess; exited?: Promise<void> }
 const nodes = new Set<Node>();
@@ -53,7 +54,7 @@ for (const sig of ['SIGINT', 'SIGTERM'] as const) {
 }
 
 /** The broker lost a race for one of its ports: worth another try with new ones. */
-const portTaken = (err: unknown): boolean => /dist_port_already_used|eaddrinuse|address already in use/i.test(String((err as Error)?.message ?? err));
+export const portTaken = (err: unknown): boolean => /dist_port_already_used|eaddrinuse|address already in use/i.test(String((err as Error)?.message ?? err));
 
 async function amqpOk(url: string): Promise<boolean> {
   try {
@@ -71,7 +72,10 @@ function tail(file: string, lines = 40): string {
 function external(url: string): Rabbit {
   const unsupported = (what: string) => (): Promise<never> =>
     Promise.reject(new Error(`RABBITMQ_URL is set: the harness cannot ${what} an external broker; unset it to let tests start their own`));
-  return { url, startupMs: 0, stop: unsupported('stop'), start: unsupported('start'), kill: unsupported('kill'), ctl: unsupported('run rabbitmqctl on'), dispose: async () => {} };
+  return {
+    url, startupMs: 0, stop: unsupported('stop'), start: unsupported('start'), kill: unsupported('kill'), dispose: async () => {},
+    ctl: () => Promise.reject(new Error('RABBITMQ_URL is set: the harness cannot run rabbitmqctl against an external broker; unset it to let tests start their own')),
+  };
 }
 
 export interface RabbitOptions {
@@ -83,13 +87,47 @@ export async function startRabbit(opts: RabbitOptions = {}): Promise<Rabbit> {
   if (process.env.RABBITMQ_URL) return external(process.env.RABBITMQ_URL);
   if (!SERVER) throw new Error('rabbitmq-server not installed (run test/harness/setup.sh)');
   for (let attempt = 1; ; attempt++) {
-    try { return await startNode(SERVER, opts.listen ?? '127.0.0.1'); } catch (err) { if (attempt >= 3 || !portTaken(err)) throw err; }
+    try { return await startNode(opts.listen ?? '127.0.0.1'); } catch (err) { if (attempt >= 3 || !portTaken(err)) throw err; }
   }
 }
 
-async function startNode(server: string, listen: string): Promise<Rabbit> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hookbridge-rabbit-'));
+/** What one node of the harness needs: everything else (data, logs, config) lives in its own temp dir. */
+export interface NodeSpec {
+  listen: string;
+  /** Erlang node name, e.g. `rabbit-1a2b3c4d@localhost`. */
+  nodename: string;
+  amqpPort: number;
+  distPort: number;
+  /** epmd's port: its own for a lone node; one shared by every node of a cluster so they find each other. */
+  epmdPort: number;
+  /** Written as `$HOME/.erlang.cookie` (a cluster's nodes share one); absent: the node makes its own. */
+  cookie?: string;
+  /** More rabbitmq.conf lines (cluster formation, net_ticktime, partition handling). */
+  conf?: string[];
+}
+
+/** A started node, plus what a cluster needs beyond the Rabbit interface. */
+export interface NodeHandle extends Rabbit {
+  dir: string;
+  nodename: string;
+  env: NodeJS.ProcessEnv;
+  /** SIGSTOP (true) / SIGCONT (false) the node's process group: alive, sockets open, nothing answered. */
+  pause(paused: boolean): void;
+  /** The node's process is running (started and not exited). */
+  running(): boolean;
+}
+
+async function startNode(listen: string): Promise<Rabbit> {
   const [amqpPort, distPort, epmdPort] = await freePorts(3);
+  return launchNode({ listen, nodename: `rabbit-${randomBytes(4).toString('hex')}@localhost`, amqpPort, distPort, epmdPort });
+}
+
+/** Creates the node's temp dir and starts it; on failure everything is cleaned up and the error thrown. */
+export async function launchNode(spec: NodeSpec, opts: { start?: boolean } = {}): Promise<NodeHandle> {
+  if (!SERVER) throw new Error('rabbitmq-server not installed (run test/harness/setup.sh)');
+  const server = SERVER;
+  const { listen, amqpPort, distPort, epmdPort } = spec;
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hookbridge-rabbit-'));
   fs.writeFileSync(path.join(dir, 'rabbitmq.conf'), [
     `listeners.tcp.1 = ${listen}:${amqpPort}`,
     'distribution.listener.interface = 127.0.0.1',
@@ -97,16 +135,18 @@ async function startNode(server: string, listen: string): Promise<Rabbit> {
     'disk_free_limit.absolute = 50MB',
     'log.console = false',
     'log.file.level = info',
+    ...(spec.conf ?? []),
     '',
   ].join('\n'));
   fs.writeFileSync(path.join(dir, 'enabled_plugins'), '[].\n');
+  if (spec.cookie !== undefined) fs.writeFileSync(path.join(dir, '.erlang.cookie'), spec.cookie, { mode: 0o400 });
   const node: Node = {
     dir,
     env: {
       PATH: process.env.PATH,
       HOME: dir, // the Erlang cookie lives here
       LANG: 'C.UTF-8',
-      RABBITMQ_NODENAME: `rabbit-${randomBytes(4).toString('hex')}@localhost`,
+      RABBITMQ_NODENAME: spec.nodename,
       RABBITMQ_NODE_IP_ADDRESS: listen,
       RABBITMQ_NODE_PORT: String(amqpPort),
       RABBITMQ_DIST_PORT: String(distPort),
@@ -129,9 +169,10 @@ async function startNode(server: string, listen: string): Promise<Rabbit> {
   nodes.add(node);
   const url = `amqp://guest:guest@${listen}:${amqpPort}`;
   const log = path.join(dir, 'server.log');
+  const alive = (): boolean => node.child !== undefined && node.child.exitCode === null && node.child.signalCode === null;
 
   const start = async (): Promise<void> => {
-    if (node.child && node.child.exitCode === null && node.child.signalCode === null) return;
+    if (alive()) return;
     const began = Date.now();
     const fd = fs.openSync(log, 'a');
     const child = spawn(server, [], { cwd: dir, env: node.env, detached: true, stdio: ['ignore', fd, fd] });
@@ -143,7 +184,7 @@ async function startNode(server: string, listen: string): Promise<Rabbit> {
     });
     while (Date.now() - began < START_TIMEOUT_MS) {
       if (child.exitCode !== null || child.signalCode !== null) {
-        throw new Error(`rabbitmq-server exited (${child.exitCode ?? child.signalCode}):\n${tail(log)}\n${tail(path.join(dir, 'log', `${node.env.RABBITMQ_NODENAME}.log`))}`);
+        throw new Error(`rabbitmq-server exited (${child.exitCode ?? child.signalCode}):\n${tail(log)}\n${tail(path.join(dir, 'log', `${spec.nodename}.log`))}`);
       }
       if (await amqpOk(url)) { rabbit.startupMs = Date.now() - began; return; }
       await new Promise((r) => setTimeout(r, 250));
@@ -153,29 +194,30 @@ async function startNode(server: string, listen: string): Promise<Rabbit> {
 
   const halt = async (signal: NodeJS.Signals): Promise<void> => {
     const child = node.child;
-    if (!child?.pid || child.exitCode !== null || child.signalCode !== null) return;
+    if (!child?.pid || !alive()) return;
     try { process.kill(-child.pid, signal); } catch { /* gone */ }
+    try { process.kill(-child.pid, 'SIGCONT'); } catch { /* gone */ } // a paused node cannot act on SIGTERM
     const force = setTimeout(() => { try { process.kill(-(child.pid as number), 'SIGKILL'); } catch { /* gone */ } }, 20_000);
     await node.exited;
     clearTimeout(force);
   };
 
-  const ctl = (...args: string[]): Promise<string> => new Promise((resolve, reject) => {
-    if (!CTL) { reject(new Error('rabbitmqctl not installed')); return; }
-    execFile(CTL, args, { env: node.env, cwd: dir, timeout: 60_000 }, (err, stdout, stderr) => {
-      if (err) reject(new Error(`rabbitmqctl ${args.join(' ')}: ${err.message}\n${stderr}`));
-      else resolve(stdout);
-    });
-  });
-
-  const rabbit: Rabbit = {
+  const rabbit: NodeHandle = {
     url,
     dir,
+    nodename: spec.nodename,
+    env: node.env,
     startupMs: 0,
-    ctl,
     start,
     stop: () => halt('SIGTERM'),
     kill: () => halt('SIGKILL'),
+    pause: (paused) => { if (node.child?.pid !== undefined && alive()) process.kill(-node.child.pid, paused ? 'SIGSTOP' : 'SIGCONT'); },
+    running: alive,
+    ctl: (args, tool = 'rabbitmqctl') => new Promise((resolve, reject) => {
+      execFile(path.join(RABBITMQ_BIN, tool), ['-n', spec.nodename, ...args], { env: node.env, timeout: 60_000 }, (err, stdout, stderr) => {
+        if (err) reject(new Error(`${tool} ${args.join(' ')}: ${err.message}\n${stderr}`)); else resolve(stdout);
+      });
+    }),
     dispose: async () => {
       await halt('SIGTERM');
       killEpmd(node);
@@ -183,6 +225,7 @@ async function startNode(server: string, listen: string): Promise<Rabbit> {
       nodes.delete(node);
     },
   };
+  if (opts.start === false) return rabbit;
   try {
     await start();
   } catch (err) {

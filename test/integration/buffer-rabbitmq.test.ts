@@ -4,10 +4,11 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { connect } from 'amqplib';
 import { createLogger } from '../../shared/logger.ts';
-import { Inbox, channelConfig, eventually, message, runConformance } from '../../receiver/buffer/conformance.ts';
+import { Inbox, channelConfig, eventually, message, oneQueued, runConformance } from '../../receiver/buffer/conformance.ts';
 import { RabbitBuffer } from '../../receiver/buffer/rabbitmq/index.ts';
 import { PublishError, Publisher } from '../../receiver/buffer/rabbitmq/publisher.ts';
 import { BufferError } from '../../receiver/buffer/types.ts';
+import { freePorts } from '../harness/ports.ts';
 import { startRabbit, type Rabbit } from '../harness/rabbitmq.ts';
 
 const logger = createLogger({ name: 'buffer-test', level: process.env.HOOKBRIDGE_LOG_LEVEL ?? 'silent' });
@@ -100,13 +101,7 @@ describe('RabbitMQ only', () => {
   test('broker restart: delivery count survives, publish fails fast while down, then everything resumes', async () => {
     const b = make();
     await b.connect();
-    const ch = channelConfig();
-    await b.declareChannel(ch);
-    const s1 = { namespace: 'ns-a', name: 's1' };
-    const q1 = { channel: ch, subscription: s1 };
-    const m = message(ch);
-    await b.publish(m, [s1]);
-    const inbox = await Inbox.open(b, q1, 1);
+    const { ch, s1, q1, m, inbox } = await oneQueued(b);
     await (await inbox.next()).release();
     assert.equal((await inbox.next()).deliveryCount, 1);
 
@@ -161,5 +156,49 @@ describe('RabbitMQ only', () => {
     await fresh.connect();
     assert.equal((await fresh.messageHistory(m.id))?.subscriptions['ns-a/s1']?.state, 'delivered', 'history survived the kill');
     await fresh.close();
+  });
+
+  test('a list of broker URLs: a node that refuses is skipped, the next one is used, with no error to the caller', async () => {
+    await eventually(async () => assert.equal(buffer.isConnected(), true), 'back from the previous kill', 30_000);
+    const [dead] = await freePorts(1); // nothing listens there
+    const b = new RabbitBuffer({ url: `amqp://guest:guest@127.0.0.1:${dead}, ${rabbit.url}`, logger, reconnectMinMs: 50, reconnectMaxMs: 500 });
+    await b.connect();
+    try {
+      const { ch, inbox, m } = await oneQueued(b);
+      assert.equal((await inbox.next()).message.id, m.id);
+      await inbox.close();
+      await b.removeChannel(ch, { deleteQueues: true });
+    } finally {
+      await b.close();
+    }
+  });
+
+  test('a user with only the permissions docs/rabbitmq.md lists, on a vhost of its own, can do everything', async () => {
+    await eventually(async () => assert.equal(buffer.isConnected(), true), 'back from the previous kill', 30_000);
+    await rabbit.ctl(['add_vhost', 'hookbridge']);
+    await rabbit.ctl(['add_user', 'hb', 'hb-password']);
+    await rabbit.ctl(['set_permissions', '-p', 'hookbridge', 'hb', '^hb\\.', '^(hb\\.|amq\\.default$)', '^hb\\.']);
+    const u = new URL(rabbit.url);
+    const limited = (): RabbitBuffer => new RabbitBuffer({ url: `amqp://hb:hb-password@${u.host}/hookbridge`, logger, reconnectMinMs: 50, reconnectMaxMs: 500, history: { flushMs: 20 } });
+    const b = limited();
+    await b.connect();
+    try {
+      const { ch, s1, q1, m, inbox } = await oneQueued(b, { tiers: [100] });
+      await (await inbox.next()).retry(100); // through the default exchange into a delay queue
+      const back = await inbox.next(10_000);
+      assert.equal(back.attempt, 2);
+      await back.dead('permanent'); // through the default exchange into the dead-letter queue
+      assert.equal((await b.listDeadLetters(q1, { limit: 10 }))[0]?.id, m.id);
+      await b.publish(message(ch), [s1]); // the publish channel is still up: no publish was refused
+      const reader = limited(); // a second buffer reads the history back from the stream
+      await reader.connect();
+      try {
+        await eventually(async () => assert.equal((await reader.messageHistory(m.id))?.subscriptions['ns-a/s1']?.state, 'dead_lettered'), 'history written to and read from hb.events', 10_000);
+      } finally { await reader.close(); }
+      await inbox.close();
+      await b.removeChannel(ch, { deleteQueues: true });
+    } finally {
+      await b.close();
+    }
   });
 });

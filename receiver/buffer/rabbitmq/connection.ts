@@ -1,12 +1,16 @@
 // One AMQP connection, kept up: on loss it reconnects with exponential backoff and jitter, then runs
 // every registered setup step (publisher channel, topology, consumers, history tail) before it reports
 // itself up again. A failing setup step drops the connection and the cycle starts over.
+// Given several broker URLs (the nodes of a cluster), each attempt takes the next one, round robin: a node
+// that goes is followed at once by the next, and the backoff grows only once every node has failed in turn.
 import { connect, type ChannelModel } from 'amqplib';
 import type { Logger } from '../../../shared/logger.ts';
 import { corkMuxWrites } from './cork.ts';
+import { nodeOf } from './urls.ts';
 
 export interface ConnectionOptions {
-  url: string;
+  /** One broker URL, or several (a cluster's nodes) tried in turn. */
+  urls: string[];
   logger: Logger;
   /** connection_name shown by RabbitMQ (default hookbridge). */
   name?: string;
@@ -18,7 +22,7 @@ export interface ConnectionOptions {
 export type SetupStep = (model: ChannelModel) => Promise<void>;
 
 export class AmqpConnection {
-  readonly #opts: Required<Omit<ConnectionOptions, 'logger' | 'url' | 'name'>> & { url: string; logger: Logger; name: string };
+  readonly #opts: Required<Omit<ConnectionOptions, 'logger' | 'name'>> & { logger: Logger; name: string };
   readonly #setup: SetupStep[] = [];
   readonly #onDown: (() => void)[] = [];
   #model: ChannelModel | undefined;
@@ -29,10 +33,14 @@ export class AmqpConnection {
   #timer: NodeJS.Timeout | undefined;
   #waiters: { resolve: () => void }[] = [];
   #running = false;
+  /** Index into urls of the next attempt. */
+  #next = 0;
+  #node = '';
 
   constructor(opts: ConnectionOptions) {
+    if (opts.urls.length === 0) throw new Error('no RabbitMQ URL given');
     this.#opts = {
-      url: opts.url, logger: opts.logger, name: opts.name ?? 'hookbridge',
+      urls: [...opts.urls], logger: opts.logger, name: opts.name ?? 'hookbridge',
       heartbeatSeconds: opts.heartbeatSeconds ?? 10, reconnectMinMs: opts.reconnectMinMs ?? 100, reconnectMaxMs: opts.reconnectMaxMs ?? 5_000,
     };
   }
@@ -41,6 +49,8 @@ export class AmqpConnection {
   isUp(): boolean { return this.#up; }
   /** The broker's reason while it blocks this connection's publishes (a memory or disk alarm), else undefined. */
   get blocked(): string | undefined { return this.#blocked; }
+  /** host:port of the node the connection is (or was last) up on; never the credentials. */
+  get node(): string { return this.#node; }
 
   /** Runs on every (re)connect, in registration order, before the connection counts as up. */
   onSetup(step: SetupStep): void { this.#setup.push(step); }
@@ -80,15 +90,17 @@ export class AmqpConnection {
     if (this.#closing) return;
     const { logger } = this.#opts;
     let model: ChannelModel | undefined;
+    const url = this.#opts.urls[this.#next++ % this.#opts.urls.length];
+    const node = nodeOf(url);
     try {
       // noDelay: amqplib turns Nagle ON by default (setNoDelay(false)); a lone basic.ack or publish then
       // waits for the peer's delayed ACK (~40 ms) before it leaves, and every delivery cycle pays for it.
-      model = await connect(withHeartbeat(this.#opts.url, this.#opts.heartbeatSeconds), { timeout: 10_000, noDelay: true, clientProperties: { connection_name: this.#opts.name } });
+      model = await connect(withHeartbeat(url, this.#opts.heartbeatSeconds), { timeout: 10_000, noDelay: true, clientProperties: { connection_name: this.#opts.name } });
       if (this.#closing) { await model.close().catch(() => {}); return; }
       if (!corkMuxWrites(model)) logger.debug('amqplib internals not as expected: frames are written one by one');
       this.#model = model;
       const m = model;
-      m.on('error', (err: Error) => logger.warn({ err: err.message }, 'rabbitmq connection error'));
+      m.on('error', (err: Error) => logger.warn({ err: err.message, node }, 'rabbitmq connection error'));
       m.on('close', () => this.#lost(m));
       this.#blocked = undefined;
       m.on('blocked', (reason: string) => {
@@ -103,10 +115,11 @@ export class AmqpConnection {
       if (this.#model !== m) return; // lost during setup; #lost scheduled the next cycle
       this.#up = true;
       this.#attempt = 0;
-      logger.info('rabbitmq connected');
+      this.#node = node;
+      logger.info({ node }, 'rabbitmq connected');
       for (const w of this.#waiters) w.resolve();
     } catch (err) {
-      logger.warn({ err: (err as Error).message, attempt: this.#attempt }, 'rabbitmq connect failed');
+      logger.warn({ err: (err as Error).message, attempt: this.#attempt, node }, 'rabbitmq connect failed');
       if (model) {
         if (this.#model === model) this.#model = undefined;
         await model.close().catch(() => {});
@@ -119,7 +132,7 @@ export class AmqpConnection {
     if (this.#model !== model) return;
     this.#model = undefined;
     if (this.#closing) return;
-    this.#opts.logger.warn('rabbitmq connection lost; reconnecting');
+    this.#opts.logger.warn({ node: this.#node, nodes: this.#opts.urls.length }, this.#opts.urls.length > 1 ? 'rabbitmq connection lost; moving to the next node' : 'rabbitmq connection lost; reconnecting');
     this.#markDown();
     this.#schedule();
   }
@@ -134,7 +147,8 @@ export class AmqpConnection {
   #schedule(): void {
     if (this.#closing) return;
     clearTimeout(this.#timer);
-    const base = Math.min(this.#opts.reconnectMaxMs, this.#opts.reconnectMinMs * 2 ** this.#attempt++);
+    // With n nodes the delay doubles once per round, so a lost node is followed by the next one at once.
+    const base = Math.min(this.#opts.reconnectMaxMs, this.#opts.reconnectMinMs * 2 ** Math.floor(this.#attempt++ / this.#opts.urls.length));
     const delay = base * (0.8 + Math.random() * 0.4);
     this.#timer = setTimeout(() => void this.#cycle(), delay);
   }

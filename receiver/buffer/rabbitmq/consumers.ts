@@ -113,6 +113,10 @@ export class Consumers {
       if (!reg.cancelled) setTimeout(() => { const m = this.#deps.model(); if (m && !reg.cancelled && !reg.ch) this.#open(reg, m).catch(() => {}); }, 1_000).unref();
     });
     await ch.prefetch(reg.prefetch + reg.readAhead, false);
+    // Whatever an earlier channel handed out is the broker's again. Usually detachAll() or the close handler
+    // has already forgotten it, but not when the connection died during its setup (before it was up): its
+    // deliveries, kept as in flight, would have filled the window of the new channel for good.
+    forget(reg);
     reg.ch = ch;
     await ch.consume(queueName(reg.queue.channel, reg.queue.subscription), (msg) => {
       if (msg === null) { this.#deps.logger.warn({ queue: queueName(reg.queue.channel, reg.queue.subscription) }, 'rabbitmq cancelled the consumer'); return; }

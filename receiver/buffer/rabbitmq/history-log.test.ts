@@ -10,7 +10,7 @@ import type { MessageEvent } from '../types.ts';
 import { HistoryLog } from './history-log.ts';
 import type { Publisher } from './publisher.ts';
 
-function harness(): { log: HistoryLog; published: string[]; inFlight: () => number; maxInFlight: () => number; release(): void; hold(on: boolean): void; connected(on: boolean): void; warnings: () => string[] } {
+function harness(): { log: HistoryLog; published: string[]; inFlight: () => number; maxInFlight: () => number; release(): void; hold(on: boolean): void; connected(on: boolean): void; warnings: () => string[]; logs: () => string } {
   const published: string[] = [];
   let inFlight = 0;
   let max = 0;
@@ -38,6 +38,7 @@ function harness(): { log: HistoryLog; published: string[]; inFlight: () => numb
     hold: (on) => { held = on; },
     connected: (on) => { (publisher as { ready: boolean }).ready = on; },
     warnings: () => out.split('\n').filter((l) => l.includes('backlog full')),
+    logs: () => out,
   };
 }
 
@@ -82,4 +83,17 @@ test('events recorded while the broker is away are sent once it is back', async 
   h.log.record(event(2));
   await h.log.close();
   assert.deepEqual(h.published, ['m1', 'm2']);
+});
+
+test('close() while the broker is away leaves no retry behind (a retry timer kept the test process alive)', async (t) => {
+  t.mock.timers.enable({ apis: ['setTimeout'] });
+  const h = harness();
+  h.connected(false);
+  h.log.record(event(1));
+  await h.log.close();
+  t.mock.timers.tick(60_000); // with a retry armed, it would fire (and fail and re-arm) here, many times
+  await new Promise((r) => setImmediate(r));
+  assert.equal(h.logs().split('\n').filter((l) => l.includes('will retry')).length, 0, h.logs());
+  assert.equal(h.logs().split('\n').filter((l) => l.includes('not written before close')).length, 1, h.logs());
+  assert.deepEqual(h.published, []);
 });

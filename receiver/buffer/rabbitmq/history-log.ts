@@ -48,6 +48,8 @@ export class HistoryLog {
   #markers = new Map<string, () => void>();
   #dropped = 0;
   #warnedAt = -Infinity;
+  /** close() was called: a failed flush is not tried again (its retry timer would keep the process alive). */
+  #closed = false;
 
   constructor(o: HistoryLogOptions) {
     this.#o = o;
@@ -68,7 +70,7 @@ export class HistoryLog {
       }
     }
     if (this.#pending.length >= (this.#o.batchSize ?? 500)) void this.flush();
-    else this.#timer ??= setTimeout(() => { this.#timer = undefined; void this.flush(); }, this.#o.flushMs ?? 100);
+    else if (!this.#closed) this.#timer ??= setTimeout(() => { this.#timer = undefined; void this.flush(); }, this.#o.flushMs ?? 100);
   }
 
   /**
@@ -104,6 +106,10 @@ export class HistoryLog {
       for (const a of acks) { try { a.ch.ack(a.msg); } catch { /* channel gone: the copy comes back, its event is idempotent */ } }
     } catch (err) {
       this.#acks.unshift(...acks);
+      if (this.#closed) {
+        this.#o.logger.warn({ err: (err as Error).message, events: this.#pending.length }, 'message history not written before close; those events are only in this process');
+        return;
+      }
       this.#o.logger.warn({ err: (err as Error).message, events: this.#pending.length }, 'message history write failed; will retry');
       this.#timer ??= setTimeout(() => { this.#timer = undefined; void this.flush(); }, 1_000);
     }
@@ -111,6 +117,7 @@ export class HistoryLog {
 
   /** Tails the stream from where it left off (first time: the start of the retention window), then catches up. */
   async attach(model: ChannelModel): Promise<void> {
+    this.#closed = false;
     const tail = await model.createChannel();
     tail.on('error', (err: Error) => this.#o.logger.warn({ err: err.message }, 'rabbitmq history channel error'));
     await tail.prefetch(1000);
@@ -135,6 +142,7 @@ export class HistoryLog {
   }
 
   async close(): Promise<void> {
+    this.#closed = true;
     clearTimeout(this.#timer);
     this.#timer = undefined;
     await this.flush();

@@ -1,7 +1,10 @@
 // The production buffer: RabbitMQ quorum queues (topology.ts), confirms pipelined on one channel,
-// consumers on channels of their own, all re-established after a reconnect. Publishing has a connection
-// of its own: during a memory or disk alarm RabbitMQ stops reading a publishing connection's socket, and
-// the consumers' acks (which drain the queues and so end the alarm) must not wait behind it.
+// consumers on channels of their own, all re-established after a reconnect — to the next node of a
+// cluster when the URL lists several. Publishing has a connection of its own: during a memory or disk
+// alarm RabbitMQ stops reading a publishing connection's socket, and the consumers' acks (which drain the
+// queues and so end the alarm) must not wait behind it. A publish resolves only on the broker's confirm,
+// which a quorum queue sends once a majority of its replicas has the message; one in flight when the
+// connection goes fails (and ingest answers 503), it is never taken for stored.
 import type { Channel, ChannelModel } from 'amqplib';
 import { keyOf, queueName, type ChannelConfig, type ObjectKey } from '../../../shared/config.ts';
 import type { Logger } from '../../../shared/logger.ts';
@@ -12,6 +15,7 @@ import {
 import { AgeJournal } from './age.ts';
 import { encodeOptions } from './codec.ts';
 import { AmqpConnection } from './connection.ts';
+import { parseBrokerUrls } from './urls.ts';
 import { Consumers } from './consumers.ts';
 import { DeadLetters } from './dead-letters.ts';
 import type { MessagePage, MessageQuery } from '../history-query.ts';
@@ -24,6 +28,7 @@ import { deadLetterQueueName, delayQueueName, exchangeName, routingKey, subscrip
 const BLOCKED_MESSAGE = 'The message buffer refuses writes for now (RabbitMQ resource alarm); nothing was stored, retry later.';
 
 export interface RabbitBufferOptions {
+  /** amqp(s):// URL of the broker, or of each node of a cluster, comma-separated (tried in turn). */
   url: string;
   logger: Logger;
   clock?: () => number;
@@ -68,7 +73,7 @@ export class RabbitBuffer implements MessageBuffer {
     this.#clock = opts.clock ?? Date.now;
     const model = (): ChannelModel | undefined => this.#conn.model;
     const record = (e: MessageEvent): void => this.recordEvent(e);
-    const connOpts = { url: opts.url, logger, heartbeatSeconds: opts.heartbeatSeconds, reconnectMinMs: opts.reconnectMinMs, reconnectMaxMs: opts.reconnectMaxMs };
+    const connOpts = { urls: parseBrokerUrls(opts.url), logger, heartbeatSeconds: opts.heartbeatSeconds, reconnectMinMs: opts.reconnectMinMs, reconnectMaxMs: opts.reconnectMaxMs };
     this.#conn = new AmqpConnection(connOpts);
     this.#pubConn = new AmqpConnection({ ...connOpts, name: 'hookbridge-publish' });
     this.#publisher = new Publisher({ logger, confirmTimeoutMs: opts.confirmTimeoutMs, highWaterMark: opts.publishHighWaterMark, blocked: () => this.blocked() });

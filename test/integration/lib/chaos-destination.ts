@@ -11,6 +11,8 @@ export class ChaosDestination {
   readonly seen = new Map<string, Map<string, number>>();
   /** Time of every request answered 200, in arrival order. */
   readonly deliveredAt: number[] = [];
+  /** Subscription → time of its latest request answered 200. */
+  readonly lastAt = new Map<string, number>();
   requests = 0;
   refused503 = 0;
   #failing = false;
@@ -27,6 +29,7 @@ export class ChaosDestination {
       if (!ids) this.seen.set(sub, ids = new Map());
       if (typeof id === 'string') ids.set(id, (ids.get(id) ?? 0) + 1);
       this.deliveredAt.push(Date.now());
+      this.lastAt.set(sub, Date.now());
       setTimeout(() => res.writeHead(200).end(), this.#latencyMs);
     });
   });

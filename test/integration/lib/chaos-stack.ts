@@ -128,7 +128,8 @@ export class ChaosStack {
 
   startReceiver(): void {
     this.#start('receiver', ['receiver', '-f', path.join(this.dir, 'manifests'), '--rabbitmq-url', this.#rabbitUrl, '--port', String(this.port), '--host', '127.0.0.1'],
-      { HOOKBRIDGE_ADMIN_TOKEN: this.secrets.adminToken });
+      // info whatever the test run's HOOKBRIDGE_LOG_LEVEL: the logs are searched for secrets and for what happened.
+      { HOOKBRIDGE_ADMIN_TOKEN: this.secrets.adminToken, HOOKBRIDGE_LOG_LEVEL: 'info' });
   }
 
   startConnector(sub: SubscriptionName): void {
