@@ -12,7 +12,7 @@ import { Deliverer, type DeliveryReport } from './delivery/deliver.ts';
 import { DestinationGuard } from './delivery/guard.ts';
 import type { ConnectorMetrics } from './metrics.ts';
 import { KeyedSerializer, orderingKey } from './ordering.ts';
-import type { BackoffOptions } from './stream/backoff.ts';
+import type { ReconnectBackoffOptions } from './stream/reconnect-delay.ts';
 import { StreamClient, type Session } from './stream/client.ts';
 import { dialSse } from './stream/sse.ts';
 import { ackUrl, sseUrl, websocketUrl } from './stream/url.ts';
@@ -20,7 +20,7 @@ import { dialWebSocket } from './stream/websocket.ts';
 import { WatchedFile } from './watched-file.ts';
 
 /** Knobs tests turn down (production uses the defaults). */
-export interface StreamTuning { backoff?: BackoffOptions; stableMs?: number; connectTimeoutMs?: number; filePollMs?: number }
+export interface StreamTuning { backoff?: ReconnectBackoffOptions; stableMs?: number; connectTimeoutMs?: number; filePollMs?: number }
 
 export interface RunnerOptions {
   sub: ConnectorSubscription;
