@@ -2,11 +2,12 @@
 // the table on a terminal, JSON with -o json or when not a terminal, and the admin API's errors.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { channel, eventually, post, route, startTest, StreamClient, type TestReceiver } from '../receiver/test-support.ts';
+import { channel, post, route, startTest, StreamClient, type TestReceiver } from '../receiver/test-support.ts';
 import { AdminError, type Io } from './admin-client.ts';
 import { run as deadLetters } from './dead-letters.ts';
 import { UsageError } from './flags.ts';
 import { run as messages } from './messages.ts';
+import { eventually } from '../test/harness/eventually.ts';
 
 const ADMIN = 'admin-token-for-the-cli-tests';
 const TOKEN = 'hbt_cli-test-stream-token-iiiiiiiiiiiiiiiiiiiiiiiiiiii';

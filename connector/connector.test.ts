@@ -11,9 +11,10 @@ import { createLogger } from '../shared/logger.ts';
 import { createRegistry } from '../shared/metrics.ts';
 import { startConnector } from './connector.ts';
 import type { DeliveryReport } from './delivery/deliver.ts';
-import { eventually, messageFrame, startFakeReceiver } from './testing/fake-receiver.ts';
+import { messageFrame, startFakeReceiver } from './testing/fake-receiver.ts';
 import { writeSecretVolume } from './testing/kubelet-secret.ts';
 import { track } from './testing/cleanup.ts';
+import { eventually } from '../test/harness/eventually.ts';
 
 const SECRET = 'whsec_' + Buffer.from('connector-test-signing-secret-32').toString('base64');
 
@@ -59,7 +60,7 @@ test('end to end against a fake receiver: delivered, signed, acked, metrics up',
   assert.equal(c.url, '/connect/stream/demo/github?window=4');
   const m = messageFrame();
   c.send(m);
-  await eventually(() => c.frames.some((f) => f.type === 'ack' && f.id === m.id), 'ack');
+  await eventually(() => c.frames.some((f) => f.type === 'ack' && f.id === m.id), { message: 'ack' });
   assert.deepEqual(dest.bodies[0], Buffer.from(m.body, 'base64'));
   assert.equal(s.reports[0].outcome, 'success');
   const text = await s.registry.metrics();
@@ -82,7 +83,7 @@ test('graceful shutdown: in-flight deliveries finish and are acked before the st
   const c = await rx.connection(1);
   const m = messageFrame();
   c.send(m);
-  await eventually(() => dest.bodies.length === 1, 'delivery started');
+  await eventually(() => dest.bodies.length === 1, { message: 'delivery started' });
   const closing = s.connector.close(5000);
   const late = messageFrame();
   c.send(late); // arrives while draining: not started, left for the receiver to requeue
@@ -103,7 +104,7 @@ test('graceful shutdown past the deadline: the slow delivery is cut short and na
   const c = await rx.connection(1);
   const m = messageFrame();
   c.send(m);
-  await eventually(() => dest.bodies.length === 1, 'delivery started');
+  await eventually(() => dest.bodies.length === 1, { message: 'delivery started' });
   await s.connector.close(100);
   const nack = c.frames.find((f) => f.type === 'nack');
   assert.deepEqual(nack && { type: nack.type, id: nack.id, action: nack.type === 'nack' && nack.action, delayMs: nack.type === 'nack' && nack.delayMs }, { type: 'nack', id: m.id, action: 'retry', delayMs: 0 });
@@ -123,7 +124,7 @@ test('update(): a changed destination restarts only that subscription', async ()
   assert.equal((await first.closed).code, 1000);
   const second = await rx.connection(2);
   second.send(messageFrame());
-  await eventually(() => b.bodies.length === 1, 'delivered to the new destination');
+  await eventually(() => b.bodies.length === 1, { message: 'delivered to the new destination' });
   assert.equal(a.bodies.length, 0);
   await s.connector.update({ ...s.config, subscriptions: [{ ...s.config.subscriptions[0], destination: { url: b.url } }] });
   assert.equal(rx.connections.length, 2, 'an unchanged config does not reconnect');

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { WatchedFile } from './watched-file.ts';
 import { writeProjectedVolume, writeSecretVolume } from './testing/kubelet-secret.ts';
-import { eventually } from './testing/fake-receiver.ts';
+import { eventually } from '../test/harness/eventually.ts';
 
 const POLL_NEVER = 3_600_000; // only fs.watch can notice in these tests
 
@@ -25,9 +25,9 @@ test('a Secret volume swap (..data renamed in the file\'s directory) is noticed'
   f.start();
   t.after(() => f.stop());
   writeSecretVolume(dir, { token: 'hbt_two' });
-  await eventually(() => seen.length === 1, 'change seen');
+  await eventually(() => seen.length === 1, { message: 'change seen' });
   writeSecretVolume(dir, { token: 'hbt_three' });
-  await eventually(() => seen.length === 2, 'second change seen');
+  await eventually(() => seen.length === 2, { message: 'second change seen' });
   assert.deepEqual(seen, ['hbt_two', 'hbt_three']);
   assert.equal(f.current(), 'hbt_three');
 });
@@ -43,7 +43,7 @@ test('a projected volume swap (..data renamed at the volume root) is noticed, re
   t.after(() => f.stop());
   for (const v of ['hbt_two', 'hbt_three', 'hbt_four']) {
     writeProjectedVolume(root, { [item]: v, 'secrets/sink-hookbridge-signing/secret': 'whsec_x' });
-    await eventually(() => seen.at(-1) === v, `saw ${v}`);
+    await eventually(() => seen.at(-1) === v, { message: `saw ${v}` });
   }
   assert.deepEqual(seen, ['hbt_two', 'hbt_three', 'hbt_four']);
 });
@@ -60,8 +60,8 @@ test('a file that appears later is picked up by the poll; unchanged content is n
   const { mkdirSync } = await import('node:fs');
   mkdirSync(join(dir, 'later'));
   writeFileSync(join(dir, 'later', 'token'), 'hbt_new');
-  await eventually(() => seen.length === 1, 'appeared');
+  await eventually(() => seen.length === 1, { message: 'appeared' });
   writeFileSync(join(dir, 'later', 'token'), 'hbt_new\n');
-  await new Promise((r) => setTimeout(r, 100));
+  await new Promise((r) => setTimeout(r, 100)); // proves a negative: the same token with a newline is no change
   assert.deepEqual(seen, ['hbt_new']);
 });

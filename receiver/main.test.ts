@@ -7,7 +7,8 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
-import { eventually, post, request } from './test-support.ts';
+import { post, request } from './test-support.ts';
+import { eventually } from '../test/harness/eventually.ts';
 
 const CLI = path.join(import.meta.dirname, '..', 'cli', 'main.ts');
 const MANIFESTS = `
@@ -46,7 +47,7 @@ test('runs from manifests with env flags, prints a minted token once to stderr, 
   const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
   try {
     const base = `http://127.0.0.1:${port}`;
-    await eventually(async () => (await request('GET', `${base}/readyz`).catch(() => ({ status: 0 }))).status === 200, 20_000);
+    await eventually(async () => (await request('GET', `${base}/readyz`).catch(() => ({ status: 0 }))).status === 200, { timeoutMs: 20_000 });
     const token = /--token (hbt_[A-Za-z0-9_-]+)/.exec(stderr)?.[1];
     assert.ok(token, `a listen command with the token on stderr:\n${stderr}`);
     assert.match(stderr, new RegExp(`hookbridge listen --receiver ${base} --subscription shop/sink -f ${dir} --token hbt_\\S+\n`));

@@ -4,7 +4,8 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
-import { channel, eventually, post, route, startTest, StreamClient } from './test-support.ts';
+import { channel, post, route, startTest, StreamClient } from './test-support.ts';
+import { eventually } from '../test/harness/eventually.ts';
 
 const TOKEN = 'hbt_metrics-test-token-jjjjjjjjjjjjjjjjjjjjjjjjjjjjj';
 

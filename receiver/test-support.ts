@@ -107,13 +107,3 @@ export function request(method: string, url: string, body?: string | Buffer, hea
 export const post = (base: string, path: string, body: string | Buffer, headers: Record<string, string> = {}): Promise<HttpAnswer> =>
   request('POST', base + path, body, headers);
 
-/** Polls an async condition (the world changes asynchronously; no fixed sleeps). */
-export async function eventually<T>(fn: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 5000): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > until) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}

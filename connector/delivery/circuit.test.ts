@@ -1,10 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { FakeClock } from '../clock.ts';
+import { FakeTimers } from '../../test/harness/fake-timers.ts';
 import { CircuitBreaker, type CircuitState } from './circuit.ts';
 
 function breaker() {
-  const clock = new FakeClock();
+  const clock = new FakeTimers(1_700_000_000_000);
   const changes: CircuitState[] = [];
   const cb = new CircuitBreaker({ failureRatio: 0.5, minRequests: 4, openMs: 30_000 }, clock, (s) => changes.push(s));
   return { clock, cb, changes };

@@ -1,10 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { FakeClock } from '../clock.ts';
+import { FakeTimers } from '../../test/harness/fake-timers.ts';
 import { TokenBucket } from './rate.ts';
 
 test('a burst of one second, then exactly the rate', () => {
-  const clock = new FakeClock();
+  const clock = new FakeTimers(1_700_000_000_000);
   const b = new TokenBucket(10, clock);
   const waits = Array.from({ length: 13 }, () => b.reserve());
   assert.deepEqual(waits.slice(0, 10), Array(10).fill(0));
@@ -14,7 +14,7 @@ test('a burst of one second, then exactly the rate', () => {
 });
 
 test('fractional rates', () => {
-  const clock = new FakeClock();
+  const clock = new FakeTimers(1_700_000_000_000);
   const b = new TokenBucket(0.5, clock);
   assert.equal(b.reserve(), 0);
   assert.equal(b.reserve(), 2000);
@@ -23,7 +23,7 @@ test('fractional rates', () => {
 });
 
 test('refund returns an unused token', () => {
-  const clock = new FakeClock();
+  const clock = new FakeTimers(1_700_000_000_000);
   const b = new TokenBucket(1, clock);
   assert.equal(b.reserve(), 0);
   assert.equal(b.reserve(), 1000);

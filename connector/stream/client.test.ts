@@ -11,9 +11,10 @@ import { StreamClient, type Session } from './client.ts';
 import { dialSse } from './sse.ts';
 import { ackUrl, sseUrl, websocketUrl } from './url.ts';
 import { dialWebSocket } from './websocket.ts';
-import { eventually, messageFrame, startFakeReceiver } from '../testing/fake-receiver.ts';
+import { messageFrame, startFakeReceiver } from '../testing/fake-receiver.ts';
 import { writeSecretVolume } from '../testing/kubelet-secret.ts';
 import { track } from '../testing/cleanup.ts';
+import { eventually } from '../../test/harness/eventually.ts';
 
 const channel = { namespace: 'demo', name: 'github' };
 
@@ -51,14 +52,14 @@ test('websocket: bearer token, window, hello, messages in, acks out, pings answe
   const c = await rx.connection(1);
   assert.equal(c.token, 'hbt_good');
   assert.equal(c.url, '/connect/stream/demo/github?window=4');
-  await eventually(() => h.client.connected, 'connected');
+  await eventually(() => h.client.connected, { message: 'connected' });
   const m = messageFrame();
   c.send(m);
   c.send({ type: 'ping', t: 42 });
-  await eventually(() => h.got.length === 1, 'message');
+  await eventually(() => h.got.length === 1, { message: 'message' });
   assert.deepEqual(h.got[0].frame, m);
   assert.ok(h.got[0].session.send({ type: 'ack', id: m.id }));
-  await eventually(() => c.frames.some((f) => f.type === 'ack'), 'ack');
+  await eventually(() => c.frames.some((f) => f.type === 'ack'), { message: 'ack' });
   assert.deepEqual(c.frames.filter((f) => f.type !== 'ping'), [{ type: 'pong', t: 42 }, { type: 'ack', id: m.id }]);
   await h.close();
   assert.equal(h.got[0].session.open, false);
@@ -74,7 +75,7 @@ test('reconnects with backoff after the server drops the stream, forever', async
   for (let i = 1; i <= 3; i++) (await rx.connection(i)).close(1011, 'server restart');
   await rx.connection(4);
   assert.equal(h.reconnects, 3);
-  await eventually(() => h.client.connected, 'connected again');
+  await eventually(() => h.client.connected, { message: 'connected again' });
   await h.close();
   await rx.close();
 });
@@ -103,7 +104,7 @@ test('4001 is logged clearly and retried until a rotated token works', async () 
   assert.match(h.logs.join(''), /"level":"error".*invalid or revoked token \(4001\)/);
   assert.equal(h.client.connected, false);
   h.rotate('hbt_new');
-  await eventually(() => h.client.connected, 'connected with the rotated token');
+  await eventually(() => h.client.connected, { message: 'connected with the rotated token' });
   assert.equal(rx.connections.at(-1)?.token, 'hbt_new');
   await h.close();
   await rx.close();
@@ -113,7 +114,7 @@ test('an upgrade refused with HTTP 401 maps to 4001', async () => {
   const rx = track(await startFakeReceiver({ tokens: new Set(['hbt_new']), rejectUpgrade: true }));
   const h = harness(rx.url, { token: 'hbt_bad' });
   h.client.start();
-  await eventually(() => /invalid or revoked token \(4001\).*token not accepted/.test(h.logs.join('')), '4001 log');
+  await eventually(() => /invalid or revoked token \(4001\).*token not accepted/.test(h.logs.join('')), { message: '4001 log' });
   await h.close();
   await rx.close();
 });
@@ -142,11 +143,11 @@ test('sse: hello and messages as events, acks POSTed with the session', async ()
   const m2 = messageFrame();
   c.send(m1);
   c.send(m2);
-  await eventually(() => h.got.length === 2, 'messages');
+  await eventually(() => h.got.length === 2, { message: 'messages' });
   assert.deepEqual(h.got.map((g) => g.frame), [m1, m2]);
   h.got[0].session.send({ type: 'ack', id: m1.id });
   h.got[1].session.send({ type: 'nack', id: m2.id, action: 'retry', delayMs: 5000 });
-  await eventually(() => c.frames.length === 2, 'acks posted');
+  await eventually(() => c.frames.length === 2, { message: 'acks posted' });
   assert.deepEqual(c.frames, [{ type: 'ack', id: m1.id }, { type: 'nack', id: m2.id, action: 'retry', delayMs: 5000 }]);
   c.close(1000);
   await rx.connection(2);
@@ -158,7 +159,7 @@ test('sse: 401 with {code: 4001} is a 4001', async () => {
   const rx = track(await startFakeReceiver({ tokens: new Set(['hbt_good']) }));
   const h = harness(rx.url, { sse: true, token: 'hbt_bad' });
   h.client.start();
-  await eventually(() => /invalid or revoked token \(4001\)/.test(h.logs.join('')), '4001 log');
+  await eventually(() => /invalid or revoked token \(4001\)/.test(h.logs.join('')), { message: '4001 log' });
   await h.close();
   await rx.close();
 });

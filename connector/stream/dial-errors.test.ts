@@ -8,12 +8,13 @@ import { Writable } from 'node:stream';
 import { test } from 'node:test';
 import { createLogger } from '../../shared/logger.ts';
 import { track } from '../testing/cleanup.ts';
-import { eventually } from '../testing/fake-receiver.ts';
+
 import { StreamClient } from './client.ts';
 import { dialSse } from './sse.ts';
 import { describeDialError } from './transport.ts';
 import { ackUrl, sseUrl, websocketUrl } from './url.ts';
 import { dialWebSocket } from './websocket.ts';
+import { eventually } from '../../test/harness/eventually.ts';
 
 const TOKEN = 'hbt_dialerrorsecretdialerrorsecretdialerror';
 const channel = { namespace: 'demo', name: 'github' };
@@ -49,7 +50,7 @@ async function closedLog(receiverUrl: string, sse: boolean): Promise<string> {
   });
   track({ close: () => client.stop() });
   client.start();
-  await eventually(() => logs.some((l) => l.includes('stream closed')), 'a stream closed line');
+  await eventually(() => logs.some((l) => l.includes('stream closed')), { message: 'a stream closed line' });
   const text = logs.join('');
   assert.ok(!text.includes(TOKEN) && !text.includes('dialerrorsecret'), 'the token never reaches the log');
   return logs.find((l) => l.includes('stream closed')) as string;

@@ -5,7 +5,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { MemoryBuffer } from '../../receiver/buffer/memory/index.ts';
 import { mintToken } from '../../shared/tokens.ts';
-import { scriptedDestination, startRig, until } from '../testing/relay.ts';
+import { scriptedDestination, startRig } from '../testing/relay.ts';
+import { eventually } from '../../test/harness/eventually.ts';
 import { track } from '../testing/cleanup.ts';
 
 async function rotateUnderLoad(channel: { maxConnections: number }) {
@@ -21,14 +22,14 @@ async function rotateUnderLoad(channel: { maxConnections: number }) {
   const next = mintToken();
   await r.setTokens([r.token, next]); // the receiver accepts the new token before the connector can read it
   r.writeToken(next);
-  await until(() => r.logs(), (l) => /old stream closed|stream closed: /.test(l) && (l.match(/"msg":"connected"/g) ?? []).length >= 2, 'switched to the new token');
+  await eventually(() => { const l = r.logs(); return /old stream closed|stream closed: /.test(l) && (l.match(/"msg":"connected"/g) ?? []).length >= 2; }, { message: 'switched to the new token', timeoutMs: 20_000, intervalMs: 50 });
   await r.setTokens([next]); // the old one revoked: nothing may still be using it
   const more = ids.length + 20;
-  await until(() => ids.length, (n) => n >= more, 'webhooks keep coming');
+  await eventually(() => ids.length >= more, { message: 'webhooks keep coming', timeoutMs: 20_000, intervalMs: 50 });
   posting = false;
   await poster;
   await dest.count(ids.length);
-  await until(() => r.stats(), (s) => s.messagesQueued === 0 && s.messagesInFlight === 0, 'queue drained');
+  await eventually(async () => { const s = await r.stats(); return s.messagesQueued === 0 && s.messagesInFlight === 0; }, { message: 'queue drained', timeoutMs: 20_000, intervalMs: 50 });
   const got = dest.received.map((x) => String(x.headers['webhook-id']));
   assert.deepEqual([...new Set(got)].sort(), [...ids].sort(), 'every webhook delivered');
   assert.equal(got.length, ids.length, 'none twice');

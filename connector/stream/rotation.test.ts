@@ -14,9 +14,10 @@ import { dialSse } from './sse.ts';
 import { ackUrl, sseUrl, websocketUrl } from './url.ts';
 import { dialWebSocket } from './websocket.ts';
 import { startPump } from './testing/pump.ts';
-import { eventually, messageFrame, startFakeReceiver } from '../testing/fake-receiver.ts';
+import { messageFrame, startFakeReceiver } from '../testing/fake-receiver.ts';
 import { writeSecretVolume } from '../testing/kubelet-secret.ts';
 import { track } from '../testing/cleanup.ts';
+import { eventually } from '../../test/harness/eventually.ts';
 
 const channel = { namespace: 'demo', name: 'github' };
 const WINDOW = 4;
@@ -74,13 +75,13 @@ for (const transport of ['websocket', 'sse'] as const) {
     const h = client(rx.url, { token: 'hbt_old', sse: transport === 'sse' });
     h.client.start();
     const first = await rx.connection(1);
-    await eventually(() => h.got.length >= 40, 'deliveries on the first stream');
+    await eventually(() => h.got.length >= 40, { message: 'deliveries on the first stream' });
     h.rotate('hbt_new');
     const second = await rx.connection(2);
     assert.equal(second.token, 'hbt_new');
     const closed = await first.closed;
     if (transport === 'websocket') assert.equal(closed.code, 1000);
-    await eventually(() => pump.done, 'every message settled', 10_000);
+    await eventually(() => pump.done, { message: 'every message settled', timeoutMs: 10_000 });
 
     assertEachOnce(h.got, pump.settled, 240);
     assert.deepEqual(pump.stray, [], 'every settlement came on the stream holding the message, before it closed');
@@ -105,12 +106,12 @@ test('a refused new token keeps the old stream working and is retried at the ord
   assert.equal((await (await rx.connection(2)).closed).code, 4001);
   assert.equal((await (await rx.connection(3)).closed).code, 4001, 'retried');
   const before = h.got.length;
-  await eventually(() => h.got.length > before + 10, 'deliveries continue on the old stream');
+  await eventually(() => h.got.length > before + 10, { message: 'deliveries continue on the old stream' });
   assert.ok(h.client.connected);
   tokens.add('hbt_new');
-  await eventually(() => rx.connections.some((c) => c.token === 'hbt_new' && pump.sentOn[rx.connections.indexOf(c) + 1] > 0), 'the new token accepted and used');
+  await eventually(() => rx.connections.some((c) => c.token === 'hbt_new' && pump.sentOn[rx.connections.indexOf(c) + 1] > 0), { message: 'the new token accepted and used' });
   await first.closed;
-  await eventually(() => pump.done, 'every message settled', 10_000);
+  await eventually(() => pump.done, { message: 'every message settled', timeoutMs: 10_000 });
 
   assertEachOnce(h.got, pump.settled, 400);
   assert.deepEqual(pump.stray, []);
@@ -125,7 +126,7 @@ test('a 4001 on a stream whose token did not change still waits the long auth ba
   const h = client(rx.url, { token: 'hbt_same' });
   h.client.start();
   (await rx.connection(1)).close(4001, 'token revoked');
-  await eventually(() => h.delays().length === 1, 'the reconnect is scheduled');
+  await eventually(() => h.delays().length === 1, { message: 'the reconnect is scheduled' });
   assert.equal(h.delays()[0].retryInMs, SLOW_MS);
   assert.equal(h.client.connected, false);
 });
@@ -136,13 +137,13 @@ test('the old token revoked while the new one is still being retried: the new on
   const h = client(rx.url, { token: 'hbt_a' });
   h.client.start();
   const first = await rx.connection(1);
-  await eventually(() => h.client.connected, 'connected');
+  await eventually(() => h.client.connected, { message: 'connected' });
   h.rotate('hbt_b');
   assert.equal((await (await rx.connection(2)).closed).code, 4001, 'the new token is not accepted yet');
   tokens.add('hbt_b');
   tokens.delete('hbt_a');
   first.close(4001, 'token revoked');
-  await eventually(() => h.client.connected && rx.connections.at(-1)?.token === 'hbt_b', 'connected with the new token');
+  await eventually(() => h.client.connected && rx.connections.at(-1)?.token === 'hbt_b', { message: 'connected with the new token' });
   assert.ok(h.delays().every((l) => (l.retryInMs as number) < CAP_MS), 'never waited the auth backoff');
 });
 
@@ -152,7 +153,7 @@ test('a retired stream whose messages never settle is closed after the drain tim
   h.client.start();
   const first = await rx.connection(1);
   first.send(messageFrame());
-  await eventually(() => h.got.length === 1, 'a message taken on the old stream');
+  await eventually(() => h.got.length === 1, { message: 'a message taken on the old stream' });
   h.rotate('hbt_new');
   await rx.connection(2);
   assert.equal((await first.closed).code, 1000);

@@ -4,8 +4,9 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createLogger } from '../../shared/logger.ts';
 import { dialSse, parseEvents } from './sse.ts';
-import { eventually } from '../testing/fake-receiver.ts';
+
 import { track } from '../testing/cleanup.ts';
+import { eventually } from '../../test/harness/eventually.ts';
 
 test('parseEvents: event and data lines, comments, multi-line data, an unfinished tail kept', () => {
   const got: [string, string][] = [];
@@ -49,6 +50,6 @@ test('an orderly close waits for acks still being posted, so none arrives after 
     },
   });
   assert.equal(await ended, 1000);
-  await eventually(() => order.includes('stream closed'), 'the server saw the stream end');
+  await eventually(() => order.includes('stream closed'), { message: 'the server saw the stream end' });
   assert.deepEqual(order, ['ack {"type":"ack","id":"m2"}', 'ack {"type":"ack","id":"m1"}', 'stream closed']);
 });

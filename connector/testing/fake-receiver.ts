@@ -129,11 +129,3 @@ export const messageFrame = (over: Partial<MessageFrame> = {}): MessageFrame => 
   receivedAt: new Date().toISOString(), headers: {}, body: Buffer.from('{"hello":"world"}').toString('base64'), ...over,
 });
 
-/** Poll until `check` holds (tests assert outcomes, not timings). */
-export async function eventually(check: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}

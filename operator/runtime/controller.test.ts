@@ -4,7 +4,8 @@ import { test } from 'node:test';
 import { createLogger } from '../../shared/logger.ts';
 import { createRegistry } from '../../shared/metrics.ts';
 import { combine, Controller, done, requeueAfter, retry, terminal, type Outcome } from './controller.ts';
-import { FakeTimers } from './fake-timers.ts';
+import { FakeTimers } from '../../test/harness/fake-timers.ts';
+import { eventually } from '../../test/harness/eventually.ts';
 import { ApiError } from './kube-client.ts';
 import { createOperatorMetrics } from './metrics.ts';
 import { WorkQueue } from './workqueue.ts';
@@ -77,7 +78,7 @@ test('workers never reconcile one key concurrently', async () => {
   });
   c.start();
   for (let i = 0; i < 20; i++) { c.enqueue('same'); await new Promise((r) => setImmediate(r)); }
-  await new Promise((r) => setTimeout(r, 20));
+  await eventually(() => calls >= 2, { message: 'the key processed again after it was re-enqueued' });
   await c.stop();
   assert.equal(max, 1);
   assert.ok(calls >= 2 && calls <= 20);

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { createLogger } from '../../shared/logger.ts';
-import { FakeTimers } from './fake-timers.ts';
+import { FakeTimers } from '../../test/harness/fake-timers.ts';
 import { ApiError, type KubeObject } from './kube-client.ts';
 import { LeaderElector, type LeaseClient } from './leader.ts';
 

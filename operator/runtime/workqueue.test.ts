@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { FakeTimers } from './fake-timers.ts';
+import { FakeTimers } from '../../test/harness/fake-timers.ts';
 import { WorkQueue } from './workqueue.ts';
 
 test('a key queued twice is processed once', async () => {

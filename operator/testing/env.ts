@@ -5,6 +5,7 @@ import { Writable } from 'node:stream';
 import { startKube, type Kube } from '../../test/harness/kube.ts';
 import { createLogger } from '../../shared/logger.ts';
 import { startOperator, type Operator, type OperatorOptions } from '../manager.ts';
+import { eventually } from '../../test/harness/eventually.ts';
 
 export const REPO = path.resolve(import.meta.dirname, '../..');
 export const RECEIVER_NS = 'hookbridge-system';
@@ -37,20 +38,6 @@ export async function getJson<T = Record<string, any>>(kube: Kube, args: string[
   return JSON.parse(r.stdout) as T;
 }
 
-/** Polls `probe` until it returns a value other than undefined/false. */
-export async function waitFor<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await probe();
-      if (v !== undefined && v !== false) return v;
-    } catch (err) { last = err; }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
 export interface TestOperator extends Operator { logs: string[] }
 
 export async function startTestOperator(kube: Kube, overrides: Partial<OperatorOptions> = {}): Promise<TestOperator> {
@@ -81,7 +68,7 @@ export const condition = async (kube: Kube, ns: string, kind: string, name: stri
 
 /** Waits for Ready=False with `reason` and returns the condition. */
 export const readyReason = (kube: Kube, ns: string, kind: string, name: string, reason: string): Promise<Cond> =>
-  waitFor(`${kind} ${ns}/${name} Ready=False ${reason}`, async () => {
+  eventually(async () => {
     const c = await condition(kube, ns, kind, name);
     return c?.status === 'False' && c.reason === reason ? c : undefined;
-  });
+  }, { message: `${kind} ${ns}/${name} Ready=False ${reason}`, timeoutMs: 30_000, intervalMs: 100 });

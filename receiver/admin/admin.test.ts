@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { Delivery, QueueRef } from '../buffer/types.ts';
 import { channel, post, request, route, startTest, StreamClient, type TestReceiver } from '../test-support.ts';
+import { eventually } from '../../test/harness/eventually.ts';
 
 const ADMIN = 'admin-token-for-the-admin-tests';
 const TOKEN = 'hbt_admin-test-stream-token-gggggggggggggggggggggggg';
@@ -26,8 +27,9 @@ const send = (method: string, path: string, body?: unknown) =>
 /** Dead-letters every message currently queued for a subscription with the given reason. */
 async function killAll(sub: string, reason: string): Promise<void> {
   const got: Delivery[] = [];
+  const { messagesQueued } = await t.buffer.stats(q(sub));
   const c = await t.buffer.consume(q(sub), 100, (d) => got.push(d));
-  await new Promise((r) => setTimeout(r, 30));
+  await eventually(() => got.length >= messagesQueued, { message: `${messagesQueued} deliveries for ${sub}` });
   await Promise.all(got.map((d) => d.dead(reason, { statusCode: 500, latencyMs: 1 })));
   await c.cancel();
 }
@@ -120,11 +122,10 @@ test('message history: received, routed subscriptions, attempts and state', asyn
   const c = new StreamClient(`${t.ws}/connect/stream/shop/orders?window=100`, TOKEN);
   await c.until((x) => x.messages().some((m) => m.id === json.id));
   c.send({ type: 'ack', id: json.id, result: { statusCode: 204, latencyMs: 9 } });
-  let h = await get(`/messages/${json.id}`);
-  for (let i = 0; i < 100 && (h.json.subscriptions as Record<string, { state: string }>)['shop/sink'].state !== 'delivered'; i++) {
-    await new Promise((r) => setTimeout(r, 10));
-    h = await get(`/messages/${json.id}`);
-  }
+  const h = await eventually(async () => {
+    const r = await get(`/messages/${json.id}`);
+    return (r.json.subscriptions as Record<string, { state: string }>)['shop/sink'].state === 'delivered' && r;
+  }, { message: 'history says delivered' });
   assert.equal(h.status, 200);
   assert.equal(h.json.channel, 'shop/orders');
   assert.deepEqual(h.json.routed, ['shop/sink', 'shop/audit']);
@@ -158,11 +159,10 @@ test('410 Gone per subscription: destination_gone_at (last, null if none) and de
   c.send({ type: 'nack', id: ids[0], action: 'dead', reason: 'gone: destination answered 410 Gone', result: { statusCode: 410, latencyMs: 2 } });
   c.send({ type: 'nack', id: ids[1], action: 'dead', reason: 'gone: destination answered 410 Gone', result: { statusCode: 410, latencyMs: 2 } });
   c.send({ type: 'nack', id: ids[2], action: 'dead', reason: 'HTTP 404: not retryable', result: { statusCode: 404, latencyMs: 2 } });
-  let after = await subStats();
-  for (let i = 0; i < 100 && after.sink.dead_lettered !== before.sink.dead_lettered as number + 3; i++) {
-    await new Promise((r) => setTimeout(r, 10));
-    after = await subStats();
-  }
+  const after = await eventually(async () => {
+    const s = await subStats();
+    return s.sink.dead_lettered === before.sink.dead_lettered as number + 3 && s;
+  }, { message: 'three more dead-lettered' });
   assert.equal(after.sink.destination_gone_total, 2, 'two 410s; the 404 is not counted');
   const at = Date.parse(String(after.sink.destination_gone_at));
   assert.ok(at >= t0 - 1000 && at <= Date.now(), `destination_gone_at ${after.sink.destination_gone_at}`);

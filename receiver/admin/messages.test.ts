@@ -2,7 +2,8 @@
 // attempt count per subscription, cursor pages, and the errors a caller can act on.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { channel, eventually, post, request, route, startTest, StreamClient, type TestReceiver } from '../test-support.ts';
+import { channel, post, request, route, startTest, StreamClient, type TestReceiver } from '../test-support.ts';
+import { eventually } from '../../test/harness/eventually.ts';
 
 const ADMIN = 'admin-token-for-the-listing-tests';
 const TOKEN = 'hbt_listing-test-stream-token-hhhhhhhhhhhhhhhhhhhhhhh';

@@ -24,17 +24,6 @@ export function message(ch: ChannelConfig, over: Partial<StoredMessage> = {}): S
   };
 }
 
-/** Polls `fn` until it stops throwing (or the time is up, then throws its last error). */
-export async function eventually<T>(fn: () => Promise<T>, what = 'condition', timeoutMs = 5_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try { return await fn(); } catch (err) {
-      if (Date.now() > deadline) throw new Error(`${what} not met within ${timeoutMs} ms: ${(err as Error).message}`, { cause: err });
-    }
-    await sleep(25);
-  }
-}
-
 /** Collects one consumer's deliveries in order; next() waits for the following one. */
 export class Inbox {
   readonly #queue: Delivery[] = [];

@@ -6,9 +6,10 @@ import { randomBytes } from 'node:crypto';
 import { describe, test } from 'node:test';
 import type { ChannelConfig, ObjectKey } from '../../shared/config.ts';
 import { BufferError, type DeadLetter, type Delivery, type MessageBuffer, type QueueRef, type StoredMessage } from './types.ts';
-import { Inbox, channelConfig, eventually, message, oneQueued, sleep } from './conformance-support.ts';
+import { Inbox, channelConfig, message, oneQueued, sleep } from './conformance-support.ts';
+import { eventually } from '../../test/harness/eventually.ts';
 
-export { Inbox, channelConfig, eventually, message, oneQueued, sleep };
+export { Inbox, channelConfig, message, oneQueued, sleep };
 
 export function runConformance(name: string, getBuffer: () => MessageBuffer): void {
   describe(`MessageBuffer conformance: ${name}`, () => {
@@ -31,7 +32,7 @@ export function runConformance(name: string, getBuffer: () => MessageBuffer): vo
       assert.equal(d.attempt, 1);
       assert.equal(d.deliveryCount, 0);
       await d.ack({ statusCode: 200, latencyMs: 12 });
-      await eventually(async () => assert.deepEqual(await b.stats(q1), { messagesQueued: 0, messagesInFlight: 0, messagesHeld: 0, deadLettered: 0, oldestMessageAgeSeconds: 0 }));
+      await eventually(async () => { assert.deepEqual(await b.stats(q1), { messagesQueued: 0, messagesInFlight: 0, messagesHeld: 0, deadLettered: 0, oldestMessageAgeSeconds: 0 }); return true; });
       const h = await b.messageHistory(m.id);
       assert.equal(h?.subscriptions['ns-a/s1'].state, 'delivered');
       assert.deepEqual(h?.subscriptions['ns-a/s1'].attempts.map((a) => [a.attempt, a.result?.statusCode]), [[1, 200]]);
@@ -65,7 +66,7 @@ export function runConformance(name: string, getBuffer: () => MessageBuffer): vo
       const got = [await inbox.next(), await inbox.next(), await inbox.next()];
       assert.deepEqual(got.map((d) => d.message.id), first.map((m) => m.id));
       for (const d of got) await d.ack();
-      await eventually(async () => b.publish(message(ch), [s1]), 'accepts again once there is room');
+      await eventually(async () => { await b.publish(message(ch), [s1]); return true; }, { message: 'accepts again once there is room' });
       await inbox.close();
     });
 
@@ -117,7 +118,7 @@ export function runConformance(name: string, getBuffer: () => MessageBuffer): vo
       assert.equal(dl.reason, 'delivery_limit');
       assert.equal(dl.attempts, 1);
       assert.deepEqual([...dl.message.body], [...m.body]);
-      await eventually(async () => assert.equal((await b.messageHistory(m.id))?.subscriptions['ns-a/s1']?.state, 'dead_lettered'));
+      await eventually(async () => { assert.equal((await b.messageHistory(m.id))?.subscriptions['ns-a/s1']?.state, 'dead_lettered'); return true; });
       await inbox.close();
     });
 
@@ -152,10 +153,10 @@ export function runConformance(name: string, getBuffer: () => MessageBuffer): vo
       const d = await inbox.next();
       const retriedAt = Date.now();
       await d.retry(300, { statusCode: 429, latencyMs: 2 });
-      await sleep(150);
+      await sleep(150); // proves a negative: nothing is handed out before the 300 ms delay
       assert.equal(inbox.received, 1, 'not handed out after the 50 ms tier');
       // eventually: a message moving between queues can be missed by one stats read (RabbitMQ dead-letters asynchronously)
-      await eventually(async () => assert.equal((await b.stats(q1)).messagesQueued, 1), 'still counted as queued while parked again');
+      await eventually(async () => { assert.equal((await b.stats(q1)).messagesQueued, 1); return true; }, { message: 'still counted as queued while parked again' });
       const back = await inbox.next(5_000);
       assert.ok(Date.now() - retriedAt >= 300, `came back after ${Date.now() - retriedAt} ms, asked for 300`);
       assert.equal(back.message.id, m.id);
@@ -182,7 +183,7 @@ export function runConformance(name: string, getBuffer: () => MessageBuffer): vo
       const second = await inbox.next();
       assert.equal(second.attempt, 2);
       await second.retry(10, undefined, { attempted: false, reason: 'circuit open' });
-      await eventually(async () => assert.equal((await b.messageHistory(m.id))?.subscriptions['ns-a/s1']?.reason, 'not attempted: circuit open'));
+      await eventually(async () => { assert.equal((await b.messageHistory(m.id))?.subscriptions['ns-a/s1']?.reason, 'not attempted: circuit open'); return true; });
       const third = await inbox.next();
       assert.equal(third.message.id, m.id);
       assert.equal(third.attempt, 2, 'a retry that was not attempted keeps the attempt number');
@@ -227,7 +228,7 @@ export function runConformance(name: string, getBuffer: () => MessageBuffer): vo
         const d = await inbox.next();
         at.push(Date.now());
         await d.dead(i < 2 ? 'early' : 'late: 500');
-        await sleep(30);
+        await sleep(30); // not a wait for I/O: spreads the dead-letter times apart so they order by time
       }
       const ids = (dls: DeadLetter[]): string[] => dls.map((d) => d.id).sort();
       const sorted = (xs: StoredMessage[]): string[] => xs.map((m) => m.id).sort();
@@ -264,14 +265,14 @@ export function runConformance(name: string, getBuffer: () => MessageBuffer): vo
       const second = await inbox.next();
       assert.equal(second.attempt, 2);
       await second.dead('max_attempts: 500', { statusCode: 500, latencyMs: 6 });
-      await eventually(async () => assert.equal((await b.stats(q1)).deadLettered, 1));
+      await eventually(async () => { assert.equal((await b.stats(q1)).deadLettered, 1); return true; });
       for (let round = 1; round <= 2; round++) {
         assert.equal(await b.redriveDeadLetters(q1, { ids: [m.id] }), 1);
         const back = await inbox.next();
         assert.equal(back.attempt, 1, 'a redrive starts the attempts again');
         if (round === 1) await back.dead('max_attempts: 502', { statusCode: 502, latencyMs: 7 });
         else await back.ack({ statusCode: 200, latencyMs: 8 });
-        if (round === 1) await eventually(async () => assert.equal((await b.stats(q1)).deadLettered, 1));
+        if (round === 1) await eventually(async () => { assert.equal((await b.stats(q1)).deadLettered, 1); return true; });
       }
       const h = await eventually(async () => {
         const x = (await b.messageHistory(m.id))?.subscriptions['ns-a/s1'];
@@ -293,11 +294,11 @@ export function runConformance(name: string, getBuffer: () => MessageBuffer): vo
         const [one] = await b.listDeadLetters(q1, { limit: 10 });
         assert.ok(one, 'expired message in the DLQ');
         return one;
-      }, 'expiry', 10_000);
+      }, { message: 'expiry', timeoutMs: 10_000 });
       assert.equal(dl.id, m.id);
       assert.equal(dl.reason, 'expired');
       assert.equal((await b.stats(q1)).messagesQueued, 0);
-      await eventually(async () => assert.equal((await b.messageHistory(m.id))?.subscriptions['ns-a/s1']?.state, 'expired'));
+      await eventually(async () => { assert.equal((await b.messageHistory(m.id))?.subscriptions['ns-a/s1']?.state, 'expired'); return true; });
     });
 
     test('prefetch: at most `prefetch` unsettled deliveries; settling one lets the next through', async () => {
@@ -306,11 +307,11 @@ export function runConformance(name: string, getBuffer: () => MessageBuffer): vo
       const inbox = await Inbox.open(b, q1, 2);
       const a = await inbox.next();
       await inbox.next();
-      await sleep(150);
+      await sleep(150); // proves a negative: no third delivery past the prefetch
       assert.equal(inbox.received, 2);
       await a.ack();
       await inbox.next();
-      await sleep(150);
+      await sleep(150); // proves a negative: settling one lets exactly one more through
       assert.equal(inbox.received, 3);
       await inbox.close();
     });
@@ -321,15 +322,16 @@ export function runConformance(name: string, getBuffer: () => MessageBuffer): vo
       for (const m of sent) await b.publish(m, [s1]);
       const inbox = await Inbox.open(b, q1, 2, { readAhead: 3 });
       const first = [await inbox.next(), await inbox.next()];
-      await sleep(150);
+      await sleep(150); // proves a negative: read-ahead does not hand out more than the prefetch
       assert.equal(inbox.received, 2);
       await eventually(async () => {
         const s = await b.stats(q1);
         assert.deepEqual([s.messagesQueued, s.messagesInFlight], [6, 2]);
+        return true;
       });
       await first[0].ack();
       const third = await inbox.next();
-      await sleep(150);
+      await sleep(150); // proves a negative: still no more than the prefetch unsettled
       assert.equal(inbox.received, 3);
       assert.deepEqual([...first, third].map((d) => d.message.id), sent.slice(0, 3).map((m) => m.id));
       await inbox.close();
@@ -339,7 +341,7 @@ export function runConformance(name: string, getBuffer: () => MessageBuffer): vo
       assert.deepEqual(rest.map((d) => d.message.id).sort(), sent.slice(1).map((m) => m.id).sort());
       for (const d of rest.filter((x) => x.message.id === sent[1].id || x.message.id === sent[2].id)) assert.equal(d.deliveryCount, 1);
       for (const d of rest) await d.ack();
-      await eventually(async () => assert.equal((await b.stats(q1)).messagesQueued, 0));
+      await eventually(async () => { assert.equal((await b.stats(q1)).messagesQueued, 0); return true; });
       await again.close();
     });
 
@@ -428,6 +430,7 @@ export function runConformance(name: string, getBuffer: () => MessageBuffer): vo
         assert.deepEqual(ids(dead), [sent[1].id]);
         const h = dead.messages[0].subscriptions['ns-a/s1'];
         assert.deepEqual(h.attempts.map((a) => a.result), [{ statusCode: 503, latencyMs: 4, error: 'HTTP 503' }]);
+        return true;
       });
       assert.deepEqual(ids(await b.listMessages({ channel: key, subscription: 'ns-a/s1', state: 'delivered', limit: 10 })), [sent[0].id]);
       assert.deepEqual(ids(await b.listMessages({ channel: key, subscription: 'ns-a/s1', limit: 10 })), newestFirst.slice(1), 'message 4 was not routed to s1');

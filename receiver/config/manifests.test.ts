@@ -8,9 +8,10 @@ import { test } from 'node:test';
 import type { ReceiverConfig } from '../../shared/config.ts';
 import { createLogger } from '../../shared/logger.ts';
 import { hashToken } from '../../shared/tokens.ts';
-import { eventually } from '../test-support.ts';
+
 import { ManifestSource } from './file-source.ts';
 import { compileManifests, parseManifests } from './manifests.ts';
+import { eventually } from '../../test/harness/eventually.ts';
 
 const GOOD = `
 apiVersion: hookbridge.io/v1alpha1

@@ -5,7 +5,8 @@ import http from 'node:http';
 import { createHmac } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import type { Delivery, QueueRef } from '../buffer/types.ts';
-import { channel, eventually, post, request, route, startTest, type TestReceiver } from '../test-support.ts';
+import { channel, post, request, route, startTest, type TestReceiver } from '../test-support.ts';
+import { eventually } from '../../test/harness/eventually.ts';
 
 const SECRET = 'whsec_ingest-test-secret-value';
 let t: TestReceiver;
@@ -27,8 +28,9 @@ after(() => t.close());
 async function drain(sub: string, ch = 'orders'): Promise<Delivery[]> {
   const got: Delivery[] = [];
   const q: QueueRef = { channel: { namespace: 'shop', name: ch }, subscription: { namespace: 'shop', name: sub } };
+  const { messagesQueued } = await t.buffer.stats(q);
   const c = await t.buffer.consume(q, 100, (d) => got.push(d));
-  await new Promise((r) => setTimeout(r, 30));
+  await eventually(() => got.length >= messagesQueued, { message: `${messagesQueued} deliveries for ${sub}` });
   await Promise.all(got.map((d) => d.ack()));
   await c.cancel();
   return got;

@@ -5,7 +5,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { ChannelConfig } from '../../shared/config.ts';
 import { CloseCode } from '../../shared/protocol.ts';
-import { channel, eventually, post, route, startTest, StreamClient } from '../test-support.ts';
+import { channel, post, route, startTest, StreamClient } from '../test-support.ts';
+import { eventually } from '../../test/harness/eventually.ts';
 
 const TOKEN = 'hbt_lifecycle-token-cccccccccccccccccccccccccccccccc';
 const NEXT = 'hbt_lifecycle-next-token-dddddddddddddddddddddddddddd';

@@ -3,7 +3,8 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { CloseCode } from '../../shared/protocol.ts';
-import { channel, eventually, post, request, route, startTest, StreamClient, type TestReceiver } from '../test-support.ts';
+import { channel, post, request, route, startTest, StreamClient, type TestReceiver } from '../test-support.ts';
+import { eventually } from '../../test/harness/eventually.ts';
 
 const TOKEN = 'hbt_stream-test-token-aaaaaaaaaaaaaaaaaaaaaaaaaaaa';
 const OTHER = 'hbt_other-channel-token-bbbbbbbbbbbbbbbbbbbbbbbbbb';

@@ -7,8 +7,9 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { stringify } from 'yaml';
 import { channel, namespace, subscription } from '../../operator/testing/apply.ts';
-import { must, readyReason, startTestKube, startTestOperator, waitFor, type TestOperator } from '../../operator/testing/env.ts';
+import { must, readyReason, startTestKube, startTestOperator, type TestOperator } from '../../operator/testing/env.ts';
 import type { Kube } from '../harness/kube.ts';
+import { eventually } from '../harness/eventually.ts';
 
 const NS = 'team-dest';
 let kube: Kube;
@@ -68,10 +69,10 @@ test('what CEL cannot decode is Ready=False InvalidDestination with a Warning ev
     assert.equal(r.code, 0, r.stderr);
     const c = await readyReason(kube, NS, 'whsub', name, 'InvalidDestination');
     assert.match(c.message, /link-local|metadata/, url);
-    await waitFor(`InvalidDestination event for ${name}`, async () => {
+    await eventually(async () => {
       const ev = JSON.parse(await must(kube, ['get', 'events.events.k8s.io', '-n', NS, '--field-selector', `regarding.name=${name}`, '-o', 'json'])) as { items: { reason: string; type: string }[] };
       return ev.items.some((e) => e.reason === 'InvalidDestination' && e.type === 'Warning');
-    });
+    }, { message: `InvalidDestination event for ${name}`, timeoutMs: 30_000, intervalMs: 100 });
   }
 });
 

@@ -13,7 +13,7 @@ import { channel, route } from '../../receiver/test-support.ts';
 import { createLogger } from '../../shared/logger.ts';
 import { createRegistry } from '../../shared/metrics.ts';
 import { startRabbit, type Rabbit } from '../harness/rabbitmq.ts';
-import { until } from './lib.ts';
+import { eventually } from '../harness/eventually.ts';
 
 let rabbit: Rabbit;
 let buffer: RabbitBuffer;
@@ -52,11 +52,11 @@ test('the confirm timeout is well under the 10 s providers wait', () => {
 test('during a memory alarm: 503 buffer_error with Retry-After at once, nothing stored, shown in /health, /readyz and metrics; acks still flow', { timeout: 120_000 }, async (t) => {
   const queue = { channel: { namespace: 'shop', name: 'orders' }, subscription: { namespace: 'shop', name: 'sink' } };
   for (let i = 0; i < 2; i++) assert.equal((await ingest()).status, 202);
-  await until(async () => (await buffer.stats(queue)).messagesQueued === 2, 'two messages queued before the alarm');
+  await eventually(async () => (await buffer.stats(queue)).messagesQueued === 2, { message: 'two messages queued before the alarm', timeoutMs: 15_000 });
 
   const raised = performance.now();
   await rabbit.ctl(['set_vm_memory_high_watermark', '0.0000001']);
-  const h = await until(async () => { const x = await health('/health'); return x.json.buffer === 'blocked' ? x : undefined; }, '/health shows the alarm');
+  const h = await eventually(async () => { const x = await health('/health'); return x.json.buffer === 'blocked' ? x : undefined; }, { message: '/health shows the alarm', timeoutMs: 15_000 });
   const detectedMs = performance.now() - raised;
   assert.equal(h.status, 503);
   assert.equal(h.json.status, 'degraded');
@@ -77,17 +77,17 @@ test('during a memory alarm: 503 buffer_error with Retry-After at once, nothing 
   // Consumers are on a connection that does not publish, so RabbitMQ keeps reading it: acks drain the queue.
   const taken: Delivery[] = [];
   const consumer = await buffer.consume(queue, 10, (d) => taken.push(d));
-  await until(async () => taken.length === 2, 'both messages delivered during the alarm');
+  await eventually(async () => taken.length === 2, { message: 'both messages delivered during the alarm', timeoutMs: 15_000 });
   for (const d of taken) await d.ack();
-  await until(async () => (await buffer.stats(queue)).messagesQueued === 0, 'the acks went through during the alarm');
+  await eventually(async () => (await buffer.stats(queue)).messagesQueued === 0, { message: 'the acks went through during the alarm', timeoutMs: 15_000 });
   await consumer.cancel();
   assert.equal((await health('/health')).json.buffer, 'blocked', 'still blocked while the queue drained');
 
   await rabbit.ctl(['set_vm_memory_high_watermark', watermark]);
-  await until(async () => (await health('/health')).json.buffer === 'connected', '/health after the alarm cleared');
+  await eventually(async () => (await health('/health')).json.buffer === 'connected', { message: '/health after the alarm cleared', timeoutMs: 15_000 });
   assert.equal((await health('/readyz')).status, 200);
   assert.equal((await ingest()).status, 202);
-  await until(async () => (await buffer.stats(queue)).messagesQueued === 1, 'queued');
+  await eventually(async () => (await buffer.stats(queue)).messagesQueued === 1, { message: 'queued', timeoutMs: 15_000 });
   assert.equal((await buffer.stats(queue)).messagesQueued, 1, 'the 503s stored nothing: only the message accepted after the alarm is queued');
   t.diagnostic(`alarm seen by /health after ${Math.round(detectedMs)} ms; 503 answers in ${answers.map((a) => Math.round(a.ms)).join(', ')} ms`);
 });

@@ -3,7 +3,8 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { WebSocket } from 'ws';
-import { ADMIN_TOKEN, spawnReceiver, STREAM_TOKEN, until, type ReceiverProcess } from './lib.ts';
+import { ADMIN_TOKEN, spawnReceiver, STREAM_TOKEN, type ReceiverProcess } from './lib.ts';
+import { eventually } from '../harness/eventually.ts';
 
 let rx: ReceiverProcess;
 before(async () => { rx = await spawnReceiver(); });
@@ -30,21 +31,21 @@ test('dead-lettered, redriven, delivered: both attempts and the redrive are in t
   const first = await next(1);
   assert.deepEqual([first.id, first.attempt], [id, 1]);
   ws.send(JSON.stringify({ type: 'nack', id, action: 'dead', reason: 'max_attempts: 500', result: { statusCode: 500, latencyMs: 3 } }));
-  await until(async () => {
+  await eventually(async () => {
     const dls = await (await adminFetch('/channels/shop/orders/dead-letters?subscription=sink')).json() as { deadLetters: { id: string }[] };
     return dls.deadLetters.some((d) => d.id === id);
-  }, 'the nack moved the message to the dead-letter queue');
+  }, { message: 'the nack moved the message to the dead-letter queue', timeoutMs: 15_000 });
   assert.deepEqual(await (await adminFetch(`/channels/shop/orders/dead-letters/${id}/redrive?subscription=sink`, { method: 'POST' })).json(), { redriven: 1 });
   const again = await next(2);
   assert.deepEqual([again.id, again.attempt], [id, 1], 'a redrive counts attempts from 1 again');
   ws.send(JSON.stringify({ type: 'ack', id, result: { statusCode: 200, latencyMs: 4 } }));
 
   type Sub = { state: string; attempts: { attempt: number; redrive?: number; statusCode?: number }[]; redrives: { at: string }[] };
-  const sub = await until(async () => {
+  const sub = await eventually(async () => {
     const h = await (await adminFetch(`/messages/${id}`)).json() as { subscriptions: Record<string, Sub> };
     const s = h.subscriptions['shop/sink'];
     return s.state === 'delivered' ? s : undefined;
-  }, 'the history shows the delivery');
+  }, { message: 'the history shows the delivery', timeoutMs: 15_000 });
   assert.deepEqual(sub.attempts.map((a) => [a.redrive ?? 0, a.attempt, a.statusCode]), [[0, 1, 500], [1, 1, 200]], 'the first attempt is still there');
   assert.equal(sub.redrives.length, 1);
   assert.match(sub.redrives[0].at, /^\d{4}-\d\d-\d\dT/);

@@ -5,8 +5,9 @@
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import { after, before, test } from 'node:test';
-import { channel, eventually, post, route, startTest, type TestReceiver } from '../../receiver/test-support.ts';
+import { channel, post, route, startTest, type TestReceiver } from '../../receiver/test-support.ts';
 import { rawWebSocket, serverTexts, textFrame } from './ws-raw.ts';
+import { eventually } from '../harness/eventually.ts';
 
 const TOKEN = 'hbt_slow-reader-suite-token-abcdefghijklmnopqrstuvwxyz012';
 const PINGS = 400_000;
@@ -59,7 +60,7 @@ test(`${PINGS} pings from a peer that never reads: memory stays bounded and the 
     if (!sock.destroyed) sock.write(batch);
     peak = Math.max(peak, process.memoryUsage().rss);
     return drops() > dropsBefore;
-  }, 20_000);
+  }, { timeoutMs: 20_000 });
   await eventually(async () => (await connected()) === 0);
   const grewMb = (peak - rssBefore) / 2 ** 20;
   tc.diagnostic(`pings sent: ${sent}; RSS before ${(rssBefore / 2 ** 20).toFixed(1)} MiB, peak during the attack ${(peak / 2 ** 20).toFixed(1)} MiB (+${grewMb.toFixed(1)} MiB)`);
@@ -83,7 +84,7 @@ test('an SSE reader that stops reading while messages wait is dropped, and its m
   await eventually(async () => {
     await post(t.base, '/connect/ack/shop/orders', '{"type":"ping","t":1}', { authorization: `Bearer ${TOKEN}` });
     return drops() > dropsBefore;
-  }, 20_000);
+  }, { timeoutMs: 20_000 });
   await eventually(async () => (await connected()) === 0);
   assert.equal(drops(), dropsBefore + 1, 'dropped as a slow reader');
   const queue = { channel: { namespace: 'shop', name: 'orders' }, subscription: { namespace: 'shop', name: 'sink' } };

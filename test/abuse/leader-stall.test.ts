@@ -8,11 +8,12 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { parse, stringify } from 'yaml';
 import { createLogger } from '../../shared/logger.ts';
-import { RECEIVER_NS, startTestKube, waitFor } from '../../operator/testing/env.ts';
+import { RECEIVER_NS, startTestKube } from '../../operator/testing/env.ts';
 import { KubeClient } from '../../operator/runtime/kube-client.ts';
 import { LeaderElector } from '../../operator/runtime/leader.ts';
 import type { Kube } from '../harness/kube.ts';
 import { startStallProxy, type StallProxy } from '../harness/stall-proxy.ts';
+import { eventually } from '../harness/eventually.ts';
 
 let kube: Kube;
 let proxy: StallProxy;
@@ -51,13 +52,13 @@ test('a leader cut off by a stalling apiserver stops leading before a standby ca
   });
   electors.push(a);
   a.start();
-  await waitFor('A leads', async () => a.isLeader);
+  await eventually(async () => a.isLeader, { message: 'A leads', timeoutMs: 30_000, intervalMs: 100 });
   const b: LeaderElector = new LeaderElector(KubeClient.load(kube.kubeconfigPath), {
     ...opts, identity: 'b', onStartedLeading: () => { overlap = a.isLeader; timeline.push('b leads'); bStarted(); }, onStoppedLeading: () => timeline.push('b steps down'),
   });
   electors.push(b);
   b.start();
-  await waitFor('B has seen the lease held by A', async () => proxy.connections() > 0 && !b.isLeader);
+  await eventually(async () => proxy.connections() > 0 && !b.isLeader, { message: 'B has seen the lease held by A', timeoutMs: 30_000, intervalMs: 100 });
 
   proxy.pause();
   await Promise.all([aStop, bStart]);

@@ -139,13 +139,3 @@ export function rawRequest(port: number, bytes: Buffer | string, opts: { maxByte
   });
 }
 
-/** Polls until `fn` returns a value (the world changes asynchronously; no fixed sleeps), within `timeoutMs`. */
-export async function until<T>(fn: () => Promise<T | undefined | false>, what: string, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > deadline) throw new Error(`not reached within ${timeoutMs} ms: ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}

@@ -14,8 +14,9 @@ import { after, before, test } from 'node:test';
 import { parse, stringify } from 'yaml';
 import { buildConnectorDeployment } from '../../operator/controllers/subscription/resources/connector.ts';
 import { sub } from '../../operator/controllers/testing/fixtures.ts';
-import { waitFor } from '../../operator/testing/env.ts';
+
 import { DEFAULT_CONTROLLERS, startKube, type Kube, type KubectlResult } from '../harness/kube.ts';
+import { eventually } from '../harness/eventually.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const NS = 'hookbridge';
@@ -68,8 +69,8 @@ const canI = async (user: string, verb: string, resource: string, ns: string, su
 test('namespace edit and view users get the two kinds through the aggregated ClusterRoles', async () => {
   await must(kube.kubectl(['-n', 'shop', 'create', 'rolebinding', 'alice-edit', '--clusterrole=edit', '--user=alice']));
   await must(kube.kubectl(['-n', 'shop', 'create', 'rolebinding', 'bob-view', '--clusterrole=view', '--user=bob']));
-  await waitFor('edit aggregates hookbridge-edit', () => canI('alice', 'create', 'subscriptions.hookbridge.io', 'shop'));
-  await waitFor('view aggregates hookbridge-view', () => canI('bob', 'list', 'webhookchannels.hookbridge.io', 'shop'));
+  await eventually(() => canI('alice', 'create', 'subscriptions.hookbridge.io', 'shop'), { message: 'edit aggregates hookbridge-edit', timeoutMs: 30_000, intervalMs: 100 });
+  await eventually(() => canI('bob', 'list', 'webhookchannels.hookbridge.io', 'shop'), { message: 'view aggregates hookbridge-view', timeoutMs: 30_000, intervalMs: 100 });
   for (const verb of ['create', 'update', 'patch', 'delete', 'get', 'list', 'watch']) {
     for (const kind of ['webhookchannels.hookbridge.io', 'subscriptions.hookbridge.io']) {
       assert.equal(await canI('alice', verb, kind, 'shop'), true, `alice ${verb} ${kind}`);

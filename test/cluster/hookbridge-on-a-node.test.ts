@@ -18,7 +18,7 @@ import { verifyStandardWebhook } from '../e2e/lib/standard-webhooks.ts';
 import { columns, metricSum } from '../e2e/lib/views.ts';
 import { sampleWebhooks, postAll } from '../e2e/lib/samples.ts';
 import { Steps } from '../e2e/lib/steps.ts';
-import { eventually, within } from '../e2e/lib/wait.ts';
+import { eventually, within } from '../harness/eventually.ts';
 import { recorderManifest } from './lib/recorder.ts';
 
 const NS = 'demo';
@@ -47,7 +47,7 @@ const whcColumns = async (): Promise<Record<string, string>> => columns(await ku
 const secretValue = async (ns: string, name: string, key: string): Promise<string> =>
   Buffer.from((await getJson(['-n', ns, 'secret', name])).data[key], 'base64').toString('utf8');
 const until = <T>(what: string, probe: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 120_000): Promise<T> =>
-  eventually(what, probe, { timeoutMs, intervalMs: 500 });
+  eventually(probe, { message: what, timeoutMs, intervalMs: 500 });
 
 /** Pod IPs of the receiver pods that are Ready. */
 async function receiverPods(): Promise<{ name: string; ip: string }[]> {

@@ -22,7 +22,7 @@ import { verifyStandardWebhook } from './lib/standard-webhooks.ts';
 import { columns } from './lib/views.ts';
 import { postAll, sampleWebhooks } from './lib/samples.ts';
 import { Steps } from './lib/steps.ts';
-import { within } from './lib/wait.ts';
+import { within } from '../harness/eventually.ts';
 
 const RX_NS = 'hookbridge-system';
 const NS = 'demo';

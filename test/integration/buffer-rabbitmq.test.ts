@@ -4,12 +4,13 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { connect } from 'amqplib';
 import { createLogger } from '../../shared/logger.ts';
-import { Inbox, channelConfig, eventually, message, oneQueued, runConformance } from '../../receiver/buffer/conformance.ts';
+import { Inbox, channelConfig, message, oneQueued, runConformance } from '../../receiver/buffer/conformance.ts';
 import { RabbitBuffer } from '../../receiver/buffer/rabbitmq/index.ts';
 import { PublishError, Publisher } from '../../receiver/buffer/rabbitmq/publisher.ts';
 import { BufferError } from '../../receiver/buffer/types.ts';
 import { freePorts } from '../harness/ports.ts';
 import { startRabbit, type Rabbit } from '../harness/rabbitmq.ts';
+import { eventually } from '../harness/eventually.ts';
 
 const logger = createLogger({ name: 'buffer-test', level: process.env.HOOKBRIDGE_LOG_LEVEL ?? 'silent' });
 let rabbit: Rabbit;
@@ -106,7 +107,7 @@ describe('RabbitMQ only', () => {
     assert.equal((await inbox.next()).deliveryCount, 1);
 
     await rabbit.stop();
-    await eventually(async () => assert.equal(b.isConnected(), false), 'disconnect noticed');
+    await eventually(async () => { assert.equal(b.isConnected(), false); return true; }, { message: 'disconnect noticed' });
     const t0 = performance.now();
     await assert.rejects(b.publish(message(ch), [s1]), (e: unknown) => e instanceof BufferError && e.code === 'buffer_error');
     const rejectMs = performance.now() - t0;
@@ -114,7 +115,7 @@ describe('RabbitMQ only', () => {
     await assert.rejects(b.stats(q1), BufferError);
 
     await rabbit.start();
-    await eventually(async () => assert.equal(b.isConnected(), true), 'reconnected', 30_000);
+    await eventually(async () => { assert.equal(b.isConnected(), true); return true; }, { message: 'reconnected', timeoutMs: 30_000 });
     const d = await inbox.next(10_000);
     assert.equal(d.message.id, m.id);
     assert.equal(d.deliveryCount, 2, 'x-delivery-count survived the restart (1 release + 1 lost with the connection)');
@@ -127,7 +128,7 @@ describe('RabbitMQ only', () => {
   });
 
   test('hard kill: the buffer reconnects, re-declares its topology and a new buffer sees the history', async () => {
-    await eventually(async () => assert.equal(buffer.isConnected(), true), 'back from the previous restart', 30_000);
+    await eventually(async () => { assert.equal(buffer.isConnected(), true); return true; }, { message: 'back from the previous restart', timeoutMs: 30_000 });
     const ch = channelConfig();
     await buffer.declareChannel(ch);
     const s1 = { namespace: 'ns-a', name: 's1' };
@@ -142,12 +143,13 @@ describe('RabbitMQ only', () => {
     try {
       await eventually(async () => {
         assert.equal((await reader.messageHistory(m.id))?.subscriptions['ns-a/s1']?.state, 'delivered');
-      }, 'history written to the stream', 30_000);
+        return true;
+      }, { message: 'history written to the stream', timeoutMs: 30_000 });
     } finally { await reader.close(); }
 
     await rabbit.kill();
     await rabbit.start();
-    await eventually(async () => assert.equal(buffer.isConnected(), true), 'reconnected', 30_000);
+    await eventually(async () => { assert.equal(buffer.isConnected(), true); return true; }, { message: 'reconnected', timeoutMs: 30_000 });
     const m2 = message(ch);
     await buffer.publish(m2, [s1]);
     assert.equal((await inbox.next()).message.id, m2.id, 'consumer re-established');
@@ -159,7 +161,7 @@ describe('RabbitMQ only', () => {
   });
 
   test('a list of broker URLs: a node that refuses is skipped, the next one is used, with no error to the caller', async () => {
-    await eventually(async () => assert.equal(buffer.isConnected(), true), 'back from the previous kill', 30_000);
+    await eventually(async () => { assert.equal(buffer.isConnected(), true); return true; }, { message: 'back from the previous kill', timeoutMs: 30_000 });
     const [dead] = await freePorts(1); // nothing listens there
     const b = new RabbitBuffer({ url: `amqp://guest:guest@127.0.0.1:${dead}, ${rabbit.url}`, logger, reconnectMinMs: 50, reconnectMaxMs: 500 });
     await b.connect();
@@ -174,7 +176,7 @@ describe('RabbitMQ only', () => {
   });
 
   test('a user with only the permissions docs/rabbitmq.md lists, on a vhost of its own, can do everything', async () => {
-    await eventually(async () => assert.equal(buffer.isConnected(), true), 'back from the previous kill', 30_000);
+    await eventually(async () => { assert.equal(buffer.isConnected(), true); return true; }, { message: 'back from the previous kill', timeoutMs: 30_000 });
     await rabbit.ctl(['add_vhost', 'hookbridge']);
     await rabbit.ctl(['add_user', 'hb', 'hb-password']);
     await rabbit.ctl(['set_permissions', '-p', 'hookbridge', 'hb', '^hb\\.', '^(hb\\.|amq\\.default$)', '^hb\\.']);
@@ -193,7 +195,7 @@ describe('RabbitMQ only', () => {
       const reader = limited(); // a second buffer reads the history back from the stream
       await reader.connect();
       try {
-        await eventually(async () => assert.equal((await reader.messageHistory(m.id))?.subscriptions['ns-a/s1']?.state, 'dead_lettered'), 'history written to and read from hb.events', 10_000);
+        await eventually(async () => { assert.equal((await reader.messageHistory(m.id))?.subscriptions['ns-a/s1']?.state, 'dead_lettered'); return true; }, { message: 'history written to and read from hb.events', timeoutMs: 10_000 });
       } finally { await reader.close(); }
       await inbox.close();
       await b.removeChannel(ch, { deleteQueues: true });

@@ -13,6 +13,7 @@ import { after, before, test } from 'node:test';
 import { parse } from 'yaml';
 import { startKube, type Kube } from '../harness/kube.ts';
 import { freePort } from '../harness/ports.ts';
+import { eventually } from '../harness/eventually.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const NS = 'hookbridge';
@@ -39,19 +40,17 @@ function start(name: string, args: string[], env: NodeJS.ProcessEnv = {}): void 
   children.set(name, child);
 }
 
-async function eventually<T>(what: string, check: () => Promise<T | undefined>): Promise<T> {
-  const deadline = Date.now() + DEADLINE_MS;
-  for (;;) {
-    const v = await check().catch(() => undefined);
-    if (v !== undefined) return v;
+const until = <T>(what: string, check: () => Promise<T | undefined>): Promise<T> => eventually(check, {
+  timeoutMs: DEADLINE_MS, intervalMs: 250,
+  abort: () => {
     const dead = [...children].filter(([, c]) => c.exitCode !== null || c.signalCode !== null).map(([n]) => n);
-    if (Date.now() > deadline || dead.length) {
-      const tail = (n: string): string => log(n).split('\n').slice(-25).join('\n');
-      throw new Error(`${what}: ${dead.length ? `${dead.join(', ')} exited` : 'timed out'}\n--- operator\n${tail('operator')}\n--- receiver\n${tail('receiver')}`);
-    }
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
+    return dead.length ? `${dead.join(', ')} exited` : undefined;
+  },
+  message: () => {
+    const tail = (n: string): string => log(n).split('\n').slice(-25).join('\n');
+    return `${what}\n--- operator\n${tail('operator')}\n--- receiver\n${tail('receiver')}\n`;
+  },
+});
 
 /** A kubeconfig that authenticates as the chart's ServiceAccount `sa`, with a TokenRequest token. */
 async function serviceAccountKubeconfig(sa: string): Promise<string> {
@@ -95,7 +94,7 @@ before(async () => {
     `--receiver-admin-token-file=${adminTokenFile}`, '--connector-image=ghcr.io/hookbridge/hookbridge:test', `--metrics-port=${opPort}`,
     '--leader-elect', '--stats-interval=1', `--kubeconfig=${await serviceAccountKubeconfig('hookbridge-operator')}`],
   { POD_NAMESPACE: NS, POD_NAME: 'hookbridge-operator-test' });
-  await eventually('operator ready', async () => ((await fetch(`${operatorUrl}/readyz`)).ok ? true : undefined));
+  await until('operator ready', async () => ((await fetch(`${operatorUrl}/readyz`)).ok ? true : undefined));
 });
 
 after(async () => {
@@ -117,8 +116,8 @@ const get = async (args: string[]): Promise<string | undefined> => {
 };
 
 test('the operator leads through a Lease in the release namespace', async () => {
-  await eventually('Lease held', () => get(['-n', NS, 'lease', 'hookbridge-operator', '-o', 'jsonpath={.spec.holderIdentity}']));
-  const metrics = await eventually('hookbridge_leader 1', async () => {
+  await until('Lease held', () => get(['-n', NS, 'lease', 'hookbridge-operator', '-o', 'jsonpath={.spec.holderIdentity}']));
+  const metrics = await until('hookbridge_leader 1', async () => {
     const text = await (await fetch(`${operatorUrl}/metrics`)).text();
     return /^hookbridge_leader 1$/m.test(text) ? text : undefined;
   });
@@ -138,19 +137,19 @@ spec:
   channelRef: {name: payments}
   destination: {url: "http://billing.shop.svc:8080/hooks"}
 `));
-  await eventually('token Secret', () => get(['-n', 'shop', 'secret', 'billing-hookbridge-token', '-o', 'name']));
-  await eventually('connector Deployment', () => get(['-n', 'shop', 'deployment', 'hookbridge-connector', '-o', 'name']));
-  await eventually('receiver config Secret', () => get(['-n', NS, 'secret', '-l', 'hookbridge.io/receiver-config=true', '-o', 'name']));
-  const url = await eventually('channel status.url', () => get(['-n', 'shop', 'whc', 'payments', '-o', 'jsonpath={.status.url}']));
+  await until('token Secret', () => get(['-n', 'shop', 'secret', 'billing-hookbridge-token', '-o', 'name']));
+  await until('connector Deployment', () => get(['-n', 'shop', 'deployment', 'hookbridge-connector', '-o', 'name']));
+  await until('receiver config Secret', () => get(['-n', NS, 'secret', '-l', 'hookbridge.io/receiver-config=true', '-o', 'name']));
+  const url = await until('channel status.url', () => get(['-n', 'shop', 'whc', 'payments', '-o', 'jsonpath={.status.url}']));
   assert.equal(url, 'https://hooks.example.com/webhook/shop/payments');
 
   // The receiver, reading Secrets with its own ServiceAccount, now has the channel and stores webhooks.
-  const res = await eventually('202 from the receiver', async () => {
+  const res = await until('202 from the receiver', async () => {
     const r = await fetch(`${receiverUrl}/webhook/shop/payments`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"type":"invoice.paid"}' });
     return r.status === 202 ? r : undefined;
   });
   assert.match(await res.text(), /^\{"id":"[^"]+"\}$/);
-  await eventually('backlog in status', () => get(['-n', 'shop', 'whsub', 'billing', '-o', 'jsonpath={.status.backlog}']).then((b) => (b === '1' ? b : undefined)));
+  await until('backlog in status', () => get(['-n', 'shop', 'whsub', 'billing', '-o', 'jsonpath={.status.backlog}']).then((b) => (b === '1' ? b : undefined)));
 });
 
 test('the operator may list and watch the receiver Service\'s EndpointSlices in the release namespace, nothing more', async () => {

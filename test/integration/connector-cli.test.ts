@@ -10,7 +10,8 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { request } from 'undici';
 import { MemoryBuffer } from '../../receiver/buffer/memory/index.ts';
-import { scriptedDestination, startRig, SUB, until } from '../../connector/testing/relay.ts';
+import { scriptedDestination, startRig, SUB } from '../../connector/testing/relay.ts';
+import { eventually } from '../harness/eventually.ts';
 
 const root = new URL('../../', import.meta.url).pathname;
 
@@ -36,14 +37,14 @@ test('hookbridge connector: config re-read on change, /metrics, SIGTERM exits 0'
   writeFileSync(file, JSON.stringify(r.config));
   const p = spawnCli(['connector', '--config', file, '--secrets-dir', r.secretsDir, '--metrics-port', '0', '--metrics-host', '127.0.0.1']);
   try {
-    await until(() => p.out(), (o) => o.includes('"msg":"connected"') && o.includes('metricsPort'), 'connector connected');
+    await eventually(() => { const o = p.out(); return o.includes('"msg":"connected"') && o.includes('metricsPort'); }, { message: 'connector connected', timeoutMs: 20_000, intervalMs: 50 });
     await r.post('one');
     await a.count(1);
 
     // a ConfigMap update: new file renamed over the old one
     writeFileSync(`${file}.new`, JSON.stringify({ ...r.config, subscriptions: [{ ...r.config.subscriptions[0], destination: { url: b.url } }] }));
     renameSync(`${file}.new`, file);
-    await until(() => p.out(), (o) => o.includes('config changed: applying'), 'config reloaded');
+    await eventually(() => p.out().includes('config changed: applying'), { message: 'config reloaded', timeoutMs: 20_000, intervalMs: 50 });
     await r.post('two');
     await b.count(1);
     assert.equal(a.received.length, 1);
@@ -51,7 +52,7 @@ test('hookbridge connector: config re-read on change, /metrics, SIGTERM exits 0'
     // a broken update is refused; the running config keeps working
     writeFileSync(`${file}.new`, '{"receiverUrl": 42}');
     renameSync(`${file}.new`, file);
-    await until(() => p.out(), (o) => o.includes('config change refused'), 'bad config refused');
+    await eventually(() => p.out().includes('config change refused'), { message: 'bad config refused', timeoutMs: 20_000, intervalMs: 50 });
     await r.post('three');
     await b.count(2);
 
@@ -90,14 +91,14 @@ test('hookbridge connector --receiver-url / $HOOKBRIDGE_RECEIVER_URL overrides t
     assert.equal(await bad.exited, 2);
     assert.match(bad.out(), /--receiver-url must be an absolute http\(s\) or ws\(s\) URL/);
 
-    await until(() => p.out(), (o) => o.includes('"msg":"connected"'), 'connector connected through the override');
+    await eventually(() => p.out().includes('"msg":"connected"'), { message: 'connector connected through the override', timeoutMs: 20_000, intervalMs: 50 });
     await r.post('one');
     await a.count(1);
 
     // the ConfigMap changes (new destination, same unreachable receiverUrl): the override still applies
     writeFileSync(`${file}.new`, JSON.stringify({ ...elsewhere, subscriptions: [{ ...elsewhere.subscriptions[0], destination: { url: b.url } }] }));
     renameSync(`${file}.new`, file);
-    await until(() => p.out(), (o) => o.includes('config changed: applying'), 'config reloaded');
+    await eventually(() => p.out().includes('config changed: applying'), { message: 'config reloaded', timeoutMs: 20_000, intervalMs: 50 });
     await r.post('two');
     await b.count(1);
     assert.equal(a.received.length, 1);
@@ -127,10 +128,10 @@ test('hookbridge listen: forwards to a local URL and prints one line per deliver
   env.stdout?.on('data', (c: Buffer) => { out += c.toString(); });
   env.stderr?.on('data', (c: Buffer) => { out += c.toString(); });
   try {
-    await until(() => out, (o) => o.includes('Your webhook signing secret is whsec_'), 'listen started');
+    await eventually(() => out.includes('Your webhook signing secret is whsec_'), { message: 'listen started', timeoutMs: 20_000, intervalMs: 50 });
     const ok = await r.post('{"a":1}', { 'content-type': 'application/json' });
     const missing = await r.post('{"a":2}');
-    await until(() => out, (o) => o.includes(ok) && o.includes(missing), 'two delivery lines');
+    await eventually(() => out.includes(ok) && out.includes(missing), { message: 'two delivery lines', timeoutMs: 20_000, intervalMs: 50 });
     // stdout is a pipe here, so one JSON object per delivery
     const lines = out.split('\n').filter((l) => l.startsWith('{"time"')).map((l) => JSON.parse(l) as Record<string, unknown>);
     assert.deepEqual(lines.find((l) => l.id === ok), { ...lines.find((l) => l.id === ok), outcome: 'success', status: 200, attempt: 1, eventType: null });
@@ -156,11 +157,11 @@ test('hookbridge listen: Ctrl-C lets the delivery in flight finish (acked, print
   const r = await startRig({ buffer, destinationUrl: 'http://unused.invalid/' });
   const p = spawnCli(['listen', '--receiver', r.rx.url, '--channel', `${r.channel.namespace}/${r.channel.name}`, '--forward-to', `http://127.0.0.1:${(dest.address() as AddressInfo).port}/`], { HOOKBRIDGE_TOKEN: r.token });
   try {
-    await until(() => p.out(), (o) => o.includes('Ready.'), 'listen started');
+    await eventually(() => p.out().includes('Ready.'), { message: 'listen started', timeoutMs: 20_000, intervalMs: 50 });
     const id = await r.post('{"slow":true}');
-    await until(() => held.length, (n) => n === 1, 'the delivery in flight at the destination');
+    await eventually(() => held.length === 1, { message: 'the delivery in flight at the destination', timeoutMs: 20_000, intervalMs: 50 });
     p.child.kill('SIGINT');
-    await until(() => p.out(), (o) => o.includes('Stopping: finishing deliveries in flight'), 'listen draining');
+    await eventually(() => p.out().includes('Stopping: finishing deliveries in flight'), { message: 'listen draining', timeoutMs: 20_000, intervalMs: 50 });
     held[0].writeHead(200).end();
     assert.equal(await p.exited, 0);
     const line = p.out().split('\n').find((l) => l.includes(`"id":"${id}"`));

@@ -4,7 +4,8 @@ import { test } from 'node:test';
 import { MemoryBuffer } from '../../receiver/buffer/memory/index.ts';
 import { mintToken } from '../../shared/tokens.ts';
 import { connectorScenarios } from '../../connector/testing/scenarios.ts';
-import { scriptedDestination, startRig, until } from '../../connector/testing/relay.ts';
+import { scriptedDestination, startRig } from '../../connector/testing/relay.ts';
+import { eventually } from '../harness/eventually.ts';
 
 connectorScenarios('memory', async () => new MemoryBuffer({ sweepIntervalMs: 10 }));
 
@@ -19,8 +20,8 @@ test('memory: token rotation — the connector picks up the new token file and s
     const next = mintToken();
     await r.setTokens([r.token, next]); // grace period: both accepted
     r.writeToken(next);
-    await until(() => r.logs(), (l) => /token file changed: reconnecting/.test(l), 'reconnect on token change');
-    await until(() => r.logs(), (l) => (l.match(/"msg":"connected"/g) ?? []).length >= 2, 'connected again');
+    await eventually(() => /token file changed: reconnecting/.test(r.logs()), { message: 'reconnect on token change', timeoutMs: 20_000, intervalMs: 50 });
+    await eventually(() => (r.logs().match(/"msg":"connected"/g) ?? []).length >= 2, { message: 'connected again', timeoutMs: 20_000, intervalMs: 50 });
     await r.setTokens([next]); // old one revoked
     await r.post('after');
     await dest.count(2);

@@ -9,6 +9,7 @@ import { test } from 'node:test';
 import { request } from 'undici';
 import { parse } from 'yaml';
 import { freePort } from '../harness/ports.ts';
+import { eventually } from '../harness/eventually.ts';
 
 const root = new URL('../../', import.meta.url).pathname;
 
@@ -22,13 +23,6 @@ function run(args: string[]): { child: ChildProcess; out: () => string; err: () 
   return { child, out: () => out, err: () => err, exited };
 }
 
-async function waitFor(what: string, check: () => boolean, timeoutMs = 20_000): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 test('hookbridge dev -f examples/ + hookbridge echo: a webhook arrives at the echo, signed', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'hb-dev-smoke-'));
@@ -45,11 +39,11 @@ test('hookbridge dev -f examples/ + hookbridge echo: a webhook arrives at the ec
   const echo = run(['echo', '--port', String(echoPort), '--secret', secret]);
   const dev = run(['dev', '-f', dir, '--port', String(devPort)]);
   try {
-    await waitFor('echo listening', () => echo.out().includes('listening'));
-    await waitFor('dev ready', () => dev.out().includes('Ctrl-C to stop'));
+    await eventually(() => echo.out().includes('listening'), { message: 'echo listening', timeoutMs: 20_000, intervalMs: 50 });
+    await eventually(() => dev.out().includes('Ctrl-C to stop'), { message: 'dev ready', timeoutMs: 20_000, intervalMs: 50 });
     assert.match(dev.out(), new RegExp(`POST http://127.0.0.1:${devPort}/webhook/demo/github`));
     assert.ok(dev.out().includes(`demo/echo delivers to http://127.0.0.1:${echoPort}/hooks`), dev.out());
-    await waitFor('connector connected', () => dev.out().includes('"msg":"connected"'));
+    await eventually(() => dev.out().includes('"msg":"connected"'), { message: 'connector connected', timeoutMs: 20_000, intervalMs: 50 });
 
     const res = await request(`http://localhost:${devPort}/webhook/demo/github`, {
       method: 'POST', headers: { 'x-github-event': 'push', 'content-type': 'application/x-www-form-urlencoded' }, body: '{"hello":"world"}',
@@ -57,7 +51,7 @@ test('hookbridge dev -f examples/ + hookbridge echo: a webhook arrives at the ec
     assert.equal(res.statusCode, 202);
     const { id } = (await res.body.json()) as { id: string };
 
-    await waitFor('delivery at the echo', () => echo.out().includes('signature:'));
+    await eventually(() => echo.out().includes('signature:'), { message: 'delivery at the echo', timeoutMs: 20_000, intervalMs: 50 });
     const printed = echo.out();
     assert.match(printed, /── POST \/hooks/);
     assert.match(printed, /\{"hello":"world"\}/);

@@ -7,10 +7,11 @@ import { createHmac } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, test } from 'node:test';
-import { must, REPO, startTestKube, waitFor } from '../../operator/testing/env.ts';
+import { must, REPO, startTestKube } from '../../operator/testing/env.ts';
 import { channel, post, route, startTest, type TestReceiver } from '../../receiver/test-support.ts';
 import type { Kube } from '../harness/kube.ts';
 import { subscriptionManifests } from './lib/subscription-manifests.ts';
+import { eventually } from '../harness/eventually.ts';
 
 const TOKEN = 'hbt_listen-subscription-test-token-jjjjjjjjjjjjjjjjjjj';
 const SECRET = 'whsec_bGlzdGVuLXN1YnNjcmlwdGlvbi10ZXN0';
@@ -53,13 +54,13 @@ test('listen --subscription: receiver, token, signing secret, retry policy and t
   child.stderr.on('data', (c: Buffer) => { err += c.toString(); });
   const exited = new Promise<number | null>((r) => child.once('exit', r));
   try {
-    await waitFor(`listen ready\n${err}`, async () => err.includes('Ready.'));
+    await eventually(async () => err.includes('Ready.'), { message: `listen ready\n${err}`, timeoutMs: 30_000, intervalMs: 100 });
     assert.match(err, new RegExp(`Forwarding shop/orders from ${rx.base} to ${forwardTo} as Subscription shop/laptop`));
     assert.match(err, /Signing with Subscription shop\/laptop's secret \(standard-webhooks\)/);
     assert.ok(!err.includes(SECRET) && !err.includes(TOKEN) && !out.includes(TOKEN), 'neither secret is printed');
 
     const good = String((await post(rx.base, '/webhook/shop/orders', '{"n":1}', { 'content-type': 'application/json' })).json.id);
-    const got = await waitFor(`the delivery\n${err}`, async () => received.find((r) => r.headers['webhook-id'] === good));
+    const got = await eventually(async () => received.find((r) => r.headers['webhook-id'] === good), { message: `the delivery\n${err}`, timeoutMs: 30_000, intervalMs: 100 });
     assert.deepEqual(JSON.parse(got.body), { n: 1, message_id: good }, 'transform.includeMessageId');
     const ts = String(got.headers['webhook-timestamp']);
     const expected = createHmac('sha256', Buffer.from(SECRET.slice('whsec_'.length), 'base64')).update(`${good}.${ts}.${got.body}`).digest('base64');
@@ -67,7 +68,7 @@ test('listen --subscription: receiver, token, signing secret, retry policy and t
 
     // maxAttempts: 1 — a 500 is dead at once instead of retried on the default schedule
     const bad = String((await post(rx.base, '/webhook/shop/orders', '{"fail":true}', { 'content-type': 'application/json' })).json.id);
-    const line = await waitFor('the dead line', async () => out.split('\n').find((l) => l.includes(`"id":"${bad}"`)));
+    const line = await eventually(async () => out.split('\n').find((l) => l.includes(`"id":"${bad}"`)), { message: 'the dead line', timeoutMs: 30_000, intervalMs: 100 });
     const report = JSON.parse(line) as Record<string, unknown>;
     assert.match(String(report.reason), /max attempts reached \(1\/1\)/);
     assert.deepEqual(report, { ...report, outcome: 'dead', status: 500, subscription: 'shop/laptop' });

@@ -13,6 +13,7 @@ import { test } from 'node:test';
 import { promisify } from 'node:util';
 import { freePorts } from '../harness/ports.ts';
 import { subscriptionManifests } from './lib/subscription-manifests.ts';
+import { eventually } from '../harness/eventually.ts';
 
 const run = promisify(execFile);
 const root = path.resolve(import.meta.dirname, '../..');
@@ -53,15 +54,8 @@ function npx(cwd: string, args: string[]): Proc {
 
 const signalGroup = (p: Proc, signal: NodeJS.Signals): void => { try { process.kill(-(p.child.pid as number), signal); } catch { /* gone */ } };
 
-async function until<T>(what: string, probe: () => T | undefined | false | Promise<T | undefined | false>, log: () => string, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}\n${log()}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+const until = <T>(what: string, probe: () => T | undefined | false | Promise<T | undefined | false>, log: () => string, timeoutMs = 60_000): Promise<T> =>
+  eventually(probe, { message: () => `${what}\n${log()}\n`, timeoutMs, intervalMs: 50 });
 
 test('npm pack → npm install the tarball → npx hookbridge --version, dev, listen: a delivery our own verifier accepts', async () => {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'hb-npm-package-'));

@@ -16,8 +16,9 @@ import type { Kube } from '../harness/kube.ts';
 import { Kubelet } from '../e2e/lib/kubelet.ts';
 import { Processes } from '../e2e/lib/processes.ts';
 import { freePort } from '../harness/ports.ts';
-import { condition, getJson, must, readyReason, RECEIVER_NS, startTestKube, startTestOperator, waitFor, type Cond, type TestOperator } from '../../operator/testing/env.ts';
+import { condition, getJson, must, readyReason, RECEIVER_NS, startTestKube, startTestOperator, type Cond, type TestOperator } from '../../operator/testing/env.ts';
 import { applyChannelAndSubscription } from '../../operator/testing/apply.ts';
+import { eventually } from '../harness/eventually.ts';
 
 const NS = 'team-gone';
 const CHANNEL = 'orders';
@@ -68,7 +69,7 @@ after(async () => {
 /** waitFor that shows the processes' logs when it gives up. */
 async function until<T>(what: string, probe: () => Promise<T | undefined | false>): Promise<T> {
   try {
-    return await waitFor(what, probe);
+    return await eventually(probe, { message: what, timeoutMs: 30_000, intervalMs: 100 });
   } catch (err) {
     process.stderr.write(`\n${procs.tails()}\n`);
     throw err;

@@ -9,8 +9,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import type { Kube } from '../harness/kube.ts';
-import { getJson, must, startTestKube, startTestOperator, waitFor, type TestOperator } from '../../operator/testing/env.ts';
+import { getJson, must, startTestKube, startTestOperator, type TestOperator } from '../../operator/testing/env.ts';
 import { applyChannelAndSubscription } from '../../operator/testing/apply.ts';
+import { eventually } from '../harness/eventually.ts';
 
 const WRITE_VERBS = new Set(['POST', 'PUT', 'PATCH', 'APPLY', 'DELETE', 'DELETECOLLECTION']);
 const OUR_RESOURCES = new Set(['secrets', 'configmaps', 'serviceaccounts', 'deployments', 'webhookchannels', 'subscriptions', 'events']);
@@ -75,21 +76,21 @@ const ourWrites = () => [...op.requests].filter(([verb]) => WRITE_VERBS.has(verb
 test('receiver stats reach status and columns; an idle operator then writes nothing', async () => {
   const ns = 'team-idle';
   await applyChannelAndSubscription(kube, { ns, channel: 'payments', subscription: 'sink' });
-  const whc = await waitFor('stats in status', async () => {
+  const whc = await eventually(async () => {
     const o = await getJson(kube, ['-n', ns, 'whc', 'payments']);
     return o?.status.backlog === 7 && o.status.conditions.find((c: { type: string }) => c.type === 'BufferReady')?.status === 'True' ? o : undefined;
-  });
+  }, { message: 'stats in status', timeoutMs: 30_000, intervalMs: 100 });
   assert.equal(whc.status.connectedConnectors, 2);
   assert.equal(whc.status.deadLettered, 3);
   const table = await must(kube, ['get', 'whc', '-n', ns]);
   assert.match(table, /payments\s+True\s+\S+\s+1\s+2\s+7\s+3\s+/);
-  await waitFor('subscription backlog', async () => (await getJson(kube, ['-n', ns, 'whsub', 'sink']))?.status.backlog === 7);
+  await eventually(async () => (await getJson(kube, ['-n', ns, 'whsub', 'sink']))?.status.backlog === 7, { message: 'subscription backlog', timeoutMs: 30_000, intervalMs: 100 });
   assert.equal(unauthorised, 0, 'the admin token is sent');
 
   // Changed figures are written (once) ...
   stats = { ...stats, messages_queued: 9 };
-  await waitFor('new backlog', async () => (await getJson(kube, ['-n', ns, 'whc', 'payments']))?.status.backlog === 9);
-  await waitFor('settled', async () => (await getJson(kube, ['-n', ns, 'whsub', 'sink']))?.status.backlog === 9);
+  await eventually(async () => (await getJson(kube, ['-n', ns, 'whc', 'payments']))?.status.backlog === 9, { message: 'new backlog', timeoutMs: 30_000, intervalMs: 100 });
+  await eventually(async () => (await getJson(kube, ['-n', ns, 'whsub', 'sink']))?.status.backlog === 9, { message: 'settled', timeoutMs: 30_000, intervalMs: 100 });
 
   // ... and a quiet period with relists (every 2 s) and stats polls (every 0.3 s) writes nothing.
   const apiBefore = await apiserverWrites();
@@ -125,12 +126,12 @@ test('an operator restart rewrites no status: BufferReady and DestinationHealthy
     const text = await op.registry.metrics();
     return [...text.matchAll(new RegExp(`^hookbridge_reconcile_total\\{controller="${controller}",result="[^"]+"\\} (\\d+)`, 'gm'))].reduce((n, m) => n + Number(m[1]), 0);
   };
-  await waitFor('both objects reconciled before the first poll is answered', async () => asked > askedBefore && await reconciled('webhookchannel') >= 1 && await reconciled('subscription') >= 1);
+  await eventually(async () => asked > askedBefore && await reconciled('webhookchannel') >= 1 && await reconciled('subscription') >= 1, { message: 'both objects reconciled before the first poll is answered', timeoutMs: 30_000, intervalMs: 100 });
   const [channelReconciles, subReconciles] = [await reconciled('webhookchannel'), await reconciled('subscription')];
   release();
   hold = undefined;
   // The answered poll re-queues the channel and its subscription; wait for those reconciles to finish.
-  await waitFor('reconciled again with the receiver\'s figures', async () => await reconciled('webhookchannel') > channelReconciles && await reconciled('subscription') > subReconciles);
+  await eventually(async () => await reconciled('webhookchannel') > channelReconciles && await reconciled('subscription') > subReconciles, { message: 'reconciled again with the receiver\'s figures', timeoutMs: 30_000, intervalMs: 100 });
   assert.deepEqual((await getJson(kube, ['-n', ns, 'whc', 'payments']))?.status, channelBefore?.status, 'channel status untouched');
   assert.deepEqual((await getJson(kube, ['-n', ns, 'whsub', 'sink']))?.status, subBefore?.status, 'subscription status untouched');
   const writesAfter = await apiserverWrites();

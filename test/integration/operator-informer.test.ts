@@ -12,7 +12,8 @@ import { startKube, type Kube } from '../harness/kube.ts';
 import { createLogger } from '../../shared/logger.ts';
 import { Informer } from '../../operator/runtime/informer.ts';
 import { KubeClient, type KubeObject, type ResourceType } from '../../operator/runtime/kube-client.ts';
-import { must, waitFor } from '../../operator/testing/env.ts';
+import { must } from '../../operator/testing/env.ts';
+import { eventually } from '../harness/eventually.ts';
 
 let kube: Kube;
 let tmp: string;
@@ -39,7 +40,7 @@ test('an informer whose resource is missing keeps retrying, turns healthy once i
   const seen: string[] = [];
   informer.onChange((o) => seen.push(o.metadata.name));
   const started = informer.start();
-  await waitFor('list failures logged', async () => warnings.filter((w) => w.includes('watch failed')).length >= 2);
+  await eventually(async () => warnings.filter((w) => w.includes('watch failed')).length >= 2, { message: 'list failures logged', timeoutMs: 30_000, intervalMs: 100 });
   assert.equal(informer.healthy(), false, 'unhealthy while it cannot list (wired into /readyz)');
 
   fs.writeFileSync(path.join(tmp, 'widgets.yaml'), crd);
@@ -47,19 +48,19 @@ test('an informer whose resource is missing keeps retrying, turns healthy once i
   await started;
   assert.equal(informer.healthy(), true);
   await must(kube, ['apply', '-f', '-'], 'apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w1, namespace: default}\n');
-  await waitFor('w1 delivered', async () => seen.includes('w1'));
+  await eventually(async () => seen.includes('w1'), { message: 'w1 delivered', timeoutMs: 30_000, intervalMs: 100 });
   assert.equal(informer.get('default', 'w1')?.metadata.name, 'w1');
 
   await must(kube, ['apply', '-f', '-'], 'apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w2, namespace: default}\n');
-  await waitFor('w2 delivered', async () => seen.includes('w2'));
+  await eventually(async () => seen.includes('w2'), { message: 'w2 delivered', timeoutMs: 30_000, intervalMs: 100 });
   seen.length = 0;
   await must(kube, ['delete', 'widget', 'w1', '-n', 'default']);
-  await waitFor('w1 deletion delivered', async () => seen.includes('w1') && !informer.get('default', 'w1'));
+  await eventually(async () => seen.includes('w1') && !informer.get('default', 'w1'), { message: 'w1 deletion delivered', timeoutMs: 30_000, intervalMs: 100 });
   seen.length = 0;
   await informer.relist();
   assert.deepEqual(seen, ['w2'], 'a relist re-delivers everything there is (a resync)');
   assert.deepEqual(informer.list().map((o) => o.metadata.name), ['w2']);
   await must(kube, ['apply', '-f', '-'], 'apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w3, namespace: default}\n');
-  await waitFor('the relisted watch delivers', async () => informer.get('default', 'w3'));
+  await eventually(async () => informer.get('default', 'w3'), { message: 'the relisted watch delivers', timeoutMs: 30_000, intervalMs: 100 });
   await informer.stop();
 });

@@ -5,9 +5,10 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import type { Kube } from '../harness/kube.ts';
-import { must, PUBLIC_URL, RECEIVER_NS, REPO, startTestKube, startTestOperator, waitFor, type TestOperator } from '../../operator/testing/env.ts';
+import { must, PUBLIC_URL, RECEIVER_NS, REPO, startTestKube, startTestOperator, type TestOperator } from '../../operator/testing/env.ts';
 import { applyChannelAndSubscription } from '../../operator/testing/apply.ts';
 import { freePort } from '../harness/ports.ts';
+import { eventually } from '../harness/eventually.ts';
 
 const WRITES = ['POST', 'PUT', 'PATCH', 'APPLY', 'DELETE'];
 let kube: Kube;
@@ -33,10 +34,10 @@ test('standby is passive until the leader dies (lease expiry) or stops (lease re
   child = spawn(process.execPath, [path.join(REPO, 'cli/main.ts'), 'operator', '--kubeconfig', kube.kubeconfigPath,
     '--receiver-namespace', RECEIVER_NS, '--public-url', PUBLIC_URL, '--metrics-port', String(port),
     '--leader-elect', '--leader-elect-namespace', RECEIVER_NS, '--lease-duration', '2'], { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, POD_NAME: 'operator-a' } });
-  await waitFor('process A leads', async () => {
+  await eventually(async () => {
     const r = await fetch(`http://127.0.0.1:${port}/metrics`).catch(() => undefined);
     return r?.ok && /^hookbridge_leader 1$/m.test(await r.text());
-  }, 60_000);
+  }, { message: 'process A leads', timeoutMs: 60_000, intervalMs: 100 });
 
   const b = await startTestOperator(kube, { ...leaseOpts, identity: 'operator-b' });
   started.push(b);
@@ -47,7 +48,7 @@ test('standby is passive until the leader dies (lease expiry) or stops (lease re
   assert.equal(writesOf(b), 0, 'the standby wrote nothing while A held the lease');
 
   child.kill('SIGKILL');
-  await waitFor('B takes over after the lease expires', async () => b.isLeader(), 30_000);
+  await eventually(async () => b.isLeader(), { message: 'B takes over after the lease expires', timeoutMs: 30_000, intervalMs: 100 });
   await channelAndSub('two', 'subscription');
 
   const c = await startTestOperator(kube, { ...leaseOpts, identity: 'operator-c' });
@@ -55,7 +56,7 @@ test('standby is passive until the leader dies (lease expiry) or stops (lease re
   assert.equal(c.isLeader(), false);
   await b.stop();
   started.splice(started.indexOf(b), 1);
-  await waitFor('C takes over once B released the lease', async () => c.isLeader(), 30_000);
+  await eventually(async () => c.isLeader(), { message: 'C takes over once B released the lease', timeoutMs: 30_000, intervalMs: 100 });
   const released = JSON.parse(await must(kube, ['get', 'lease', 'hookbridge-operator', '-n', RECEIVER_NS, '-o', 'json']));
   assert.equal(released.spec.holderIdentity, 'operator-c');
   assert.ok(released.spec.leaseTransitions >= 2);

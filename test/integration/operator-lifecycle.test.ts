@@ -6,8 +6,9 @@ import { after, before, test } from 'node:test';
 import type { Kube } from '../harness/kube.ts';
 import type { ChannelConfig, ConnectorConfig } from '../../shared/config.ts';
 import { hashToken } from '../../shared/tokens.ts';
-import { decode, getJson, must, PUBLIC_URL, readyReason, RECEIVER_NS, REPO, startTestKube, startTestOperator, waitFor, type TestOperator } from '../../operator/testing/env.ts';
+import { decode, getJson, must, PUBLIC_URL, readyReason, RECEIVER_NS, REPO, startTestKube, startTestOperator, type TestOperator } from '../../operator/testing/env.ts';
 import { applyChannelAndSubscription, applyManifests, channel, namespace, subscription } from '../../operator/testing/apply.ts';
+import { eventually } from '../harness/eventually.ts';
 
 let kube: Kube;
 let op: TestOperator;
@@ -154,39 +155,39 @@ test('deleting the last subscription of a namespace removes its connector and se
   const ns = 'team-cleanup';
   await example(ns, 'subscription');
   await must(kube, ['delete', 'whsub', 'sink', '-n', ns]);
-  await waitFor('connector objects gone', async () => {
+  await eventually(async () => {
     const left = await must(kube, ['get', 'deployment,configmap,serviceaccount,secret', '-n', ns, '-l', 'app.kubernetes.io/managed-by=hookbridge-operator', '-o', 'name']);
     return left.trim() === '';
-  });
-  const config = await waitFor('receiver config without the subscription', async () => {
+  }, { message: 'connector objects gone', timeoutMs: 30_000, intervalMs: 100 });
+  const config = await eventually(async () => {
     const s = await getJson(kube, ['-n', RECEIVER_NS, 'secret', `hookbridge-channel.${ns}.payments`]);
     const c = JSON.parse(decode(s?.data['channel.json'])) as ChannelConfig;
     return c.subscriptions.length === 0 ? c : undefined;
-  });
+  }, { message: 'receiver config without the subscription', timeoutMs: 30_000, intervalMs: 100 });
   assert.equal(config.name, 'payments');
-  await waitFor('channel status shows no subscriptions', async () => (await getJson(kube, ['-n', ns, 'whc', 'payments']))?.status.subscriptions === 0);
+  await eventually(async () => (await getJson(kube, ['-n', ns, 'whc', 'payments']))?.status.subscriptions === 0, { message: 'channel status shows no subscriptions', timeoutMs: 30_000, intervalMs: 100 });
 });
 
 test('deleting a channel runs the finalizer: receiver config removed, then the channel goes', async () => {
   const ns = 'team-delete';
   await example(ns, 'channel');
   await must(kube, ['patch', 'whc', 'payments', '-n', ns, '--type=merge', '-p', '{"spec":{"deletionPolicy":"Retain"}}']);
-  await waitFor('config says Retain', async () => {
+  await eventually(async () => {
     const s = await getJson(kube, ['-n', RECEIVER_NS, 'secret', `hookbridge-channel.${ns}.payments`]);
     return (JSON.parse(decode(s?.data['channel.json'])) as ChannelConfig).deletionPolicy === 'Retain';
-  });
+  }, { message: 'config says Retain', timeoutMs: 30_000, intervalMs: 100 });
   await must(kube, ['delete', 'whc', 'payments', '-n', ns, '--timeout=60s']);
   assert.equal(await getJson(kube, ['-n', ns, 'whc', 'payments']), undefined);
   assert.equal(await getJson(kube, ['-n', RECEIVER_NS, 'secret', `hookbridge-channel.${ns}.payments`]), undefined);
   await readyReason(kube, ns, 'whsub', 'sink', 'ChannelNotFound');
-  await waitFor('connector removed once nothing is bound', async () => (await getJson(kube, ['-n', ns, 'deployment', 'hookbridge-connector'])) === undefined);
+  await eventually(async () => (await getJson(kube, ['-n', ns, 'deployment', 'hookbridge-connector'])) === undefined, { message: 'connector removed once nothing is bound', timeoutMs: 30_000, intervalMs: 100 });
 });
 
 test('kubectl explain reads the schema descriptions', async () => {
-  const out = await waitFor('explain', async () => {
+  const out = await eventually(async () => {
     const r = await kube.kubectl(['explain', 'subscriptions.spec.delivery.retry']);
     return r.code === 0 ? r.stdout : undefined;
-  });
+  }, { message: 'explain', timeoutMs: 30_000, intervalMs: 100 });
   assert.match(out, /Retry schedule/);
   assert.match(out, /maxAttempts\s+<integer>/);
   assert.match(out, /Attempts before a message is dead-lettered/);

@@ -2,8 +2,9 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { Kube } from '../harness/kube.ts';
-import { getJson, must, startTestKube, startTestOperator, waitFor, type TestOperator } from '../../operator/testing/env.ts';
+import { getJson, must, startTestKube, startTestOperator, type TestOperator } from '../../operator/testing/env.ts';
 import { applyChannelAndSubscription } from '../../operator/testing/apply.ts';
+import { eventually } from '../harness/eventually.ts';
 
 let kube: Kube;
 let op: TestOperator;
@@ -28,8 +29,8 @@ test('objects outside the watched namespaces are left alone', async () => {
 
 test('without kube-controller-manager (no garbage collector) a deleted subscription\'s secrets are still removed', async () => {
   await must(kube, ['delete', 'whsub', 'sub', '-n', 'watched']);
-  await waitFor('token and signing secrets gone', async () => {
+  await eventually(async () => {
     const left = await must(kube, ['get', 'secret,deployment,configmap,serviceaccount', '-n', 'watched', '-l', 'app.kubernetes.io/managed-by=hookbridge-operator', '-o', 'name']);
     return left.trim() === '';
-  });
+  }, { message: 'token and signing secrets gone', timeoutMs: 30_000, intervalMs: 100 });
 });

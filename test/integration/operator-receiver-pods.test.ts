@@ -21,8 +21,9 @@ import { RabbitBuffer } from '../../receiver/buffer/rabbitmq/index.ts';
 import { KubeConfigSource } from '../../receiver/config/kube.ts';
 import { startReceiver, type RunningReceiver } from '../../receiver/server.ts';
 import { post, StreamClient } from '../../receiver/test-support.ts';
-import { condition, decode, getJson, must, RECEIVER_NS, startTestKube, startTestOperator, waitFor, type TestOperator } from '../../operator/testing/env.ts';
+import { condition, decode, getJson, must, RECEIVER_NS, startTestKube, startTestOperator, type TestOperator } from '../../operator/testing/env.ts';
 import { applyChannelAndSubscription } from '../../operator/testing/apply.ts';
+import { eventually } from '../harness/eventually.ts';
 
 const NS = 'team-pods';
 const SERVICE = 'hookbridge-receiver';
@@ -97,10 +98,10 @@ test('the apiserver refuses loopback addresses in an EndpointSlice (why the pods
 
 test('CONNECTED, backlog, lastDeliveryAt and DestinationGone count every receiver pod', async () => {
   await applyChannelAndSubscription(kube, { ns: NS, channel: 'orders', subscription: 'sink' });
-  const token = decode(await waitFor('token', async () => (await getJson(kube, ['-n', NS, 'secret', 'sink-hookbridge-token']))?.data?.token));
+  const token = decode(await eventually(async () => (await getJson(kube, ['-n', NS, 'secret', 'sink-hookbridge-token']))?.data?.token, { message: 'token', timeoutMs: 30_000, intervalMs: 100 }));
   for (const { rx } of receivers) {
-    await waitFor('channel loaded by every receiver', async () => (await post(rx.url, `/webhook/${NS}/nowhere`, '')).status === 404
-      && (await fetch(`${rx.url}/admin/webhook-connect/channels/${NS}/orders`, { headers: { authorization: `Bearer ${fs.readFileSync(path.join(tmp, 'admin-token'), 'utf8')}` } })).ok);
+    await eventually(async () => (await post(rx.url, `/webhook/${NS}/nowhere`, '')).status === 404
+      && (await fetch(`${rx.url}/admin/webhook-connect/channels/${NS}/orders`, { headers: { authorization: `Bearer ${fs.readFileSync(path.join(tmp, 'admin-token'), 'utf8')}` } })).ok, { message: 'channel loaded by every receiver', timeoutMs: 30_000, intervalMs: 100 });
   }
   // One connector stream on each receiver, one message in flight on each.
   for (const { rx } of receivers) {
@@ -108,7 +109,7 @@ test('CONNECTED, backlog, lastDeliveryAt and DestinationGone count every receive
     streams.push(s);
     await s.until((c) => c.frames.some((f) => f.type === 'hello'));
   }
-  await waitFor('CONNECTED 2', async () => (await channelStatus()).connectedConnectors === 2);
+  await eventually(async () => (await channelStatus()).connectedConnectors === 2, { message: 'CONNECTED 2', timeoutMs: 30_000, intervalMs: 100 });
   assert.deepEqual([...asked].sort(), POD_IPS.map((ip) => `${ip}:8080`), 'every ready pod is asked, not the Service');
 
   for (let i = 0; i < 5; i++) assert.equal((await post(receivers[0].rx.url, `/webhook/${NS}/orders`, `{"n":${i}}`)).status, 202);
@@ -116,17 +117,17 @@ test('CONNECTED, backlog, lastDeliveryAt and DestinationGone count every receive
   await a.until((c) => c.messages().length === 1);
   await b.until((c) => c.messages().length === 1);
   // Held by the two receivers (in flight and read ahead) plus whatever the broker still has: all five.
-  await waitFor('backlog 5', async () => (await channelStatus()).backlog === 5);
+  await eventually(async () => (await channelStatus()).backlog === 5, { message: 'backlog 5', timeoutMs: 30_000, intervalMs: 100 });
 
   // A delivery acked through the second receiver, then a 410 through the first.
   b.send({ type: 'ack', id: b.messages()[0].id, result: { statusCode: 200, latencyMs: 3 } });
-  const delivered = await waitFor('lastDeliveryAt from the second receiver', async () => (await subStatus()).lastDeliveryAt as string | undefined);
+  const delivered = await eventually(async () => (await subStatus()).lastDeliveryAt as string | undefined, { message: 'lastDeliveryAt from the second receiver', timeoutMs: 30_000, intervalMs: 100 });
   assert.ok(Date.parse(delivered) > 0);
   a.send({ type: 'nack', id: a.messages()[0].id, action: 'dead', reason: 'gone: 410 Gone', result: { statusCode: 410, latencyMs: 2 } });
-  await waitFor('DestinationGone from the first receiver', async () => (await condition(kube, NS, 'whsub', 'sink', 'DestinationHealthy'))?.reason === 'DestinationGone');
-  await waitFor('backlog 3, one dead letter', async () => { const s = await channelStatus(); return s.backlog === 3 && s.deadLettered === 1; });
+  await eventually(async () => (await condition(kube, NS, 'whsub', 'sink', 'DestinationHealthy'))?.reason === 'DestinationGone', { message: 'DestinationGone from the first receiver', timeoutMs: 30_000, intervalMs: 100 });
+  await eventually(async () => { const s = await channelStatus(); return s.backlog === 3 && s.deadLettered === 1; }, { message: 'backlog 3, one dead letter', timeoutMs: 30_000, intervalMs: 100 });
 
   // The second pod stops being ready: only the first is counted.
   await must(kube, ['apply', '-f', '-'], slice([true, false]));
-  await waitFor('CONNECTED 1', async () => (await channelStatus()).connectedConnectors === 1);
+  await eventually(async () => (await channelStatus()).connectedConnectors === 1, { message: 'CONNECTED 1', timeoutMs: 30_000, intervalMs: 100 });
 });

@@ -5,8 +5,9 @@ import { after, before, test } from 'node:test';
 import type { Kube } from '../harness/kube.ts';
 import type { ChannelConfig } from '../../shared/config.ts';
 import { hashToken } from '../../shared/tokens.ts';
-import { decode, getJson, must, readyReason, RECEIVER_NS, startTestKube, startTestOperator, waitFor, type TestOperator } from '../../operator/testing/env.ts';
+import { decode, getJson, must, readyReason, RECEIVER_NS, startTestKube, startTestOperator, type TestOperator } from '../../operator/testing/env.ts';
 import { applyChannelAndSubscription, applyManifests, channel, namespace } from '../../operator/testing/apply.ts';
+import { eventually } from '../harness/eventually.ts';
 
 let kube: Kube;
 let op: TestOperator;
@@ -31,23 +32,23 @@ test('forced rotation: new token; the old one is accepted until the grace period
     return (JSON.parse(decode(s?.data['channel.json'])) as ChannelConfig).subscriptions[0]?.tokens ?? [];
   };
   const before = await tokenOf();
-  await waitFor('receiver config with the first token', async () => (await receiverTokens()).length === 1);
+  await eventually(async () => (await receiverTokens()).length === 1, { message: 'receiver config with the first token', timeoutMs: 30_000, intervalMs: 100 });
 
   await must(kube, ['annotate', 'whc', 'orders', '-n', ns, 'hookbridge.io/rotate-token=one']);
   // First the receiver learns the new token (staged; the connector's key is unchanged) ...
-  const staged = await waitFor('the new token staged in the receiver config', async () => { const t = await receiverTokens(); return t.length === 2 && !t[1].notAfter ? t : undefined; });
+  const staged = await eventually(async () => { const t = await receiverTokens(); return t.length === 2 && !t[1].notAfter ? t : undefined; }, { message: 'the new token staged in the receiver config', timeoutMs: 30_000, intervalMs: 100 });
   assert.equal(staged[0].sha256, hashToken(before));
   // ... then the connector gets it.
-  const rotated = await waitFor('a new token', async () => { const t = await tokenOf(); return t !== before ? t : undefined; });
+  const rotated = await eventually(async () => { const t = await tokenOf(); return t !== before ? t : undefined; }, { message: 'a new token', timeoutMs: 30_000, intervalMs: 100 });
   assert.equal(staged[1].sha256, hashToken(rotated), 'the connector got the very token the receiver already accepted');
-  const during = await waitFor('receiver config with new and old token', async () => { const t = await receiverTokens(); return t.length === 2 && t[1].notAfter ? t : undefined; });
+  const during = await eventually(async () => { const t = await receiverTokens(); return t.length === 2 && t[1].notAfter ? t : undefined; }, { message: 'receiver config with new and old token', timeoutMs: 30_000, intervalMs: 100 });
   assert.deepEqual(during[0], { sha256: hashToken(rotated) });
   assert.equal(during[1].sha256, hashToken(before));
   assert.ok(during[1].notAfter, 'the old token carries its revocation time');
   const secret = await getJson(kube, ['-n', ns, 'secret', 'sink-hookbridge-token']);
   assert.ok(!JSON.stringify(secret).includes(before), 'the previous token itself is kept nowhere');
 
-  const afterGrace = await waitFor('old token dropped after the grace period', async () => { const t = await receiverTokens(); return t.length === 1 ? t : undefined; });
+  const afterGrace = await eventually(async () => { const t = await receiverTokens(); return t.length === 1 ? t : undefined; }, { message: 'old token dropped after the grace period', timeoutMs: 30_000, intervalMs: 100 });
   assert.deepEqual(afterGrace, [{ sha256: hashToken(rotated) }]);
   assert.equal(await tokenOf(), rotated, 'no further rotation: the annotation value was handled once');
   const annotations = (await getJson(kube, ['-n', ns, 'secret', 'sink-hookbridge-token']))?.metadata.annotations;
@@ -67,11 +68,11 @@ test('scheduled rotation: tokens rotate on their interval without any annotation
   const tokenOf = async () => decode((await getJson(kube, ['-n', ns, 'secret', 'sink-hookbridge-token']))?.data.token);
   const first = await tokenOf();
   const firstStatus = (await getJson(kube, ['-n', ns, 'whsub', 'sink']))?.status;
-  await waitFor('a scheduled rotation', async () => (await tokenOf()) !== first);
-  const later = await waitFor('status follows', async () => {
+  await eventually(async () => (await tokenOf()) !== first, { message: 'a scheduled rotation', timeoutMs: 30_000, intervalMs: 100 });
+  const later = await eventually(async () => {
     const st = (await getJson(kube, ['-n', ns, 'whsub', 'sink']))?.status;
     return st?.tokenRotatedAt > firstStatus.tokenRotatedAt ? st : undefined;
-  });
+  }, { message: 'status follows', timeoutMs: 30_000, intervalMs: 100 });
   assert.ok(later.nextTokenRotationAt > later.tokenRotatedAt);
 });
 

@@ -15,6 +15,7 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { parse, stringify } from 'yaml';
 import { freePort } from '../harness/ports.ts';
+import { eventually } from '../harness/eventually.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const TOKENS = { billing: 'hbt_prometheus-test-billing-0123456789abcdefghijklmnopqr', audit: 'hbt_prometheus-test-audit-0123456789abcdefghijklmnopqrst' };
@@ -42,18 +43,14 @@ const logTail = (name: string): string => {
 };
 
 /** Polls until `check` returns a value; fails with the processes' logs when the deadline passes. */
-async function eventually<T>(what: string, check: () => Promise<T | undefined>): Promise<T> {
-  const deadline = Date.now() + DEADLINE_MS;
-  for (;;) {
-    const v = await check().catch(() => undefined);
-    if (v !== undefined) return v;
+const until = <T>(what: string, check: () => Promise<T | undefined>): Promise<T> => eventually(check, {
+  timeoutMs: DEADLINE_MS, intervalMs: 250,
+  abort: () => {
     const dead = [...children].filter(([, c]) => exited(c)).map(([n]) => n);
-    if (Date.now() > deadline || dead.length > 0) {
-      throw new Error(`${what}: ${dead.length ? `${dead.join(', ')} exited` : `not within ${DEADLINE_MS} ms`}\n--- receiver\n${logTail('receiver')}\n--- connector\n${logTail('connector')}\n--- prometheus\n${logTail('prometheus')}`);
-    }
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
+    return dead.length ? `${dead.join(', ')} exited` : undefined;
+  },
+  message: () => `${what}\n--- receiver\n${logTail('receiver')}\n--- connector\n${logTail('connector')}\n--- prometheus\n${logTail('prometheus')}\n`,
+});
 
 // billing's destination always fails, audit's always succeeds.
 const subscriptionYaml = (name: 'billing' | 'audit', url: string): string => `---
@@ -128,8 +125,8 @@ before(async () => {
   start('connector', node, [cli, 'connector', '--config', path.join(tmp, 'connector.json'), '--secrets-dir', path.join(tmp, 'secrets'), '--metrics-port', String(cxPort)]);
   start('prometheus', 'prometheus', [`--config.file=${path.join(tmp, 'prometheus.yaml')}`, `--storage.tsdb.path=${path.join(tmp, 'tsdb')}`,
     `--web.listen-address=127.0.0.1:${promPort}`, '--log.level=warn']);
-  await eventually('receiver ready', async () => ((await fetch(`${receiverUrl}/readyz`)).ok ? true : undefined));
-  await eventually('prometheus ready', async () => ((await fetch(`${prometheusUrl}/-/ready`)).ok ? true : undefined));
+  await until('receiver ready', async () => ((await fetch(`${receiverUrl}/readyz`)).ok ? true : undefined));
+  await until('prometheus ready', async () => ((await fetch(`${prometheusUrl}/-/ready`)).ok ? true : undefined));
 });
 
 after(async () => {
@@ -156,7 +153,7 @@ async function promApi<T>(p: string): Promise<T> {
 interface Alert { labels: Record<string, string>; state: string }
 
 test('Prometheus scrapes the receiver and the connector', async () => {
-  await eventually('both targets up', async () => {
+  await until('both targets up', async () => {
     const t = await promApi<{ activeTargets: { labels: { job: string }; health: string }[] }>('targets');
     const up = new Set(t.activeTargets.filter((x) => x.health === 'up').map((x) => x.labels.job));
     return up.has('hookbridge-receiver') && up.has('hookbridge-connector') ? true : undefined;
@@ -165,7 +162,7 @@ test('Prometheus scrapes the receiver and the connector', async () => {
 
 test('a failing destination fires HookbridgeDeliveryFailureRatioHigh, and only the alerts that should', async () => {
   let posted = 0;
-  const firing = await eventually('HookbridgeDeliveryFailureRatioHigh firing', async () => {
+  const firing = await until('HookbridgeDeliveryFailureRatioHigh firing', async () => {
     for (let i = 0; i < 3; i++) {
       const res = await fetch(`${receiverUrl}/webhook/shop/payments`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ type: 'invoice.paid', n: posted }) });
       assert.equal(res.status, 202, await res.text());

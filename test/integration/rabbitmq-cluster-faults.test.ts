@@ -21,7 +21,7 @@ import path from 'node:path';
 import { after, before, test, type TestContext } from 'node:test';
 import { queueName } from '../../shared/config.ts';
 import { createLogger } from '../../shared/logger.ts';
-import { eventually, oneQueued } from '../../receiver/buffer/conformance.ts';
+import { oneQueued } from '../../receiver/buffer/conformance.ts';
 import { RabbitBuffer } from '../../receiver/buffer/rabbitmq/index.ts';
 import { BufferError } from '../../receiver/buffer/types.ts';
 import { delayQueueName } from '../../receiver/buffer/rabbitmq/topology.ts';
@@ -32,6 +32,7 @@ import { ChaosLoad } from './lib/chaos-load.ts';
 import { connected, explainGone, ready, settle, sleep, startConnectors, until } from './lib/chaos-probes.ts';
 import { ChaosStack, CHANNEL, NS, SUBSCRIPTIONS } from './lib/chaos-stack.ts';
 import { describeOutcome } from './lib/chaos-verdict.ts';
+import { eventually } from '../harness/eventually.ts';
 
 const LOAD = { ratePerSecond: 50, workers: 8, requestTimeoutMs: 30_000 };
 const PAUSE_MS = 3_000; // between faults
@@ -53,7 +54,8 @@ async function allOnline(prefix: string, timeoutMs = 90_000): Promise<void> {
     const qs = (await cluster.queues()).filter((q) => q.name.startsWith(prefix));
     const short = qs.filter((q) => q.online.length < cluster.nodes.length);
     if (qs.length === 0 || short.length > 0) throw new Error(`not all replicas online: ${short.map((q) => `${q.name} ${q.online.length}`).join(', ')}`);
-  }, `every ${prefix}* replica online`, timeoutMs);
+    return true;
+  }, { message: `every ${prefix}* replica online`, timeoutMs });
 }
 
 async function leaderOf(queue: string): Promise<NodeHandle> {
@@ -61,7 +63,7 @@ async function leaderOf(queue: string): Promise<NodeHandle> {
     const n = await cluster.leaderOf(queue);
     if (!n) throw new Error(`no leader for ${queue}`);
     return n;
-  }, `a leader for ${queue}`, 60_000);
+  }, { message: `a leader for ${queue}`, timeoutMs: 60_000 });
 }
 
 test('a delivery count and a parked retry survive the death of their quorum queue leader', { timeout: 300_000 }, async () => {
@@ -102,7 +104,7 @@ test('a delivery count and a parked retry survive the death of their quorum queu
     assert.equal((await buffer.stats(queue)).messagesInFlight, 0, 'nothing left counted as in flight (deliveries of a dead channel are forgotten)');
     await delayLeader.start();
     // That leader may have been the buffer's node too: it reconnects (to another node) before the cleanup.
-    await eventually(async () => assert.ok(buffer.isConnected()), 'buffer connected', 60_000);
+    await eventually(async () => { assert.ok(buffer.isConnected()); return true; }, { message: 'buffer connected', timeoutMs: 60_000 });
     await buffer.removeChannel(ch, { deleteQueues: true });
   } finally {
     await buffer.close();

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { test } from 'node:test';
 import { promisify } from 'node:util';
 import { freePorts } from '../harness/ports.ts';
+import { eventually } from '../harness/eventually.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const env = { ...process.env, PATH: `${path.dirname(process.execPath)}${path.delimiter}${process.env.PATH}`, HOOKBRIDGE_LOG_LEVEL: 'warn' };
@@ -28,15 +29,8 @@ function sh(line: string): Proc {
   return { child, out: () => out };
 }
 
-async function until<T>(what: string, probe: () => T | undefined | false, log: () => string, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = probe();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}\n${log()}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+const until = <T>(what: string, probe: () => T | undefined | false, log: () => string, timeoutMs = 30_000): Promise<T> =>
+  eventually(probe, { message: () => `${what}\n${log()}\n`, timeoutMs, intervalMs: 50 });
 
 test('README "All on a laptop": echo, dev --connectors=false, listen --subscription -f examples/, curl → a valid signature', async () => {
   const commands = laptopCommands(fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8'));

@@ -10,7 +10,8 @@ import { createLogger } from '../../shared/logger.ts';
 import type { ChannelConfig } from '../../shared/config.ts';
 import { CloseCode } from '../../shared/protocol.ts';
 import { CHANNEL_CONFIG_KEY, KubeConfigSource, RECEIVER_CONFIG_LABEL } from '../../receiver/config/kube.ts';
-import { channel, eventually, post, route, startTest, StreamClient, type TestReceiver } from '../../receiver/test-support.ts';
+import { channel, post, route, startTest, StreamClient, type TestReceiver } from '../../receiver/test-support.ts';
+import { eventually } from '../harness/eventually.ts';
 
 const NS = 'hookbridge-system';
 const TOKEN = 'hbt_kube-integration-token-hhhhhhhhhhhhhhhhhhhhhhhhhh';
@@ -62,13 +63,13 @@ test('a labelled Secret becomes a channel; unlabelled and unreadable ones are ig
   await kubectl(['apply', '-f', '-'], secretYaml('unlabelled', channel('ghost', [route('x')]), false));
   await kubectl(['apply', '-f', '-'], secretYaml('broken', '{"namespace": "shop", "name": 3}'));
   await kubectl(['apply', '-f', '-'], secretYaml('hookbridge-channel.shop.orders', channel('orders', [route('sink', { tokens: [TOKEN] })])));
-  await eventually(async () => (await post(t.base, '/webhook/shop/orders', 'hello')).status === 202, 10_000);
+  await eventually(async () => (await post(t.base, '/webhook/shop/orders', 'hello')).status === 202, { timeoutMs: 10_000 });
   assert.equal((await post(t.base, '/webhook/shop/ghost', '{}')).status, 404);
 });
 
 test('updates apply within seconds: a smaller maxPayloadBytes, then a revoked token closes the stream with 4001', async () => {
   await kubectl(['apply', '-f', '-'], secretYaml('hookbridge-channel.shop.orders', channel('orders', [route('sink', { tokens: [TOKEN] })], { maxPayloadBytes: 4 })));
-  await eventually(async () => (await post(t.base, '/webhook/shop/orders', 'too long')).status === 413, 10_000);
+  await eventually(async () => (await post(t.base, '/webhook/shop/orders', 'too long')).status === 413, { timeoutMs: 10_000 });
   const stream = new StreamClient(`${t.ws}/connect/stream/shop/orders`, TOKEN);
   await stream.until((c) => c.frames[0]?.type === 'hello');
   await kubectl(['apply', '-f', '-'], secretYaml('hookbridge-channel.shop.orders', channel('orders', [route('sink', { tokens: ['hbt_rotated'] })], { maxPayloadBytes: 4 })));
@@ -77,33 +78,33 @@ test('updates apply within seconds: a smaller maxPayloadBytes, then a revoked to
 
 test('deleting the Secret removes the channel', async () => {
   await kubectl(['delete', 'secret', '-n', NS, 'hookbridge-channel.shop.orders']);
-  await eventually(async () => (await post(t.base, '/webhook/shop/orders', '{}')).status === 404, 10_000);
+  await eventually(async () => (await post(t.base, '/webhook/shop/orders', '{}')).status === 404, { timeoutMs: 10_000 });
 });
 
 test('an apiserver outage: still ready, still ingesting, the watch reported down; changes flow again when it is back', async () => {
   const health = async () => (await fetch(`${t.base}/health`)).json() as Promise<{ config?: { watch?: string } }>;
   const sourceUp = async () => /^hookbridge_config_source_up (\d)$/m.exec(await (await fetch(`${t.base}/metrics`)).text())?.[1];
   await kubectl(['apply', '-f', '-'], secretYaml('hookbridge-channel.shop.invoices', channel('invoices', [route('sink', { tokens: [TOKEN] })])));
-  await eventually(async () => (await post(t.base, '/webhook/shop/invoices', 'before')).status === 202, 10_000);
+  await eventually(async () => (await post(t.base, '/webhook/shop/invoices', 'before')).status === 202, { timeoutMs: 10_000 });
   assert.equal((await health()).config?.watch, 'up');
   assert.equal(await sourceUp(), '1');
 
   await kube.stopApiserver();
   try {
-    await eventually(async () => (await health()).config?.watch === 'down', 30_000);
+    await eventually(async () => (await health()).config?.watch === 'down', { timeoutMs: 30_000 });
     assert.equal(await sourceUp(), '0');
     assert.deepEqual([(await fetch(`${t.base}/readyz`)).status, (await post(t.base, '/webhook/shop/invoices', 'during')).status], [200, 202],
       'ready and ingesting with the configuration it has');
     // Several restarts later (each failing against the stopped apiserver), still ready.
     const failed = restarts;
-    await eventually(() => restarts >= failed + 3, 30_000);
+    await eventually(() => restarts >= failed + 3, { timeoutMs: 30_000 });
     assert.equal((await fetch(`${t.base}/readyz`)).status, 200);
     assert.equal((await health()).config?.watch, 'down');
   } finally {
     await kube.startApiserver();
   }
-  await eventually(async () => (await health()).config?.watch === 'up', 30_000);
+  await eventually(async () => (await health()).config?.watch === 'up', { timeoutMs: 30_000 });
   assert.equal(await sourceUp(), '1');
   await kubectl(['apply', '-f', '-'], secretYaml('hookbridge-channel.shop.invoices', channel('invoices', [route('sink', { tokens: [TOKEN] })], { maxPayloadBytes: 4 })));
-  await eventually(async () => (await post(t.base, '/webhook/shop/invoices', 'too long')).status === 413, 10_000);
+  await eventually(async () => (await post(t.base, '/webhook/shop/invoices', 'too long')).status === 413, { timeoutMs: 10_000 });
 });

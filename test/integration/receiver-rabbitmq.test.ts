@@ -10,7 +10,8 @@ import { createLogger } from '../../shared/logger.ts';
 import { createRegistry } from '../../shared/metrics.ts';
 import { RabbitBuffer } from '../../receiver/buffer/rabbitmq/index.ts';
 import { startReceiver, type RunningReceiver } from '../../receiver/server.ts';
-import { channel, eventually, post, request, route, StreamClient } from '../../receiver/test-support.ts';
+import { channel, post, request, route, StreamClient } from '../../receiver/test-support.ts';
+import { eventually } from '../harness/eventually.ts';
 
 const TOKEN = 'hbt_rabbit-integration-token-iiiiiiiiiiiiiiiiiiiiiiii';
 const logger = createLogger({ name: 'receiver-rabbit', level: 'silent' });
@@ -79,7 +80,7 @@ test('broker down: 503 buffer_error with Retry-After and /health degraded; 202 a
     assert.deepEqual([health.status, health.json.status, health.json.buffer], [503, 'degraded', 'disconnected']);
     assert.equal((await request('GET', `${r.rx.url}/readyz`)).status, 503);
     await rabbit.start();
-    await eventually(async () => (await post(r.rx.url, '/webhook/shop/outage', 'after')).status === 202, 30_000);
+    await eventually(async () => (await post(r.rx.url, '/webhook/shop/outage', 'after')).status === 202, { timeoutMs: 30_000 });
     assert.equal((await request('GET', `${r.rx.url}/readyz`)).status, 200);
     const c = new StreamClient(`${r.rx.url.replace('http', 'ws')}/connect/stream/shop/outage`, TOKEN);
     await c.until((x) => x.messages().length >= 2);

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { hashToken, mintToken, tokenAccepted } from '../../../shared/tokens.ts';
-import { FakeTimers } from '../../runtime/fake-timers.ts';
+import { FakeTimers } from '../../../test/harness/fake-timers.ts';
 import { RotationReason, tokenPolicy, type TokenPolicyInput } from './token-policy.ts';
 import { forceRequest, nextTokenState, readTokenSecret, tokenHashes, type SecretLike } from './token-state.ts';
 import { buildTokenSecret } from './resources/token-secret.ts';

@@ -1,8 +1,9 @@
 // The conformance suite on the memory buffer, plus what only a fake clock can show deterministically.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { Inbox, channelConfig, eventually, message, runConformance } from '../conformance.ts';
+import { Inbox, channelConfig, message, runConformance } from '../conformance.ts';
 import { MemoryBuffer } from './index.ts';
+import { eventually } from '../../../test/harness/eventually.ts';
 
 let buffer: MemoryBuffer;
 before(async () => { buffer = new MemoryBuffer({ sweepIntervalMs: 5 }); await buffer.connect(); });
@@ -59,13 +60,13 @@ test('history: attempts fold per subscription, received carries the routes, rete
   b.recordEvent({ id: 'm1', at: clock.now() + 1, kind: 'attempt', subscription: 'ns-a/s1', attempt: 1, state: 'retrying', result: { statusCode: 503, latencyMs: 1 } });
   b.recordEvent({ id: 'm1', at: clock.now() + 2, kind: 'attempt', subscription: 'ns-a/s1', attempt: 1, result: { statusCode: 503, latencyMs: 1 } });
   b.recordEvent({ id: 'm1', at: clock.now() + 3, kind: 'state', subscription: 'ns-a/s2', state: 'in_flight' });
-  await eventually(async () => assert.deepEqual(await b.messageHistory('m1'), {
+  await eventually(async () => { assert.deepEqual(await b.messageHistory('m1'), {
     id: 'm1', channel: 'ns-a/c', receivedAt: clock.now(),
     subscriptions: {
       'ns-a/s1': { state: 'retrying', attempts: [{ at: clock.now() + 2, attempt: 1, result: { statusCode: 503, latencyMs: 1 } }], redrives: [] },
       'ns-a/s2': { state: 'in_flight', attempts: [], redrives: [] },
     },
-  }));
+  }); return true; });
   clock.advance(10_001);
   assert.equal(await b.messageHistory('m1'), undefined);
 });

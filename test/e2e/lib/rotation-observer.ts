@@ -6,7 +6,7 @@ import type { ChannelConfig } from '../../../shared/config.ts';
 import { hashToken } from '../../../shared/tokens.ts';
 import { StreamClient } from '../../../receiver/test-support.ts';
 import { SecretWatch } from './secret-watch.ts';
-import { eventually, within } from './wait.ts';
+import { eventually, within } from '../../harness/eventually.ts';
 
 export interface Ref { namespace: string; name: string }
 
@@ -53,10 +53,10 @@ export class RotationObserver {
 
   /** Waits for the new token, the probe's answer and the receiver config listing it. */
   async seen(timeoutMs = 60_000): Promise<RotationSeen> {
-    const s = await eventually('the token Secret holds a new token', () => this.#seen, { timeoutMs, intervalMs: 20 });
+    const s = await eventually(() => this.#seen, { message: 'the token Secret holds a new token', timeoutMs, intervalMs: 20 });
     const probeCode = await within('the receiver answers a stream with the new token', s.probe, 10_000);
     const hash = hashToken(s.token);
-    const listed = await eventually('the receiver config lists the new token', () => this.#configVersions.find((v) => v.hashes.includes(hash)), { timeoutMs });
+    const listed = await eventually(() => this.#configVersions.find((v) => v.hashes.includes(hash)), { message: 'the receiver config lists the new token', intervalMs: 250, timeoutMs });
     return { token: s.token, at: s.at, probeCode, receiverListedAfterMs: listed.at - s.at };
   }
 

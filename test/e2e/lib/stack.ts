@@ -11,7 +11,7 @@ import { startRabbit, type Rabbit } from '../../harness/rabbitmq.ts';
 import { freePort } from '../../harness/ports.ts';
 import { Processes, ROOT } from './processes.ts';
 import { metricSum } from './views.ts';
-import { eventually, type WaitOptions } from './wait.ts';
+import { eventually, type EventuallyOptions } from '../../harness/eventually.ts';
 
 export class Stack {
   readonly tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'hookbridge-e2e-'));
@@ -53,12 +53,12 @@ export class Stack {
   get kubeconfig(): string { return (this.kube as Kube).kubeconfigPath; }
 
   /** Polls like `eventually`, but gives up at once when one of our processes died. */
-  until<T>(what: string, probe: () => Promise<T | undefined | false> | T | undefined | false, o: WaitOptions = {}): Promise<T> {
+  until<T>(what: string, probe: () => Promise<T | undefined | false> | T | undefined | false, o: EventuallyOptions = {}): Promise<T> {
     const abort = (): string | undefined => {
       const dead = this.procs.exited();
       return dead.length > 0 ? `${dead.join(', ')} exited unexpectedly` : undefined;
     };
-    return eventually(what, probe, { abort, ...o });
+    return eventually(probe, { message: what, timeoutMs: 60_000, intervalMs: 250, abort, ...o });
   }
 
   async kubectl(args: string[], input?: string): Promise<string> {

@@ -1,6 +1,7 @@
 // What the fault-injection tests ask the running relay (the receiver's admin API, /metrics, /readyz),
 // and the end of every such run: stop the load, wait until each 202'd id has reached the destination
 // through every subscription or shows up dead-lettered, and sum it all up.
+import { eventually } from '../../harness/eventually.ts';
 import { ChaosDestination } from './chaos-destination.ts';
 import type { ChaosLoad, Outcome } from './chaos-load.ts';
 import { ChaosStack, CHANNEL, NS, SUBSCRIPTIONS } from './chaos-stack.ts';
@@ -8,16 +9,13 @@ import { judgeIngest, maxGap, type IngestVerdict } from './chaos-verdict.ts';
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-/** Polls until `probe` is true; throws naming `what` (and the processes' logs) after timeoutMs. */
-export async function until(stack: ChaosStack, what: string, probe: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (stack.crashes.length > 0) throw new Error(`crashed while waiting for ${what}: ${stack.crashes.join(', ')}\n${stack.tails()}`);
-    if (await probe().catch(() => false)) return;
-    await sleep(200);
-  }
-  throw new Error(`${what}: not within ${timeoutMs} ms\n${stack.tails()}`);
-}
+/** Polls until `probe` is true; gives up at once on a crash, and names `what` and the processes' logs. */
+export const until = (stack: ChaosStack, what: string, probe: () => Promise<boolean>, timeoutMs = 60_000): Promise<true> =>
+  eventually(async () => (await probe()) || undefined, {
+    timeoutMs, intervalMs: 200,
+    abort: () => (stack.crashes.length > 0 ? `crashed: ${stack.crashes.join(', ')}\n${stack.tails()}` : undefined),
+    message: () => `${what}\n${stack.tails()}`,
+  });
 
 export async function admin(stack: ChaosStack, suffix: string): Promise<Record<string, unknown>> {
   const res = await fetch(`${stack.receiverUrl}/admin/webhook-connect/channels/${NS}/${CHANNEL}${suffix}`, { headers: { authorization: `Bearer ${stack.secrets.adminToken}` } });
