@@ -18,6 +18,7 @@ import { hashToken, mintToken } from '../../shared/tokens.ts';
 import { startConnector, type RunningConnector } from '../connector.ts';
 import type { DeliveryReport } from '../delivery/deliver.ts';
 import { DevSecretsDir } from '../secrets-dir.ts';
+import { eventually } from '../../test/harness/eventually.ts';
 
 export const SUB = { namespace: 'shop', name: 'sink' };
 let rigs = 0;
@@ -30,13 +31,11 @@ export interface Received { headers: IncomingMessage['headers']; body: Buffer; a
 /** An HTTP destination answering per request number (1-based). */
 export async function scriptedDestination(script: (n: number, req: IncomingMessage) => Reply) {
   const received: Received[] = [];
-  const waiters: (() => void)[] = [];
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       received.push({ headers: req.headers, body: Buffer.concat(chunks), at: Date.now() });
-      waiters.splice(0).forEach((w) => w());
       const r = script(received.length, req);
       if (r.hang) return;
       const answer = () => res.writeHead(r.status, r.headers).end();
@@ -48,11 +47,7 @@ export async function scriptedDestination(script: (n: number, req: IncomingMessa
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hooks`,
     received,
     async count(n: number, timeoutMs = 20_000): Promise<void> {
-      const until = Date.now() + timeoutMs;
-      while (received.length < n) {
-        if (Date.now() > until) throw new Error(`destination got ${received.length} requests, waited for ${n}`);
-        await new Promise<void>((r) => { waiters.push(r); setTimeout(r, 100); });
-      }
+      await eventually(() => received.length >= n, { timeoutMs, message: () => `destination got ${received.length} requests, waited for ${n}:` });
     },
     close: () => new Promise<void>((r) => { server.closeAllConnections(); server.close(() => r()); }),
   };

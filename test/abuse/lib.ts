@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { eventually } from '../harness/eventually.ts';
 import { freePort } from '../harness/ports.ts';
 
 const CLI = path.join(import.meta.dirname, '..', '..', 'cli', 'main.ts');
@@ -86,11 +87,8 @@ export async function spawnReceiver(opts: { args?: string[]; env?: Record<string
   const exited = new Promise<void>((r) => child.once('exit', () => r()));
   const alive = (): boolean => child.exitCode === null && child.signalCode === null;
   const base = `http://127.0.0.1:${port}`;
-  const until = Date.now() + 30_000;
-  while (!(await ready(base))) {
-    if (!alive() || Date.now() > until) { child.kill('SIGKILL'); throw new Error(`receiver did not become ready:\n${out}`); }
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  await eventually(() => ready(base), { timeoutMs: 30_000, intervalMs: 50, message: () => `receiver ready (output:\n${out}\n)`, abort: () => (alive() ? undefined : 'it exited') })
+    .catch((err: unknown) => { child.kill('SIGKILL'); throw err; });
   return {
     base, port, child, alive, output: () => out,
     rss: () => Number(/VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${child.pid}/status`, 'utf8'))?.[1] ?? 0) * 1024,

@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
+import { eventually } from './eventually.ts';
 import { pinnedVersions, startKube, type Kube } from './kube.ts';
 
 const WIDGET_CRD = `apiVersion: apiextensions.k8s.io/v1
@@ -62,14 +63,11 @@ test('the garbage collector deletes a dependent once its owner is gone', async (
     metadata: { name: 'dependent', ownerReferences: [{ apiVersion: 'v1', kind: 'ConfigMap', name: 'owner', uid }] },
   }));
   await ok(['delete', 'configmap', 'owner', '--wait=false']);
-  const deadline = Date.now() + 30_000;
-  for (;;) {
+  await eventually(async () => {
     const r = await kube.kubectl(['get', 'configmap', 'dependent', '--ignore-not-found', '-o', 'name']);
     assert.equal(r.code, 0, r.stderr);
-    if (r.stdout.trim() === '') break;
-    assert.ok(Date.now() < deadline, 'dependent ConfigMap still exists 30 s after its owner was deleted');
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
+    return r.stdout.trim() === '';
+  }, { timeoutMs: 30_000, intervalMs: 250, message: 'the dependent ConfigMap collected after its owner was deleted' });
 });
 
 test('the apiserver reports the pinned version', async (t) => {

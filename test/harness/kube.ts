@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import https from 'node:https';
 import os from 'node:os';
 import path from 'node:path';
+import { eventually } from './eventually.ts';
 import { freePorts } from './ports.ts';
 
 export interface KubectlResult { stdout: string; stderr: string; code: number }
@@ -136,15 +137,11 @@ function tail(file: string, lines = 40): string {
 
 /** Polls `ready` until it is true; throws with the log's tail if the process dies or time runs out. */
 async function waitReady(p: Proc, ready: () => Promise<boolean>, timeoutMs = START_TIMEOUT_MS): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (p.child.exitCode !== null || p.child.signalCode !== null) {
-      throw new Error(`${p.name} exited (${p.child.exitCode ?? p.child.signalCode}):\n${tail(p.log)}`);
-    }
-    if (await ready().catch(() => false)) return;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`${p.name} not ready after ${timeoutMs} ms:\n${tail(p.log)}`);
+  await eventually(ready, {
+    timeoutMs, intervalMs: 200,
+    message: () => `${p.name} ready (log tail:\n${tail(p.log)}\n)`,
+    abort: () => (p.child.exitCode !== null || p.child.signalCode !== null ? `exited (${p.child.exitCode ?? p.child.signalCode})` : undefined),
+  });
 }
 
 function httpsOk(url: string, tls: https.RequestOptions): Promise<boolean> {
