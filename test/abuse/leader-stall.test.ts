@@ -8,7 +8,7 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { parse, stringify } from 'yaml';
 import { createLogger } from '../../shared/logger.ts';
-import { RECEIVER_NS, startTestKube } from '../../operator/testing/env.ts';
+import { RECEIVER_NS, startTestKube } from '../harness/operator-env.ts';
 import { KubeClient } from '../../operator/runtime/kube-client.ts';
 import { LeaderElector } from '../../operator/runtime/leader.ts';
 import type { Kube } from '../harness/kube.ts';

@@ -165,7 +165,7 @@ test('kubectl get whc with 2 receivers: CONNECTED counts the streams on every re
   const seen: number[] = [];
   for (let i = 0; i < 6; i++) {
     seen.push((await channelStatus()).connectedConnectors ?? -1);
-    await new Promise((r) => setTimeout(r, 10_000));
+    await new Promise((r) => setTimeout(r, 10_000)); // samples over a minute on purpose (not a wait for I/O)
   }
   assert.deepEqual(seen, seen.map(() => streams), `status.connectedConnectors over a minute vs ${streams} streams on the receivers`);
   assert.equal((await whcColumns()).CONNECTED, String(streams));

@@ -52,7 +52,7 @@ test('nothing acknowledged is lost while the connectors, the receiver and Rabbit
   await sleep(PAUSE_MS);
   mark('SIGKILL both connectors');
   await Promise.all(SUBSCRIPTIONS.map(({ name }) => stack.kill(`connector-${name}`)));
-  await sleep(1_000);
+  await sleep(1_000); // the outage itself (not a wait for I/O): the connectors stay down a second under load
   startConnectors(stack);
   await until(stack, 'connectors reconnected', () => connected(stack));
   mark('connectors reconnected');
@@ -60,7 +60,7 @@ test('nothing acknowledged is lost while the connectors, the receiver and Rabbit
   await sleep(PAUSE_MS);
   mark('SIGKILL receiver');
   await stack.kill('receiver');
-  await sleep(500);
+  await sleep(500); // the outage itself: the receiver stays down while clients keep posting
   stack.startReceiver();
   await until(stack, 'restarted receiver ready', () => ready(stack));
   stack.receiverUp();
@@ -80,10 +80,10 @@ test('nothing acknowledged is lost while the connectors, the receiver and Rabbit
   mark('destination answers 503 for 2 s');
   await dest.failFor(2_000);
   mark('destination answers 200 again');
-  await sleep(200);
+  await sleep(200); // pacing between faults, under load (not a wait for I/O)
   mark('SIGKILL RabbitMQ');
   await rabbit.kill();
-  await sleep(1_000);
+  await sleep(1_000); // the outage itself: the broker stays down a second
   await rabbit.start();
   mark(`RabbitMQ accepting AMQP again (startup ${rabbit.startupMs} ms)`);
   await until(stack, 'receiver ready after the broker restart', () => ready(stack), 90_000);

@@ -9,8 +9,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import type { Kube } from '../harness/kube.ts';
-import { getJson, must, startTestKube, startTestOperator, type TestOperator } from '../../operator/testing/env.ts';
-import { applyChannelAndSubscription } from '../../operator/testing/apply.ts';
+import { getJson, must, startTestKube, startTestOperator, type TestOperator } from '../harness/operator-env.ts';
+import { applyChannelAndSubscription } from '../harness/operator-apply.ts';
 import { eventually } from '../harness/eventually.ts';
 
 const WRITE_VERBS = new Set(['POST', 'PUT', 'PATCH', 'APPLY', 'DELETE', 'DELETECOLLECTION']);
@@ -96,7 +96,7 @@ test('receiver stats reach status and columns; an idle operator then writes noth
   const apiBefore = await apiserverWrites();
   const oursBefore = ourWrites();
   const listsBefore = op.requests.get('LIST') ?? 0;
-  await new Promise((r) => setTimeout(r, 8_000));
+  await new Promise((r) => setTimeout(r, 8_000)); // proves a negative: a quiet period of several relists writes nothing
   const apiAfter = await apiserverWrites();
   const diff = [...apiAfter].filter(([k, v]) => v !== (apiBefore.get(k) ?? 0)).map(([k, v]) => `${k}: +${v - (apiBefore.get(k) ?? 0)}`);
   assert.deepEqual(diff, [], 'apiserver saw no writes to the resources the operator manages');

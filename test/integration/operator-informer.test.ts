@@ -12,7 +12,7 @@ import { startKube, type Kube } from '../harness/kube.ts';
 import { createLogger } from '../../shared/logger.ts';
 import { Informer } from '../../operator/runtime/informer.ts';
 import { KubeClient, type KubeObject, type ResourceType } from '../../operator/runtime/kube-client.ts';
-import { must } from '../../operator/testing/env.ts';
+import { must } from '../harness/operator-env.ts';
 import { eventually } from '../harness/eventually.ts';
 
 let kube: Kube;
