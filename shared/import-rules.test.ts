@@ -43,7 +43,7 @@ export interface Edge { from: string; to: string }
 /** Test files and test helpers: they may import anything (fakes, harness, other components). */
 export function isTestCode(path: string): boolean {
   return path.endsWith('.test.ts') || path.startsWith('test/') || /(^|\/)testing\//.test(path) ||
-    /(^|\/)(test-support|conformance|conformance-support|fake-timers)\.ts$/.test(path);
+    /(^|\/)(test-support|conformance|conformance-support)\.ts$/.test(path);
 }
 
 function top(path: string): string { return path.split('/')[0] ?? ''; }
