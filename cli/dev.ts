@@ -13,7 +13,7 @@ import { ManifestSource } from '../receiver/config/file-source.ts';
 import { parseManifests, readManifestFiles } from '../receiver/config/manifests.ts';
 import { startReceiver } from '../receiver/server.ts';
 import { startConnector, type RunningConnector } from '../connector/connector.ts';
-import { untilSignal } from '../connector/signals.ts';
+import { untilSignal } from '../shared/process/signals.ts';
 import { DevSecretsDir } from '../connector/secrets-dir.ts';
 import { parseFlags, usage, UsageError, type FlagSpec } from './flags.ts';
 

@@ -16,7 +16,7 @@ import { startConnector } from './connector.ts';
 import { signingProblem } from './delivery/signing.ts';
 import { formatJson, formatLine } from './listen-output.ts';
 import { fromCluster, fromManifests, type ListenSource } from './listen-source.ts';
-import { untilSignal } from './signals.ts';
+import { untilSignal } from '../shared/process/signals.ts';
 
 const FLAGS = {
   subscription: { type: 'string', help: 'take token, signing secret, retry policy and transform from this Subscription (NAMESPACE/NAME)' },

@@ -10,7 +10,7 @@ import type { ConnectorConfig } from '../shared/config.ts';
 import { ConnectorConfigSchema, loadConnectorConfig } from './config.ts';
 import { startConnector } from './connector.ts';
 import { startMetricsServer } from './metrics-server.ts';
-import { untilSignal } from './signals.ts';
+import { untilSignal } from '../shared/process/signals.ts';
 import { WatchedFile } from './watched-file.ts';
 
 const FLAGS = {
