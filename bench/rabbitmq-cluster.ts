@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { parseFlags, usage } from '../cli/flags.ts';
+import { parseFlags, usage } from '../shared/process/flags.ts';
 import { startRabbitCluster } from '../test/harness/rabbitmq-cluster.ts';
 import { startRabbit } from '../test/harness/rabbitmq.ts';
 import { medianBy } from './lib/aggregate.ts';

@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { parseFlags, usage } from '../cli/flags.ts';
+import { parseFlags, usage } from '../shared/process/flags.ts';
 import { measureGenerator, measureRabbitCeiling, measureRabbitLatency } from './ceilings.ts';
 import { BODY_BYTES } from './lib/payload.ts';
 import type { CpuUse } from './lib/cpu.ts';

@@ -15,7 +15,7 @@ import { startReceiver } from '../receiver/server.ts';
 import { startConnector, type RunningConnector } from '../connector/connector.ts';
 import { untilSignal } from '../shared/process/signals.ts';
 import { DevSecretsDir } from '../connector/secrets-dir.ts';
-import { parseFlags, usage, UsageError, type FlagSpec } from './flags.ts';
+import { parseFlags, usage, UsageError, type FlagSpec } from '../shared/process/flags.ts';
 
 const FLAGS = {
   file: { type: 'list', short: 'f', help: 'manifest file or folder (WebhookChannel, Subscription, Secret YAML); repeatable' },

@@ -4,7 +4,7 @@
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { hmacSignature, verifyStandard } from '../connector/delivery/signing.ts';
-import { parseFlags, usage, UsageError, type FlagSpec } from './flags.ts';
+import { parseFlags, usage, UsageError, type FlagSpec } from '../shared/process/flags.ts';
 import { untilSignal } from '../shared/process/signals.ts';
 
 const FLAGS = {

@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { parseFlags, usage, UsageError, type FlagSpec } from '../cli/flags.ts';
+import { parseFlags, usage, UsageError, type FlagSpec } from '../shared/process/flags.ts';
 import { channelKeyOf, compileConnectorSubscription, destinationUrl } from '../shared/api/compile.ts';
 import { DeliverySpec, parseDuration } from '../shared/api/v1alpha1.ts';
 import type { ConnectorConfig, ConnectorSubscription } from '../shared/config.ts';

@@ -3,7 +3,7 @@
 // re-read when it changes (ConfigMap volumes are swapped like Secrets), and a bad update is refused.
 // --receiver-url replaces the config's receiverUrl, at start and on every re-read (a cluster's config
 // run from a laptop, or through a different ingress).
-import { parseFlags, usage, UsageError, type FlagSpec } from '../cli/flags.ts';
+import { parseFlags, usage, UsageError, type FlagSpec } from '../shared/process/flags.ts';
 import { createLogger } from '../shared/logger.ts';
 import { createRegistry } from '../shared/metrics.ts';
 import type { ConnectorConfig } from '../shared/config.ts';

@@ -1,7 +1,7 @@
 // `hookbridge operator`: flags → startOperator; SIGTERM/SIGINT stop it gracefully.
 import { isIP } from 'node:net';
 import fs from 'node:fs';
-import { parseFlags, usage, UsageError, type FlagSpec } from '../cli/flags.ts';
+import { parseFlags, usage, UsageError, type FlagSpec } from '../shared/process/flags.ts';
 import { createLogger } from '../shared/logger.ts';
 import { untilSignal } from '../shared/process/signals.ts';
 import { PRIVATE_RANGES } from '../shared/destinations.ts';

@@ -1,7 +1,7 @@
 // `hookbridge receiver`: wiring only — flags, logger, registry, buffer, startReceiver, one config source
 // (manifest files or Kubernetes), graceful shutdown on SIGTERM/SIGINT (untilSignal).
 import fs from 'node:fs';
-import { parseFlags, usage, UsageError } from '../cli/flags.ts';
+import { parseFlags, usage, UsageError } from '../shared/process/flags.ts';
 import { keyOf } from '../shared/config.ts';
 import { createLogger, type Logger } from '../shared/logger.ts';
 import { createRegistry } from '../shared/metrics.ts';
