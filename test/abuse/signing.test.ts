@@ -37,6 +37,16 @@ for (const [name, secret] of Object.entries(SECRETS)) {
   });
 }
 
+// Issue 13: the connector trimmed a secret before keying it, the receiver did not: a secret read with a
+// leading newline or space signed deliveries the receiver's `verify: standard-webhooks` refused.
+test('connector and receiver key a secret with whitespace around it the same way', () => {
+  const now = Date.now();
+  for (const secret of [` ${SECRETS['with whsec_']}`, `\n${SECRETS['with whsec_']}\n`, `\t${SECRETS['without whsec_']}`]) {
+    const headers = signatureHeaders('standard-webhooks', [secret], 'msg_ws', Math.floor(now / 1000), BODY);
+    assert.equal(createVerifier({ provider: 'standard-webhooks', secrets: [secret], toleranceSeconds: 300 })(headers, BODY, now), true, JSON.stringify(secret));
+  }
+});
+
 test('the prefix only labels the secret: with and without whsec_ sign identically', () => {
   const a = signatureHeaders('standard-webhooks', [SECRETS['with whsec_']], 'msg_1', 1700000000, BODY);
   const b = signatureHeaders('standard-webhooks', [SECRETS['without whsec_']], 'msg_1', 1700000000, BODY);
