@@ -2,12 +2,12 @@
 // namespace in one process, configured from the same manifests you would `kubectl apply`. Manifests are
 // read with the receiver's standalone loader (receiver/config/manifests.ts), connectors compiled with
 // shared/api/compile.ts exactly as the operator does; edits to the files are applied live.
-import { randomBytes } from 'node:crypto';
 import { compileConnector, destinationUrl, objectKey, secretFilePath, signingSecretName } from '../shared/api/compile.ts';
 import { tokenSecretName } from '../shared/api/v1alpha1.ts';
 import { keyOf } from '../shared/config.ts';
 import { createLogger } from '../shared/logger.ts';
 import { createRegistry } from '../shared/metrics.ts';
+import { mintSigningSecret } from '../shared/standard-webhooks.ts';
 import { MemoryBuffer } from '../receiver/buffer/memory/index.ts';
 import { ManifestSource } from '../receiver/config/file-source.ts';
 import { parseManifests, readManifestFiles } from '../receiver/config/manifests.ts';
@@ -31,8 +31,6 @@ const FLAGS = {
   'log-level': { type: 'string', default: 'info', help: 'trace, debug, info, warn, error' },
   help: { type: 'boolean', short: 'h', help: 'show this help' },
 } satisfies FlagSpec;
-
-const generateSigningSecret = (): string => `whsec_${randomBytes(24).toString('base64')}`;
 
 export async function run(argv: string[]): Promise<void> {
   const f = parseFlags(FLAGS, argv);
@@ -67,7 +65,7 @@ export async function run(argv: string[]): Promise<void> {
         const ref = s.spec.signing.secretRef ?? { name: signingSecretName(s.metadata.name), key: 'secret' };
         let value = set.secrets.get(`${ns}/${ref.name}`)?.[ref.key];
         if (!value) {
-          value = generated.get(key) ?? generateSigningSecret();
+          value = generated.get(key) ?? mintSigningSecret();
           if (!generated.has(key)) {
             generated.set(key, value);
             process.stderr.write(`hookbridge dev: Subscription ${key} signs with a generated secret (shown once): ${value}\n`);

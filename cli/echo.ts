@@ -3,7 +3,7 @@
 // (--fail-rate), be slow (--delay-ms) or always answer one status (--status).
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { hmacSignature, verifyStandard } from '../connector/delivery/signing.ts';
+import { hmacSignature, verifyStandard } from '../shared/signing.ts';
 import { parseFlags, usage, UsageError, type FlagSpec } from './flags.ts';
 
 const FLAGS = {

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { test } from 'node:test';
 import { Webhook } from 'standardwebhooks';
-import { signatureHeaders } from '../../connector/delivery/signing.ts';
+import { signatureHeaders } from '../../shared/signing.ts';
 import { createVerifier } from '../../receiver/ingest/verify/index.ts';
 
 const KEY = randomBytes(32);

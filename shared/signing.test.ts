@@ -1,10 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
-import { verifyWithSecrets } from '../../shared/standard-webhooks.ts';
+import { verifyWithSecrets } from './standard-webhooks.ts';
 import { signatureHeaders, signingProblem, verifyStandard } from './signing.ts';
 
-// The one Standard Webhooks verifier (shared/standard-webhooks.ts; test/abuse/signing.test.ts holds it
+// The one Standard Webhooks verifier (./standard-webhooks.ts; test/abuse/signing.test.ts holds it
 // against the official library). Tolerance 0: these vectors have fixed timestamps.
 const specVerify = (secret: string, headers: Record<string, string>, body: Buffer): boolean => verifyWithSecrets([secret], headers, body, 0, 0).ok;
 
