@@ -10,7 +10,7 @@ import { createRegistry } from '../shared/metrics.ts';
 import { mintSigningSecret } from '../shared/standard-webhooks.ts';
 import { MemoryBuffer } from '../receiver/buffer/memory/index.ts';
 import { ManifestSource } from '../receiver/config/file-source.ts';
-import { parseManifests, readManifestFiles } from '../receiver/config/manifests.ts';
+import { parseManifests, readManifestFiles } from '../shared/api/manifests.ts';
 import { startReceiver } from '../receiver/server.ts';
 import { startConnector, type RunningConnector } from '../connector/connector.ts';
 import { untilSignal } from '../connector/signals.ts';
