@@ -4,7 +4,7 @@
 // shared/api/compile.ts exactly as the operator does; edits to the files are applied live.
 import { compileConnector, destinationUrl, objectKey, secretFilePath, signingSecretName } from '../shared/api/compile.ts';
 import { tokenSecretName } from '../shared/api/v1alpha1.ts';
-import { keyOf } from '../shared/config.ts';
+import { keyOf, type Transport } from '../shared/config.ts';
 import { createLogger } from '../shared/logger.ts';
 import { createRegistry } from '../shared/metrics.ts';
 import { mintSigningSecret } from '../shared/standard-webhooks.ts';
@@ -73,7 +73,7 @@ export async function run(argv: string[]): Promise<void> {
         }
         secrets.write(ns, secretFilePath(ref.name, ref.key), value);
       }
-      const config = compileConnector(rx.url, list, f.transport as 'websocket' | 'sse', undefined, local);
+      const config = compileConnector(rx.url, list, f.transport as Transport, undefined, local);
       const running = connectors.get(ns);
       if (running) await running.update(config);
       else connectors.set(ns, await startConnector({ config, secretsDir: secrets.namespaceDir(ns), logger, registry }));

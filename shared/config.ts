@@ -4,7 +4,7 @@
 // The shapes are defined once, as zod schemas in ./config/ (the types derive from them); this module
 // names them for the many readers that only need the types, next to the keys every component shares.
 export type { ChannelConfig, ReceiverConfig, SubscriptionRoute, TokenHash } from './config/channel.ts';
-export type { ConnectorConfig, ConnectorSubscription } from './config/connector.ts';
+export type { ConnectorConfig, ConnectorSubscription, Transport } from './config/connector.ts';
 
 export interface ObjectKey { namespace: string; name: string }
 export const keyOf = (k: ObjectKey): string => `${k.namespace}/${k.name}`;

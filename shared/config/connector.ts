@@ -5,6 +5,10 @@
 import { z } from 'zod';
 import { EventTypeSource, OrderingModes, SigningSchemes, TransformFormats } from '../api/v1alpha1.ts';
 
+/** How a connector's streams reach the receiver (SPEC §4): both dial out, so no inbound firewall hole. */
+export const Transports = ['websocket', 'sse'] as const;
+export type Transport = (typeof Transports)[number];
+
 const Key = z.object({ namespace: z.string().min(1), name: z.string().min(1) });
 const absoluteUrl = (protocols: RegExp, what: string) => z.string().refine((u) => URL.canParse(u) && protocols.test(new URL(u).protocol), what);
 
@@ -40,7 +44,7 @@ export type ConnectorSubscription = z.infer<typeof ConnectorSubscriptionSchema>;
 export const ConnectorConfigSchema = z.object({
   /** Base URL of the receiver, e.g. https://hooks.example.com (http(s); ws(s) is derived). */
   receiverUrl: absoluteUrl(/^(https?|wss?):$/, 'an absolute http(s) or ws(s) URL'),
-  transport: z.enum(['websocket', 'sse']).default('websocket'),
+  transport: z.enum(Transports).default('websocket'),
   /** Hostnames or CIDRs a destination may resolve to besides the namespace's own services. */
   allowedDestinations: z.array(z.string()).optional(),
   subscriptions: z.array(ConnectorSubscriptionSchema),
