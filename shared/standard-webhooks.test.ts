@@ -47,6 +47,9 @@ test('verify: any matching v1 entry, within the tolerance, nothing else', () => 
 
 test('verifyWithSecrets: a rotation accepts either secret; a secret without a key matches nothing', () => {
   const h = { 'webhook-id': ID, 'webhook-timestamp': String(TS), 'webhook-signature': SIG };
+  assert.equal(verifyWithSecrets([SECRET], { ...h, 'webhook-signature': `v1,bogus ${SIG}` }, BODY, TS * 1000).ok, true);
+  assert.equal(verifyWithSecrets([SECRET], h, Buffer.from('{"test": 2432232315}'), TS * 1000).ok, false, 'tampered body');
+  assert.equal(verifyWithSecrets([SECRET], h, BODY, (TS + 3600) * 1000).ok, false, 'stale timestamp');
   assert.equal(verifyWithSecrets(['not base64!', SECRET], h, BODY, TS * 1000).ok, true);
   assert.deepEqual(verifyWithSecrets(['not base64!'], h, BODY, TS * 1000), { ok: false, reason: 'no usable signing secret' });
 });
