@@ -1,7 +1,8 @@
 // `hookbridge dev -f DIR`: the whole relay on a laptop — MemoryBuffer + receiver + one connector per
 // namespace in one process, configured from the same manifests you would `kubectl apply`. Manifests are
-// read with the receiver's standalone loader (receiver/config/manifests.ts), connectors compiled with
-// shared/api/compile.ts exactly as the operator does; edits to the files are applied live.
+// read with shared/api/manifests.ts and served by the receiver's standalone loader
+// (receiver/config/file-source.ts), connectors compiled with shared/api/compile.ts exactly as the operator
+// does; edits to the files are applied live.
 import { compileConnector, destinationUrl, objectKey, secretFilePath, signingSecretName } from '../shared/api/compile.ts';
 import { tokenSecretName } from '../shared/api/v1alpha1.ts';
 import { keyOf, type Transport } from '../shared/config.ts';
