@@ -1,6 +1,6 @@
 // Outbound signatures (SPEC §6), both schemes in one place: the connector signs with them and
-// `hookbridge echo` checks with them (Standard Webhooks with ./standard-webhooks.ts verifyWithSecrets). Standard Webhooks (./standard-webhooks.ts, the one implementation
-// the receiver verifies with too): `webhook-id`, `webhook-timestamp` (unix seconds) and
+// `hookbridge echo` checks with them. Standard Webhooks (./standard-webhooks.ts, the one implementation
+// the receiver and echo verify with too): `webhook-id`, `webhook-timestamp` (unix seconds) and
 // `webhook-signature: v1,<base64>`, one space-separated entry per secret while a secret rotates.
 // hmac-sha256 (seed 001): `X-Signature: sha256=<hex HMAC-SHA256(body)>`, keyed by the secret's UTF-8 bytes.
 import { createHmac } from 'node:crypto';

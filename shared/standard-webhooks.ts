@@ -5,10 +5,10 @@
 //
 // A secret is base64 key bytes, with or without the `whsec_` prefix: the prefix only says what it is, as
 // in the official libraries (they strip it and base64-decode the rest). Whitespace around a secret (a
-// file or Secret value ending, or starting, with a newline) is not part of it: the signer and every
-// verifier key a secret through secretKey alone, so they cannot disagree about it. A secret that is not canonical
-// base64 (standard alphabet, padded) is refused with SigningSecretError instead of being used some other
-// way, so a signer and a verifier can never disagree about the key. Errors never carry the secret.
+// file or Secret value ending, or starting, with a newline) is not part of it, and the signer and every
+// verifier key a secret through secretKey alone. A secret that is not canonical base64 (standard
+// alphabet, padded) is refused with SigningSecretError instead of being used some other way. So a signer
+// and a verifier can never disagree about the key. Errors never carry the secret.
 //
 // Signature: `v1,<base64 HMAC-SHA256(key, "${webhook-id}.${webhook-timestamp}.${raw body}")>`; during a
 // rotation `webhook-signature` holds several, space-separated, and a verifier accepts any.
