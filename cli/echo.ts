@@ -3,7 +3,8 @@
 // (--fail-rate), be slow (--delay-ms) or always answer one status (--status).
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { hmacSignature, verifyStandard } from '../connector/delivery/signing.ts';
+import { hmacSignature } from '../shared/signing.ts';
+import { verifyWithSecrets } from '../shared/standard-webhooks.ts';
 import { parseFlags, usage, UsageError, type FlagSpec } from './flags.ts';
 
 const FLAGS = {
@@ -28,7 +29,7 @@ const printable = (b: Buffer): boolean => {
 export function describeSignature(secret: string | undefined, h: IncomingMessage['headers'], body: Buffer, now = Date.now()): string | undefined {
   if (!secret) return undefined;
   if (h['webhook-signature']) {
-    const v = verifyStandard([secret], h, body, now);
+    const v = verifyWithSecrets([secret], h, body, now);
     return v.ok ? 'signature: ✓ valid (standard-webhooks)' : `signature: ✗ INVALID (standard-webhooks: ${v.reason})`;
   }
   const x = h['x-signature'];

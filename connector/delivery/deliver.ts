@@ -13,7 +13,7 @@ import { Dedupe } from './dedupe.ts';
 import type { GuardVerdict } from './guard.ts';
 import { buildHeaders, traceIdOf } from './headers.ts';
 import { classify, destinationHealthy } from './policy.ts';
-import { signingProblem } from './signing.ts';
+import { signingProblem } from '../../shared/signing.ts';
 import { TokenBucket } from './rate.ts';
 import { transform } from './transform.ts';
 
