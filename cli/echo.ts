@@ -3,9 +3,10 @@
 // (--fail-rate), be slow (--delay-ms) or always answer one status (--status).
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { hmacSignature, verifyStandard } from '../connector/delivery/signing.ts';
 import { parseFlags, usage, UsageError, type FlagSpec } from '../shared/process/flags.ts';
 import { untilSignal } from '../shared/process/signals.ts';
+import { hmacSignature } from '../shared/signing.ts';
+import { verifyWithSecrets } from '../shared/standard-webhooks.ts';
 
 const FLAGS = {
   port: { type: 'number', default: 9000, help: 'port to listen on' },
@@ -29,7 +30,7 @@ const printable = (b: Buffer): boolean => {
 export function describeSignature(secret: string | undefined, h: IncomingMessage['headers'], body: Buffer, now = Date.now()): string | undefined {
   if (!secret) return undefined;
   if (h['webhook-signature']) {
-    const v = verifyStandard([secret], h, body, now);
+    const v = verifyWithSecrets([secret], h, body, now);
     return v.ok ? 'signature: ✓ valid (standard-webhooks)' : `signature: ✗ INVALID (standard-webhooks: ${v.reason})`;
   }
   const x = h['x-signature'];

@@ -7,10 +7,11 @@ import { parseFlags, usage, UsageError, type FlagSpec } from '../shared/process/
 import { createLogger } from '../shared/logger.ts';
 import { createRegistry } from '../shared/metrics.ts';
 import type { ConnectorConfig } from '../shared/config.ts';
-import { ConnectorConfigSchema, loadConnectorConfig } from './config.ts';
-import { startConnector, type RunningConnector } from './connector.ts';
+import { ConnectorConfigSchema } from '../shared/config/connector.ts';
 import { startProbeServer } from '../shared/process/probes.ts';
 import { untilSignal } from '../shared/process/signals.ts';
+import { loadConnectorConfig } from './config.ts';
+import { startConnector, type RunningConnector } from './connector.ts';
 import { WatchedFile } from './watched-file.ts';
 
 const FLAGS = {

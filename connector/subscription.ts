@@ -2,7 +2,7 @@
 // bookkeeping for graceful shutdown — stop taking messages, let in-flight deliveries finish up to a
 // deadline, cut the rest short (they nack retry), then close the stream so anything not started goes
 // straight back to the queue.
-import type { ConnectorSubscription } from '../shared/config.ts';
+import type { ConnectorSubscription, Transport } from '../shared/config.ts';
 import type { Logger } from '../shared/logger.ts';
 import type { MessageFrame } from '../shared/protocol.ts';
 import type { Clock } from './clock.ts';
@@ -26,7 +26,7 @@ export interface StreamTuning { backoff?: BackoffOptions; stableMs?: number; con
 export interface RunnerOptions {
   sub: ConnectorSubscription;
   receiverUrl: string;
-  transport: 'websocket' | 'sse';
+  transport: Transport;
   allowedDestinations?: string[];
   secretsDir: string;
   logger: Logger;

@@ -11,7 +11,7 @@ import type { ChannelConfig, ReceiverConfig } from '../../shared/config.ts';
 import type { Logger } from '../../shared/logger.ts';
 import { Backoff } from '../../shared/process/backoff.ts';
 import type { ConfigSourceStatus } from '../health.ts';
-import { parseChannelConfig } from './channel-schema.ts';
+import { parseChannelConfig } from '../../shared/config/channel.ts';
 
 /** The label the operator sets on receiver config Secrets (value RECEIVER_CONFIG_LABEL_VALUE). */
 export const RECEIVER_CONFIG_LABEL = `${GROUP}/receiver-config`;
