@@ -6,6 +6,7 @@ import type { Server } from 'node:http';
 import type { Registry } from 'prom-client';
 import { createLogger, type Logger } from '../shared/logger.ts';
 import { createRegistry } from '../shared/metrics.ts';
+import { startProbeServer } from '../shared/process/probes.ts';
 import { MANAGED_SELECTOR } from './api/labels.ts';
 import { connectorReconciler, CONTROLLER as CONNECTOR } from './controllers/subscription/connector.ts';
 import { subscriptionReconciler, CONTROLLER as SUBSCRIPTION } from './controllers/subscription/reconciler.ts';
@@ -18,7 +19,6 @@ import type { Deps, OperatorSettings } from './controllers/deps.ts';
 import { Applier } from './runtime/applier.ts';
 import { Controller } from './runtime/controller.ts';
 import { EventRecorder } from './runtime/events.ts';
-import { startHealthServer } from './runtime/health.ts';
 import { Informer } from './runtime/informer.ts';
 import { KubeClient, type KubeObject, type ResourceType } from './runtime/kube-client.ts';
 import { LeaderElector } from './runtime/leader.ts';
@@ -130,9 +130,11 @@ export async function startOperator(o: OperatorOptions): Promise<Operator> {
   });
   const deps: Deps = { client, applier, world, events, stats, logger, metrics, now: Date.now, settings: o };
 
-  const server = await startHealthServer(o.metricsPort, registry, [
-    ...informers.map((i) => ({ name: `watch ${i.type.plural}`, ok: () => i.healthy() })),
-  ], o.metricsHost);
+  const probes = await startProbeServer({
+    port: o.metricsPort, host: o.metricsHost, registry,
+    readiness: () => informers.filter((i) => !i.healthy()).map((i) => `watch ${i.type.plural}`),
+  });
+  const { server } = probes;
   await Promise.all(informers.map((i) => i.start()));
   logger.info({ identity, namespaces: watched ?? 'all', receiverNamespace: o.receiverNamespace }, 'caches synced');
 
@@ -173,8 +175,7 @@ export async function startOperator(o: OperatorOptions): Promise<Operator> {
       await elector?.stop();
       await Promise.all(informers.map((i) => i.stop()));
       client.close();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-      server.closeAllConnections();
+      await probes.close();
       logger.info({ identity }, 'operator stopped');
     },
   };

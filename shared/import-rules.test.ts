@@ -21,15 +21,9 @@ const COMPONENTS = new Set(['receiver', 'connector', 'operator']);
 const KNOWN_VIOLATIONS: readonly string[] = [
   // Part A (contract): labels move to shared/, so the operator stops dragging in the receiver's kube.ts.
   'operator/api/labels.ts -> receiver/config/kube.ts',
-  // Part B (process kit): flags move from cli/ to shared/process/.
-  'connector/listen.ts -> cli/flags.ts',
-  'connector/main.ts -> cli/flags.ts',
-  'operator/main.ts -> cli/flags.ts',
-  'receiver/main.ts -> cli/flags.ts',
   // Part C (Kubernetes access layer): `hookbridge listen` reads channels through the shared kube layer.
   'connector/listen-source.ts -> operator/runtime/kube-client.ts',
   'connector/listen-source.ts -> operator/runtime/resource-types.ts',
-  'connector/listen-source.ts -> receiver/config/manifests.ts',
   // Part C: the shared token state and receiver stats get a neutral home above both controller folders.
   'operator/controllers/subscription/destination-health.ts -> operator/controllers/webhookchannel/receiver-stats.ts',
   'operator/controllers/subscription/status.ts -> operator/controllers/webhookchannel/receiver-stats.ts',

@@ -44,8 +44,8 @@ export function connectorScenarios(name: string, makeBuffer: () => Promise<Messa
       assert.equal(a.headers['traceparent'], '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01');
       assert.equal(a.headers['x-hookbridge-attempt'], '1');
       assert.ok(verifiesFromSpec(a) && verifiesFromSpec(b), 'Standard Webhooks signatures verify');
-      await eventually(async () => { const v = await r.history(id1); return delivered(v) ? v : undefined; }, { message: 'history says delivered', timeoutMs: 20_000, intervalMs: 50 });
-      await eventually(async () => { const s = await r.stats(); return (s.messagesQueued === 0 && s.messagesInFlight === 0) ? s : undefined; }, { message: 'queue drained', timeoutMs: 20_000, intervalMs: 50 });
+      await eventually(async () => delivered(await r.history(id1)), { message: 'history says delivered', timeoutMs: 20_000, intervalMs: 50 });
+      await eventually(async () => { const s = await r.stats(); return s.messagesQueued === 0 && s.messagesInFlight === 0; }, { message: 'queue drained', timeoutMs: 20_000, intervalMs: 50 });
     } finally { await r.done(); }
   });
 
@@ -61,7 +61,7 @@ export function connectorScenarios(name: string, makeBuffer: () => Promise<Messa
       assert.ok(dest.received.every((x) => x.headers['webhook-id'] === id));
       assert.ok(second.at - first.at >= 200 - SLACK_MS, `retry 1 waited ${second.at - first.at}ms (schedule 200ms)`);
       assert.ok(third.at - second.at >= 300 + 1000 - SLACK_MS, `retry 2 waited ${third.at - second.at}ms (timeout 300 + schedule 1000ms)`);
-      const h = await eventually(async () => { const v = await r.history(id); return delivered(v) ? v : undefined; }, { message: 'delivered', timeoutMs: 20_000, intervalMs: 50 });
+      const h = await eventually(async () => { const v = await r.history(id); return delivered(v) && v; }, { message: 'delivered', timeoutMs: 20_000, intervalMs: 50 });
       const attempts = h?.subscriptions[`${SUB.namespace}/${SUB.name}`].attempts ?? [];
       assert.deepEqual(attempts.map((a) => a.result?.statusCode ?? a.result?.error?.replace(/ after.*/, '')), [503, 'timeout', 200]);
       assert.match(await r.registry.metrics(), /hookbridge_delivery_retries_total\{namespace="shop",subscription="sink"\} 2/);
@@ -76,7 +76,7 @@ export function connectorScenarios(name: string, makeBuffer: () => Promise<Messa
       const id = await r.post('x');
       await dest.count(2);
       assert.ok(dest.received[1].at - dest.received[0].at >= 1000 - SLACK_MS, `waited ${dest.received[1].at - dest.received[0].at}ms`);
-      await eventually(async () => { const v = await r.history(id); return delivered(v) ? v : undefined; }, { message: 'delivered', timeoutMs: 20_000, intervalMs: 50 });
+      await eventually(async () => delivered(await r.history(id)), { message: 'delivered', timeoutMs: 20_000, intervalMs: 50 });
     } finally { await r.done(); }
   });
 
@@ -89,7 +89,7 @@ export function connectorScenarios(name: string, makeBuffer: () => Promise<Messa
       await dest.count(2);
       assert.ok(dest.received[1].at - dest.received[0].at >= 1000 - SLACK_MS, `waited ${dest.received[1].at - dest.received[0].at}ms (tier 100ms, Retry-After 1s)`);
       assert.deepEqual(dest.received.map((x) => x.headers['x-hookbridge-attempt']), ['1', '2']);
-      await eventually(async () => { const v = await r.history(id); return delivered(v) ? v : undefined; }, { message: 'delivered', timeoutMs: 20_000, intervalMs: 50 });
+      await eventually(async () => delivered(await r.history(id)), { message: 'delivered', timeoutMs: 20_000, intervalMs: 50 });
     } finally { await r.done(); }
   });
 
@@ -100,7 +100,7 @@ export function connectorScenarios(name: string, makeBuffer: () => Promise<Messa
       await r.connector();
       const bad = await r.post('{}', { 'x-want': 'bad' });
       const gone = await r.post('{}', { 'x-want': 'gone' });
-      const dls = await eventually(async () => { const d = await r.deadLetters(); return (d.length === 2) ? d : undefined; }, { message: 'two dead letters', timeoutMs: 20_000, intervalMs: 50 });
+      const dls = await eventually(async () => { const d = await r.deadLetters(); return d.length === 2 && d; }, { message: 'two dead letters', timeoutMs: 20_000, intervalMs: 50 });
       const byId = new Map(dls.map((d) => [d.id, d]));
       assert.match(byId.get(bad)?.reason ?? '', /HTTP 422/);
       assert.equal(byId.get(bad)?.lastResult?.statusCode, 422);
@@ -120,7 +120,7 @@ export function connectorScenarios(name: string, makeBuffer: () => Promise<Messa
     try {
       await r.connector();
       const id = await r.post('{"x":1}');
-      const [dl] = await eventually(async () => { const d = await r.deadLetters(); return (d.length === 1) ? d : undefined; }, { message: 'dead letter', timeoutMs: 20_000, intervalMs: 50 });
+      const [dl] = await eventually(async () => { const d = await r.deadLetters(); return d.length === 1 && d; }, { message: 'dead letter', timeoutMs: 20_000, intervalMs: 50 });
       assert.equal(dl.id, id);
       assert.match(dl.reason, /max attempts reached \(3\/3\): HTTP 502/);
       assert.equal(dl.lastResult?.statusCode, 502);
@@ -139,7 +139,7 @@ export function connectorScenarios(name: string, makeBuffer: () => Promise<Messa
     try {
       await r.connector();
       const id = await r.post('{"circuit":1}');
-      const h = await eventually(async () => { const v = await r.history(id); return delivered(v) ? v : undefined; }, { message: 'delivered once the circuit closes', timeoutMs: 20_000, intervalMs: 50 });
+      const h = await eventually(async () => { const v = await r.history(id); return delivered(v) && v; }, { message: 'delivered once the circuit closes', timeoutMs: 20_000, intervalMs: 50 });
       assert.deepEqual(dest.received.map((x) => x.headers['x-hookbridge-attempt']), ['1', '2'], 'circuit-open hand-backs did not count as attempts');
       const attempts = h?.subscriptions[`${SUB.namespace}/${SUB.name}`].attempts ?? [];
       assert.deepEqual(attempts.map((a) => [a.attempt, a.result?.statusCode]), [[1, 503], [2, 200]]);
@@ -161,8 +161,8 @@ export function connectorScenarios(name: string, makeBuffer: () => Promise<Messa
       await dest.count(2);
       assert.equal(dest.received[1].headers['webhook-id'], id, 'same message, redelivered');
       assert.ok(dest.received[1].body.equals(dest.received[0].body));
-      await eventually(async () => { const v = await r.history(id); return delivered(v) ? v : undefined; }, { message: 'delivered', timeoutMs: 20_000, intervalMs: 50 });
-      await eventually(async () => { const s = await r.stats(); return (s.messagesQueued === 0 && s.messagesInFlight === 0) ? s : undefined; }, { message: 'queue drained', timeoutMs: 20_000, intervalMs: 50 });
+      await eventually(async () => delivered(await r.history(id)), { message: 'delivered', timeoutMs: 20_000, intervalMs: 50 });
+      await eventually(async () => { const s = await r.stats(); return s.messagesQueued === 0 && s.messagesInFlight === 0; }, { message: 'queue drained', timeoutMs: 20_000, intervalMs: 50 });
       assert.deepEqual(await r.deadLetters(), []);
     } finally { await r.done(); }
   });
@@ -177,11 +177,11 @@ export function connectorScenarios(name: string, makeBuffer: () => Promise<Messa
       await dest.count(1);
       await c.close(5000);
       assert.equal(dest.received.length, 1, 'nothing new started while draining');
-      await eventually(async () => { const v = await r.history(first); return delivered(v) ? v : undefined; }, { message: 'the in-flight one was acked before the stream closed', timeoutMs: 20_000, intervalMs: 50 });
+      await eventually(async () => delivered(await r.history(first)), { message: 'the in-flight one was acked before the stream closed', timeoutMs: 20_000, intervalMs: 50 });
       await r.connector();
       await dest.count(2);
       assert.deepEqual(dest.received.map((x) => x.headers['webhook-id']), [first, second]);
-      await eventually(async () => { const v = await r.history(second); return delivered(v) ? v : undefined; }, { message: 'second delivered', timeoutMs: 20_000, intervalMs: 50 });
+      await eventually(async () => delivered(await r.history(second)), { message: 'second delivered', timeoutMs: 20_000, intervalMs: 50 });
     } finally { await r.done(); }
   });
 
@@ -192,9 +192,9 @@ export function connectorScenarios(name: string, makeBuffer: () => Promise<Messa
       await r.connector();
       const ids = [await r.post('a'), await r.post(Buffer.from([0xff, 0x00])), await r.post('c')];
       await dest.count(3);
-      for (const id of ids) await eventually(async () => { const v = await r.history(id); return delivered(v) ? v : undefined; }, { message: `delivered ${id}`, timeoutMs: 20_000, intervalMs: 50 });
+      for (const id of ids) await eventually(async () => delivered(await r.history(id)), { message: `delivered ${id}`, timeoutMs: 20_000, intervalMs: 50 });
       assert.ok(dest.received.every((x) => verifiesFromSpec(x)));
-      await eventually(async () => { const s = await r.stats(); return (s.messagesQueued === 0 && s.messagesInFlight === 0) ? s : undefined; }, { message: 'queue drained', timeoutMs: 20_000, intervalMs: 50 });
+      await eventually(async () => { const s = await r.stats(); return s.messagesQueued === 0 && s.messagesInFlight === 0; }, { message: 'queue drained', timeoutMs: 20_000, intervalMs: 50 });
     } finally { await r.done(); }
   });
 }

@@ -9,8 +9,9 @@ import { CoreV1Api, KubeConfig, makeInformer, type Informer, type ObjectCache, t
 import { GROUP } from '../../shared/api/v1alpha1.ts';
 import type { ChannelConfig, ReceiverConfig } from '../../shared/config.ts';
 import type { Logger } from '../../shared/logger.ts';
+import { Backoff } from '../../shared/process/backoff.ts';
 import type { ConfigSourceStatus } from '../health.ts';
-import { parseChannelConfig } from './channel-schema.ts';
+import { parseChannelConfig } from '../../shared/config/channel.ts';
 
 /** The label the operator sets on receiver config Secrets (value RECEIVER_CONFIG_LABEL_VALUE). */
 export const RECEIVER_CONFIG_LABEL = `${GROUP}/receiver-config`;
@@ -57,14 +58,14 @@ export class KubeConfigSource implements ConfigSourceStatus {
   #everSynced = false;
   /** When the watch last went down (epoch ms); undefined while it is up. */
   #downSince: number | undefined;
-  #backoff: number;
+  readonly #backoff: Backoff;
   #debounce: NodeJS.Timeout | undefined;
   #restart: NodeJS.Timeout | undefined;
   #relist: NodeJS.Timeout | undefined;
 
   constructor(opts: KubeSourceOptions) {
     this.#opts = opts;
-    this.#backoff = opts.backoffMinMs ?? 1000;
+    this.#backoff = new Backoff({ baseMs: opts.backoffMinMs ?? 1000, capMs: opts.backoffMaxMs ?? 30_000, jitter: 'none' });
     this.#kc = new KubeConfig();
     if (opts.kubeconfig) this.#kc.loadFromFile(opts.kubeconfig);
     else this.#kc.loadFromDefault();
@@ -126,7 +127,7 @@ export class KubeConfigSource implements ConfigSourceStatus {
       this.#failed(err);
     }
     if (!this.#healthy || informer !== this.#informer) return; // the list failed; #failed scheduled a restart
-    this.#backoff = this.#opts.backoffMinMs ?? 1000;
+    this.#backoff.reset();
     if (this.#downSince !== undefined) this.#opts.logger.info({ namespace: this.#opts.namespace, downMs: Date.now() - this.#downSince }, 'kubernetes config watch is back');
     this.#downSince = undefined;
     this.#everSynced = true;
@@ -137,8 +138,7 @@ export class KubeConfigSource implements ConfigSourceStatus {
     this.#healthy = false;
     this.#downSince ??= Date.now();
     if (this.#stopped || this.#restart) return;
-    const delay = this.#backoff;
-    this.#backoff = Math.min(this.#backoff * 2, this.#opts.backoffMaxMs ?? 30_000);
+    const delay = this.#backoff.next();
     this.#opts.logger.warn({ namespace: this.#opts.namespace, err: errText(err), retryInMs: delay }, 'kubernetes config watch failed; restarting');
     this.#restart = setTimeout(() => {
       this.#restart = undefined;

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { FakeTimers } from '../../test/harness/fake-timers.ts';
-import { TokenBucket } from './rate.ts';
+import { TokenBucket } from './token-bucket.ts';
 
 test('a burst of one second, then exactly the rate', () => {
   const clock = new FakeTimers(1_700_000_000_000);
@@ -29,4 +29,15 @@ test('refund returns an unused token', () => {
   assert.equal(b.reserve(), 1000);
   b.refund();
   assert.equal(b.reserve(), 1000);
+});
+
+test('an explicit burst bounds what an idle bucket saves up', () => {
+  const clock = new FakeTimers(1_700_000_000_000);
+  const b = new TokenBucket(10, clock, 2);
+  clock.advance(60_000);
+  assert.deepEqual([b.reserve(), b.reserve(), b.reserve()], [0, 0, 100], 'a minute idle still allows only the burst');
+});
+
+test('a rate that is not positive is refused', () => {
+  assert.throws(() => new TokenBucket(0, new FakeTimers(1_700_000_000_000)), /rate must be positive/);
 });

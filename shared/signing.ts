@@ -1,11 +1,13 @@
-// Outbound signatures (SPEC §6). Standard Webhooks (shared/standard-webhooks.ts, the one implementation
-// the receiver verifies with too): `webhook-id`, `webhook-timestamp` (unix seconds) and
+// Outbound signatures (SPEC §6), both schemes in one place: the connector signs with them and
+// `hookbridge echo` checks with them. Standard Webhooks (./standard-webhooks.ts, the one implementation
+// the receiver and echo verify with too): `webhook-id`, `webhook-timestamp` (unix seconds) and
 // `webhook-signature: v1,<base64>`, one space-separated entry per secret while a secret rotates.
 // hmac-sha256 (seed 001): `X-Signature: sha256=<hex HMAC-SHA256(body)>`, keyed by the secret's UTF-8 bytes.
 import { createHmac } from 'node:crypto';
-import { cachedKey, signHeaders, SigningSecretError, verifyWithSecrets, type Headers, type Verdict } from '../../shared/standard-webhooks.ts';
+import type { SigningScheme } from './api/v1alpha1.ts';
+import { cachedKey, signHeaders, SigningSecretError } from './standard-webhooks.ts';
 
-export type SigningScheme = 'standard-webhooks' | 'hmac-sha256';
+export type { SigningScheme };
 
 /** The seed-001 scheme: the secret string itself (UTF-8) keys an HMAC over the raw body. */
 export function hmacSignature(secret: string, body: Buffer): string {
@@ -38,9 +40,4 @@ export function signatureHeaders(
     return headers;
   }
   return signHeaders(list.map(cachedKey), id, timestampSec, body);
-}
-
-/** Verify Standard Webhooks headers against any of `secrets` (used by `hookbridge echo`). */
-export function verifyStandard(secrets: readonly string[], headers: Headers, body: Buffer, now: number, toleranceSec = 300): Verdict {
-  return verifyWithSecrets(usable(secrets), headers, body, now, toleranceSec);
 }
