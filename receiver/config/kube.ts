@@ -6,26 +6,19 @@
 // last configuration serving and is reported (/health `config.watch`, hookbridge_config_source_up), not
 // turned into NotReady — ingest never needed the apiserver.
 import { CoreV1Api, KubeConfig, makeInformer, type Informer, type ObjectCache, type V1Secret } from '@kubernetes/client-node';
-import { GROUP } from '../../shared/api/v1alpha1.ts';
 import type { ChannelConfig, ReceiverConfig } from '../../shared/config.ts';
+import { RECEIVER_CONFIG_KEY, RECEIVER_CONFIG_SELECTOR } from '../../shared/labels.ts';
 import type { Logger } from '../../shared/logger.ts';
 import type { ConfigSourceStatus } from '../health.ts';
 import { parseChannelConfig } from './channel-schema.ts';
-
-/** The label the operator sets on receiver config Secrets (value RECEIVER_CONFIG_LABEL_VALUE). */
-export const RECEIVER_CONFIG_LABEL = `${GROUP}/receiver-config`;
-export const RECEIVER_CONFIG_LABEL_VALUE = 'true';
-/** The Secret data key holding the ChannelConfig JSON. */
-export const CHANNEL_CONFIG_KEY = 'channel.json';
-export const RECEIVER_CONFIG_SELECTOR = `${RECEIVER_CONFIG_LABEL}=${RECEIVER_CONFIG_LABEL_VALUE}`;
 
 /** Folds the labelled Secrets into a ReceiverConfig; unreadable ones are reported and skipped. */
 export function receiverConfigFromSecrets(secrets: readonly V1Secret[], onProblem: (secret: string, error: string) => void): ReceiverConfig {
   const byKey = new Map<string, ChannelConfig>();
   for (const s of secrets) {
-    const raw = s.data?.[CHANNEL_CONFIG_KEY];
+    const raw = s.data?.[RECEIVER_CONFIG_KEY];
     const name = `${s.metadata?.namespace}/${s.metadata?.name}`;
-    if (!raw) { onProblem(name, `no ${CHANNEL_CONFIG_KEY} key`); continue; }
+    if (!raw) { onProblem(name, `no ${RECEIVER_CONFIG_KEY} key`); continue; }
     const r = parseChannelConfig(Buffer.from(raw, 'base64').toString('utf8'));
     if (!r.ok) { onProblem(name, r.error); continue; }
     const key = `${r.config.namespace}/${r.config.name}`;

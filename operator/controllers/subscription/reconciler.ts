@@ -4,17 +4,17 @@ import { channelKeyOf } from '../../../shared/api/compile.ts';
 import { tokenSecretName, type Subscription, type WebhookChannel } from '../../../shared/api/v1alpha1.ts';
 import type { ConnectorConfig } from '../../../shared/config.ts';
 import { ConditionType as T, EventReason, Reason } from '../../api/conditions.ts';
-import { CONNECTOR_CONFIG_KEY, CONNECTOR_NAME } from '../../api/labels.ts';
+import { CONNECTOR_CONFIG_KEY, CONNECTOR_NAME } from '../../../shared/labels.ts';
 import type { Condition, SubscriptionStatus } from '../../api/status.ts';
 import { condFalse, condTrue, findCondition, mergeConditions, type ConditionInput } from '../../runtime/conditions.ts';
 import { combine, done, requeueAfter, terminal, type Outcome } from '../../runtime/controller.ts';
-import type { KubeObject } from '../../runtime/kube-client.ts';
-import { Secrets, Subscriptions } from '../../runtime/resource-types.ts';
+import type { KubeObject } from '../../../shared/kube/client.ts';
+import { Secrets, Subscriptions } from '../../../shared/kube/resource-types.ts';
 import { bindingOf } from '../binding.ts';
 import { MAX_REQUEUE_MS, MISSING_SECRET_RECHECK_MS, type Deps } from '../deps.ts';
 import { buildSigningSecret, mintSigningSecret } from './resources/signing-secret.ts';
 import { subscriptionStatus } from './status.ts';
-import { TokenKeeper } from './token.ts';
+import { TokenKeeper } from '../../tokens/keeper.ts';
 
 export const CONTROLLER = 'subscription';
 

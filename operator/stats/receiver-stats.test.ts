@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { createLogger } from '../../../shared/logger.ts';
+import { createLogger } from '../../shared/logger.ts';
 import { mergeFigures, mergeViews, parseChannelStats, ReceiverStats, type ChannelStats } from './receiver-stats.ts';
 import { Writable } from 'node:stream';
 

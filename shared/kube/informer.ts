@@ -4,8 +4,8 @@
 // deletions missed meanwhile are still seen) and reports health for /readyz. Handlers only get the
 // object: they enqueue keys, they never branch on what happened.
 import { makeInformer, type Informer as ClientInformer, type KubernetesObject, type ObjectCache } from '@kubernetes/client-node';
-import type { Logger } from '../../shared/logger.ts';
-import { resourcePath, type KubeClient, type KubeObject, type ResourceType } from './kube-client.ts';
+import type { Logger } from '../logger.ts';
+import { resourcePath, type KubeClient, type KubeObject, type ResourceType } from './client.ts';
 
 export type Handler<T> = (obj: T) => void;
 /** The client's cache holds our objects; its KubernetesObject type is looser than KubeObject, hence the casts. */

@@ -5,7 +5,7 @@ import https from 'node:https';
 import http from 'node:http';
 import tls from 'node:tls';
 import { KubeConfig } from '@kubernetes/client-node';
-import { FIELD_MANAGER } from '../api/conditions.ts';
+import { FIELD_MANAGER } from '../labels.ts';
 
 export interface ObjectMeta {
   name: string;

@@ -11,9 +11,9 @@
 // lastDeliveryAt and destinationGoneAt are the latest any pod saw. A pod that does not answer one round
 // counts with its last answer while it is still listed as ready.
 import fs from 'node:fs';
-import type { Logger } from '../../../shared/logger.ts';
-import { keyOf, type ObjectKey } from '../../../shared/config.ts';
-import { deepEqual } from '../../runtime/compare.ts';
+import type { Logger } from '../../shared/logger.ts';
+import { keyOf, type ObjectKey } from '../../shared/config.ts';
+import { deepEqual } from '../../shared/kube/compare.ts';
 
 export interface Figures {
   backlog: number; inFlight: number; connected: number; deadLettered: number; lastDeliveryAt?: string;
