@@ -1,4 +1,5 @@
-// The resource types the operator reads and writes.
+// The resource types Hookbridge reads and writes: the operator, the receiver (its config Secrets) and
+// `hookbridge listen` (Subscriptions and their Secrets).
 import { GROUP, VERSION } from '../api/v1alpha1.ts';
 import type { ResourceType } from './client.ts';
 
