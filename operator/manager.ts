@@ -74,7 +74,7 @@ export interface Operator {
 /**
  * Starts the operator in named steps, each using only what the steps before it made: the client, the
  * caches, the shared pieces every reconciler is given (deps), the controllers over them, the mapping
- * from cache events to their queues, the health server, the first sync, and leadership.
+ * from cache events to their queues, the health server, the first sync, and the campaign for leadership.
  */
 export async function startOperator(o: OperatorOptions): Promise<Operator> {
   const logger = o.logger ?? createLogger({ name: 'operator' });
@@ -104,21 +104,56 @@ export async function startOperator(o: OperatorOptions): Promise<Operator> {
   logger.info({ identity, namespaces: watched ?? 'all', receiverNamespace: o.receiverNamespace }, 'caches synced');
 
   const all = [controllers.channel, controllers.subscription, controllers.connector];
-  let leading = false;
-  let stopping = false;
-  const lead = () => {
-    leading = true;
-    metrics.leader.set(1);
+  const leadership = campaign(client, o, identity, logger, metrics, () => {
     enqueueEverything(caches, controllers);
     for (const c of all) c.start();
     deps.stats.start();
+  });
+
+  return {
+    identity, registry, server, requests, requestsByResource, controllers: all,
+    isLeader: () => leadership.leading(),
+    ready: () => informers.every((i) => i.healthy()),
+    async stop() {
+      leadership.stopping();
+      await deps.stats.stop();
+      await Promise.all(all.map((c) => c.stop()));
+      await leadership.stop();
+      await Promise.all(informers.map((i) => i.stop()));
+      client.close();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeAllConnections();
+      logger.info({ identity }, 'operator stopped');
+    },
+  };
+}
+
+interface Leadership {
+  leading(): boolean;
+  /** Shutting down: losing the lease from now on is expected, not fatal. */
+  stopping(): void;
+  /** Releases the lease. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Leader election on the Lease (or leading at once without it): `lead` runs on becoming leader; the
+ * standby keeps warm caches and writes nothing; a leader that loses the lease is fatal (onFatal).
+ */
+function campaign(client: KubeClient, o: OperatorOptions, identity: string, logger: Logger, metrics: OperatorMetrics, lead: () => void): Leadership {
+  let leading = false;
+  let stopping = false;
+  const startLeading = () => {
+    leading = true;
+    metrics.leader.set(1);
+    lead();
   };
   const elector = o.leaderElect ? new LeaderElector(client, {
     namespace: o.leaseNamespace ?? process.env.POD_NAMESPACE ?? o.receiverNamespace,
     name: o.leaseName ?? 'hookbridge-operator',
     identity, logger,
     leaseDurationMs: o.leaseDurationMs, renewDeadlineMs: o.renewDeadlineMs, retryPeriodMs: o.retryPeriodMs,
-    onStartedLeading: lead,
+    onStartedLeading: startLeading,
     onStoppedLeading: () => {
       if (!leading) return;
       leading = false;
@@ -126,23 +161,11 @@ export async function startOperator(o: OperatorOptions): Promise<Operator> {
       if (!stopping) o.onFatal?.('lost the leader lease');
     },
   }) : undefined;
-  if (elector) elector.start(); else lead();
-
+  if (elector) elector.start(); else startLeading();
   return {
-    identity, registry, server, requests, requestsByResource, controllers: all,
-    isLeader: () => leading,
-    ready: () => informers.every((i) => i.healthy()),
-    async stop() {
-      stopping = true;
-      await deps.stats.stop();
-      await Promise.all(all.map((c) => c.stop()));
-      await elector?.stop();
-      await Promise.all(informers.map((i) => i.stop()));
-      client.close();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-      server.closeAllConnections();
-      logger.info({ identity }, 'operator stopped');
-    },
+    leading: () => leading,
+    stopping: () => { stopping = true; },
+    stop: async () => { await elector?.stop(); },
   };
 }
 
