@@ -3,8 +3,16 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { test } from 'node:test';
 import { KubeConfig } from '@kubernetes/client-node';
-import { ApiError, KubeClient, MAX_RETRY_AFTER_MS, retryAfterMs, THROTTLE_RETRIES } from './client.ts';
-import { ConfigMaps } from './resource-types.ts';
+import { ApiError, KubeClient, MAX_RETRY_AFTER_MS, resourcePath, retryAfterMs, THROTTLE_RETRIES } from './client.ts';
+import { ConfigMaps, Namespaces, Subscriptions } from './resource-types.ts';
+
+test('resource paths: core and named groups, namespaced or not, subresources only of a named object', () => {
+  assert.equal(resourcePath(ConfigMaps, 'ns', 'a b'), '/api/v1/namespaces/ns/configmaps/a%20b');
+  assert.equal(resourcePath(Subscriptions, 'ns', 's', 'status'), '/apis/hookbridge.io/v1alpha1/namespaces/ns/subscriptions/s/status');
+  assert.equal(resourcePath(Subscriptions, undefined), '/apis/hookbridge.io/v1alpha1/subscriptions');
+  assert.equal(resourcePath(Namespaces, 'ignored', 'team-a'), '/api/v1/namespaces/team-a');
+  assert.equal(resourcePath(ConfigMaps, 'ns', undefined, 'status'), '/api/v1/namespaces/ns/configmaps');
+});
 
 test('Retry-After: delay-seconds or an HTTP date, capped, never negative; unreadable is no answer', () => {
   const now = Date.parse('2030-01-01T00:00:00Z');
