@@ -2,9 +2,9 @@
 // in-process against it, and polling that waits for a state (never for a time).
 import path from 'node:path';
 import { Writable } from 'node:stream';
-import { startKube, type Kube } from '../../test/harness/kube.ts';
+import { startKube, type Kube } from './kube.ts';
 import { createLogger } from '../../shared/logger.ts';
-import { startOperator, type Operator, type OperatorOptions } from '../manager.ts';
+import { startOperator, type Operator, type OperatorOptions } from '../../operator/manager.ts';
 
 export const REPO = path.resolve(import.meta.dirname, '../..');
 export const RECEIVER_NS = 'hookbridge-system';

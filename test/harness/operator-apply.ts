@@ -4,9 +4,9 @@
 // are exported for the tests whose world has another shape.
 import type { z } from 'zod';
 import { stringify } from 'yaml';
-import type { Kube } from '../../test/harness/kube.ts';
+import type { Kube } from './kube.ts';
 import { API_VERSION, type SubscriptionSpec, type WebhookChannelSpec } from '../../shared/api/v1alpha1.ts';
-import { must } from './env.ts';
+import { must } from './operator-env.ts';
 
 /** Specs as a person writes them (defaults may be left out). */
 export type ChannelSpecInput = z.input<typeof WebhookChannelSpec>;
