@@ -6,7 +6,7 @@ import { createLogger } from '../shared/logger.ts';
 import { untilSignal } from '../shared/process/signals.ts';
 import { PRIVATE_RANGES } from '../shared/destinations.ts';
 import { startOperator } from './manager.ts';
-import { PULL_POLICIES, type PullPolicy } from './controllers/subscription/resources/connector.ts';
+import { PULL_POLICIES, type PullPolicy } from './controllers/connector/resources/connector.ts';
 
 /** The package version: the default connector image is the release's own. */
 const VERSION = (JSON.parse(fs.readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;

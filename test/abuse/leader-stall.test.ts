@@ -9,7 +9,7 @@ import { after, before, test } from 'node:test';
 import { parse, stringify } from 'yaml';
 import { createLogger } from '../../shared/logger.ts';
 import { RECEIVER_NS, startTestKube } from '../harness/operator-env.ts';
-import { KubeClient } from '../../operator/runtime/kube-client.ts';
+import { KubeClient } from '../../shared/kube/client.ts';
 import { LeaderElector } from '../../operator/runtime/leader.ts';
 import type { Kube } from '../harness/kube.ts';
 import { startStallProxy, type StallProxy } from '../harness/stall-proxy.ts';

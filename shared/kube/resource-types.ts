@@ -1,6 +1,7 @@
-// The resource types the operator reads and writes.
-import { GROUP, VERSION } from '../../shared/api/v1alpha1.ts';
-import type { ResourceType } from './kube-client.ts';
+// The resource types Hookbridge reads and writes: the operator, the receiver (its config Secrets) and
+// `hookbridge listen` (Subscriptions and their Secrets).
+import { GROUP, VERSION } from '../api/v1alpha1.ts';
+import type { ResourceType } from './client.ts';
 
 export const WebhookChannels: ResourceType = { group: GROUP, version: VERSION, plural: 'webhookchannels', kind: 'WebhookChannel', namespaced: true };
 export const Subscriptions: ResourceType = { group: GROUP, version: VERSION, plural: 'subscriptions', kind: 'Subscription', namespaced: true };

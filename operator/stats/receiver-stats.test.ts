@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { createLogger } from '../../../shared/logger.ts';
+import { createLogger } from '../../shared/logger.ts';
 import { mergeFigures, mergeViews, parseChannelStats, ReceiverStats, type ChannelStats } from './receiver-stats.ts';
 import { Writable } from 'node:stream';
 
@@ -44,7 +44,8 @@ test('one list request per round; only changed channels are reported; unreachabl
   });
   const changed: string[] = [];
   const stats = new ReceiverStats({ receiverUrl: 'http://r', intervalMs: 1000, logger, fetch: f,
-    channels: () => [{ namespace: 'a', name: 'pay' }, { namespace: 'a', name: 'other' }], onChange: (k) => changed.push(k) });
+    channels: () => [{ namespace: 'a', name: 'pay' }, { namespace: 'a', name: 'other' }]});
+  stats.onChange((k) => changed.push(k));
   await stats.pollOnce();
   assert.deepEqual(changed.sort(), ['a/other', 'a/pay']);
   assert.equal(stats.view({ namespace: 'a', name: 'other' }).state, 'missing');
@@ -70,13 +71,13 @@ test('a failing list falls back to per-channel requests; a buffer error stays wi
     '/admin/webhook-connect/channels/a/broken': () => ({ status: 503, body: { error: 'buffer_error', message: 'queue gone' } }),
   });
   const stats = new ReceiverStats({ receiverUrl: 'http://r/', adminTokenFile: undefined, intervalMs: 1000, logger, fetch: f,
-    channels: () => [{ namespace: 'a', name: 'pay' }, { namespace: 'a', name: 'broken' }, { namespace: 'a', name: 'absent' }], onChange: () => {} });
+    channels: () => [{ namespace: 'a', name: 'pay' }, { namespace: 'a', name: 'broken' }, { namespace: 'a', name: 'absent' }] });
   await stats.pollOnce();
   assert.equal(stats.view({ namespace: 'a', name: 'pay' }).state, 'ok');
   assert.deepEqual(stats.view({ namespace: 'a', name: 'broken' }), { state: 'bufferError', error: 'queue gone' });
   assert.equal(stats.view({ namespace: 'a', name: 'absent' }).state, 'missing');
   assert.equal(seen.length, 4);
-  assert.equal(new ReceiverStats({ intervalMs: 1, logger, channels: () => [], onChange: () => {} }).view({ namespace: 'a', name: 'pay' }).state, 'disabled');
+  assert.equal(new ReceiverStats({ intervalMs: 1, logger, channels: () => [] }).view({ namespace: 'a', name: 'pay' }).state, 'disabled');
 });
 
 test('several receivers: connections, in-flight and held messages summed; the broker\'s counts once; the latest times', () => {
@@ -113,7 +114,7 @@ test('every ready endpoint is asked; a silent one counts with its last answer wh
   }) as typeof fetch;
   let endpoints: string[] | undefined;
   const stats = new ReceiverStats({ receiverUrl: 'http://svc:8080', endpoints: () => endpoints, endpointsSource: 'Service hb/rx', intervalMs: 1000, logger, fetch: f,
-    channels: () => [{ namespace: 'a', name: 'pay' }], onChange: () => {} });
+    channels: () => [{ namespace: 'a', name: 'pay' }] });
   const connected = () => { const v = stats.view({ namespace: 'a', name: 'pay' }); return v.state === 'ok' ? v.stats.connected : v.state; };
   await stats.pollOnce();
   assert.equal(connected(), 'unreachable', 'endpoints not listed yet');

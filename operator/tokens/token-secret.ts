@@ -1,14 +1,14 @@
 // `<subscription>-hookbridge-token`: the token the connector presents (key `token`), a staged successor
 // during a rotation (key `next-token`, not mounted) and, as annotations, when the token was minted and
 // the previous token's hash during a rotation's grace period.
-import { tokenSecretName, type Subscription } from '../../../../shared/api/v1alpha1.ts';
+import { tokenSecretName, type Subscription } from '../../shared/api/v1alpha1.ts';
 import {
   Component, managedLabels, NEXT_TOKEN_KEY, PREVIOUS_HASH_ANNOTATION, PREVIOUS_NOT_AFTER_ANNOTATION, ROTATE_HANDLED_ANNOTATION, ROTATED_AT_ANNOTATION, TOKEN_KEY,
-} from '../../../api/labels.ts';
-import type { KubeObject } from '../../../runtime/kube-client.ts';
-import { b64, ownerRef } from '../../../runtime/owner.ts';
-import { Subscriptions } from '../../../runtime/resource-types.ts';
-import type { TokenState } from '../token-state.ts';
+} from '../../shared/labels.ts';
+import type { KubeObject } from '../../shared/kube/client.ts';
+import { b64, ownerRef } from '../../shared/kube/owner.ts';
+import { Subscriptions } from '../../shared/kube/resource-types.ts';
+import type { TokenState } from './token-state.ts';
 
 export function buildTokenSecret(sub: Subscription, state: TokenState): KubeObject {
   return {

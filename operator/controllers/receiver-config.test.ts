@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { compileChannel } from '../../../../shared/api/compile.ts';
-import { receiverConfigFromSecrets } from '../../../../receiver/config/kube.ts';
-import { channel, sub } from '../../testing/fixtures.ts';
+import { compileChannel } from '../../shared/api/compile.ts';
+import { receiverConfigFromSecrets } from '../../receiver/config/kube.ts';
+import { channel, sub } from './testing/fixtures.ts';
 import { buildReceiverConfigSecret, readReceiverConfig, receiverConfigSecretName } from './receiver-config.ts';
 
 test('receiver config Secret: labelled for the receiver, channel.json round-trips, names are unique and bounded', () => {

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { hashToken, mintToken, tokenAccepted } from '../../../shared/tokens.ts';
-import { FakeTimers } from '../../../test/harness/fake-timers.ts';
+import { hashToken, mintToken, tokenAccepted } from '../../shared/tokens.ts';
+import { FakeTimers } from '../../test/harness/fake-timers.ts';
 import { RotationReason, tokenPolicy, type TokenPolicyInput } from './token-policy.ts';
 import { forceRequest, nextTokenState, readTokenSecret, tokenHashes, type SecretLike } from './token-state.ts';
-import { buildTokenSecret } from './resources/token-secret.ts';
-import { sub } from '../testing/fixtures.ts';
+import { buildTokenSecret } from './token-secret.ts';
+import { sub } from '../controllers/testing/fixtures.ts';
 
 const H = 3_600_000;
 const T0 = Date.parse('2030-01-01T00:00:00Z');

@@ -3,7 +3,6 @@ import { test } from 'node:test';
 import type { ConnectorConfig } from '../../../../shared/config.ts';
 import { sub } from '../../testing/fixtures.ts';
 import { buildConnectorConfigMap, buildConnectorDeployment, buildConnectorServiceAccount, projectedSecrets } from './connector.ts';
-import { buildSigningSecret } from './signing-secret.ts';
 
 type Any = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -53,13 +52,6 @@ test('Deployment: non-root, read-only root fs, probes, resources, args, checksum
   assert.equal(sum, (buildConnectorDeployment({ ...input, subscriptions: [a, b] }) as Any).spec.template.metadata.annotations['hookbridge.io/config-checksum'], 'order-independent');
   assert.notEqual(sum, (buildConnectorDeployment({ ...input, subscriptions: [a] }) as Any).spec.template.metadata.annotations['hookbridge.io/config-checksum']);
   assert.equal((buildConnectorServiceAccount(input) as Any).automountServiceAccountToken, false);
-});
-
-test('generated signing secret is a whsec_ Standard Webhooks secret owned by the subscription', () => {
-  const s = buildSigningSecret(a, 'whsec_abc') as Any;
-  assert.equal(s.metadata.name, 'alpha-hookbridge-signing');
-  assert.equal(Buffer.from(s.data.secret, 'base64').toString(), 'whsec_abc');
-  assert.equal(s.metadata.ownerReferences[0].uid, a.metadata.uid);
 });
 
 test('Deployment: imagePullPolicy as configured (a locally imported image needs Never), else Kubernetes\' default', () => {

@@ -1,9 +1,12 @@
-// Labels and annotations the operator puts on what it writes. Children in the owner's namespace carry
-// owner references; cross-namespace children (receiver config Secrets) are found by label.
-import { GROUP } from '../../shared/api/v1alpha1.ts';
+// Labels, annotations and Secret keys: the names the operator writes and the receiver and connectors read,
+// so each side spells them the same way. Children in the owner's namespace carry owner references;
+// cross-namespace children (receiver config Secrets) are found by label.
+import { GROUP } from './api/v1alpha1.ts';
 
 export const MANAGED_BY = 'app.kubernetes.io/managed-by';
 export const MANAGED_BY_VALUE = 'hookbridge-operator';
+/** The server-side apply field manager of everything the operator writes. */
+export const FIELD_MANAGER = 'hookbridge-operator';
 export const COMPONENT = 'app.kubernetes.io/component';
 export const NAME = 'app.kubernetes.io/name';
 export const PART_OF = 'app.kubernetes.io/part-of';
@@ -24,12 +27,18 @@ export const managedLabels = (component: string): Record<string, string> => ({
   [COMPONENT]: component,
 });
 
-// Receiver config Secrets: the receiver's own constants (it watches Secrets with this label).
-export { RECEIVER_CONFIG_LABEL, RECEIVER_CONFIG_LABEL_VALUE, CHANNEL_CONFIG_KEY as RECEIVER_CONFIG_KEY } from '../../receiver/config/kube.ts';
+/** Receiver config Secrets: one per channel in the receiver's namespace, carrying this label (value RECEIVER_CONFIG_LABEL_VALUE). */
+export const RECEIVER_CONFIG_LABEL = `${GROUP}/receiver-config`;
+export const RECEIVER_CONFIG_LABEL_VALUE = 'true';
+export const RECEIVER_CONFIG_SELECTOR = `${RECEIVER_CONFIG_LABEL}=${RECEIVER_CONFIG_LABEL_VALUE}`;
+/** The receiver config Secret's data key holding the ChannelConfig JSON. */
+export const RECEIVER_CONFIG_KEY = 'channel.json';
 export const CHANNEL_ANNOTATION = `${GROUP}/channel`;
 
 // Token Secret bookkeeping (never the previous token itself: only its hash).
 export const TOKEN_KEY = 'token';
+/** The generated signing Secret's data key (the connector mounts it as a file). */
+export const SIGNING_KEY = 'secret';
 /** A rotation's new token, staged until the receiver accepts it; connectors do not mount this key. */
 export const NEXT_TOKEN_KEY = 'next-token';
 export const ROTATED_AT_ANNOTATION = `${GROUP}/token-rotated-at`;

@@ -2,10 +2,10 @@
 // its EndpointSlices (discovery.k8s.io/v1, labelled kubernetes.io/service-name) in the receiver's
 // namespace. Each receiver knows only its own streams and deliveries (receiver-stats.ts combines them),
 // so asking the Service — one pod, whichever kube-proxy picks — is not enough.
-import type { Logger } from '../../../shared/logger.ts';
-import { Informer } from '../../runtime/informer.ts';
-import type { KubeClient, KubeObject } from '../../runtime/kube-client.ts';
-import { EndpointSlices } from '../../runtime/resource-types.ts';
+import type { Logger } from '../../shared/logger.ts';
+import { Informer } from '../../shared/kube/informer.ts';
+import type { KubeClient, KubeObject } from '../../shared/kube/client.ts';
+import { EndpointSlices } from '../../shared/kube/resource-types.ts';
 
 export const SERVICE_NAME_LABEL = 'kubernetes.io/service-name';
 

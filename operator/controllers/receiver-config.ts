@@ -2,10 +2,10 @@
 // inbound verification secrets), labelled for the receiver's watch, data `channel.json` = ChannelConfig.
 // Cross-namespace, so no owner reference: the channel's finalizer deletes it.
 import { createHash } from 'node:crypto';
-import { keyOf, type ChannelConfig, type ObjectKey } from '../../../../shared/config.ts';
-import { CHANNEL_ANNOTATION, Component, managedLabels, RECEIVER_CONFIG_KEY, RECEIVER_CONFIG_LABEL, RECEIVER_CONFIG_LABEL_VALUE } from '../../../api/labels.ts';
-import type { KubeObject } from '../../../runtime/kube-client.ts';
-import { b64 } from '../../../runtime/owner.ts';
+import { keyOf, type ChannelConfig, type ObjectKey } from '../../shared/config.ts';
+import { CHANNEL_ANNOTATION, Component, managedLabels, RECEIVER_CONFIG_KEY, RECEIVER_CONFIG_LABEL, RECEIVER_CONFIG_LABEL_VALUE } from '../../shared/labels.ts';
+import type { KubeObject } from '../../shared/kube/client.ts';
+import { b64 } from '../../shared/kube/owner.ts';
 
 const PREFIX = 'hookbridge-channel.';
 

@@ -3,7 +3,7 @@
 // what it last wrote per object until the informer shows that write (or a later one), and skips an
 // identical apply meanwhile. Once the cache has caught up, the live object decides as usual.
 import { deepEqual, needsApply } from './compare.ts';
-import type { KubeClient, KubeObject, ResourceType } from './kube-client.ts';
+import type { KubeClient, KubeObject, ResourceType } from './client.ts';
 
 interface Written { rv?: string; body: unknown }
 

@@ -6,14 +6,14 @@
 // 1. stage: the new token goes to key `next-token`; its hash joins the receiver config;
 // 2. promote, once the receiver config carries that hash: `token` := the new token, and the old
 //    token's hash stays accepted until now + gracePeriod.
-import { TOKEN_PREFIX } from '../../../shared/api/v1alpha1.ts';
-import type { TokenHash } from '../../../shared/config.ts';
-import { hashToken } from '../../../shared/tokens.ts';
+import { TOKEN_PREFIX } from '../../shared/api/v1alpha1.ts';
+import type { TokenHash } from '../../shared/config.ts';
+import { hashToken } from '../../shared/tokens.ts';
 import {
   NEXT_TOKEN_KEY, PREVIOUS_HASH_ANNOTATION, PREVIOUS_NOT_AFTER_ANNOTATION, ROTATE_HANDLED_ANNOTATION, ROTATED_AT_ANNOTATION, TOKEN_KEY,
-} from '../../api/labels.ts';
-import type { KubeObject } from '../../runtime/kube-client.ts';
-import { rfc3339 } from '../../runtime/conditions.ts';
+} from '../../shared/labels.ts';
+import type { KubeObject } from '../../shared/kube/client.ts';
+import { rfc3339 } from '../runtime/conditions.ts';
 import type { TokenDecision } from './token-policy.ts';
 
 export interface TokenState {

@@ -4,10 +4,10 @@
 // does the same where kube-controller-manager runs; this keeps the namespace clean without it).
 import { PRIVATE_RANGES } from '../../../shared/destinations.ts';
 import { EventReason } from '../../api/conditions.ts';
-import { COMPONENT, Component, CONNECTOR_NAME } from '../../api/labels.ts';
+import { COMPONENT, Component, CONNECTOR_NAME } from '../../../shared/labels.ts';
 import { done, type Outcome } from '../../runtime/controller.ts';
-import type { KubeObject, ResourceType } from '../../runtime/kube-client.ts';
-import { ConfigMaps, Deployments, Secrets, ServiceAccounts } from '../../runtime/resource-types.ts';
+import type { KubeObject, ResourceType } from '../../../shared/kube/client.ts';
+import { ConfigMaps, Deployments, Secrets, ServiceAccounts } from '../../../shared/kube/resource-types.ts';
 import { bindingOf } from '../binding.ts';
 import type { Deps } from '../deps.ts';
 import { buildConnectorConfigMap, buildConnectorDeployment, buildConnectorServiceAccount, type ConnectorInput } from './resources/connector.ts';

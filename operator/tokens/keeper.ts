@@ -2,17 +2,17 @@
 // token-state.ts says (issue, stage, promote, drop an expired previous hash). A staged token is
 // promoted only after the receiver config has carried its hash for `settleMs` — longer than the
 // receiver takes to reload — so the connector never receives a token the receiver would refuse.
-import { channelKeyOf } from '../../../shared/api/compile.ts';
-import { parseDuration, ROTATE_ANNOTATION, tokenSecretName, type Subscription, type WebhookChannel } from '../../../shared/api/v1alpha1.ts';
-import { hashToken, mintToken } from '../../../shared/tokens.ts';
-import { EventReason } from '../../api/conditions.ts';
-import { PREVIOUS_HASH_ANNOTATION, PREVIOUS_NOT_AFTER_ANNOTATION, ROTATE_HANDLED_ANNOTATION, ROTATED_AT_ANNOTATION } from '../../api/labels.ts';
-import { deepEqual, needsApply } from '../../runtime/compare.ts';
-import type { KubeObject } from '../../runtime/kube-client.ts';
-import { Secrets, Subscriptions } from '../../runtime/resource-types.ts';
-import type { Deps } from '../deps.ts';
-import { readReceiverConfig, receiverConfigSecretName } from '../webhookchannel/resources/receiver-config.ts';
-import { buildTokenSecret } from './resources/token-secret.ts';
+import { channelKeyOf } from '../../shared/api/compile.ts';
+import { parseDuration, ROTATE_ANNOTATION, tokenSecretName, type Subscription, type WebhookChannel } from '../../shared/api/v1alpha1.ts';
+import { hashToken, mintToken } from '../../shared/tokens.ts';
+import { EventReason } from '../api/conditions.ts';
+import { PREVIOUS_HASH_ANNOTATION, PREVIOUS_NOT_AFTER_ANNOTATION, ROTATE_HANDLED_ANNOTATION, ROTATED_AT_ANNOTATION } from '../../shared/labels.ts';
+import { deepEqual, needsApply } from '../../shared/kube/compare.ts';
+import type { KubeObject } from '../../shared/kube/client.ts';
+import { Secrets, Subscriptions } from '../../shared/kube/resource-types.ts';
+import type { Deps } from '../controllers/deps.ts';
+import { readReceiverConfig, receiverConfigSecretName } from '../controllers/receiver-config.ts';
+import { buildTokenSecret } from './token-secret.ts';
 import { tokenPolicy } from './token-policy.ts';
 import { forceRequest, nextTokenState, readTokenSecret, type SecretLike } from './token-state.ts';
 

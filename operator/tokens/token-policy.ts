@@ -1,7 +1,7 @@
 // Whether a subscription's token must be rotated now: a pure chain of checks, evaluated on every
 // reconcile and tested with a fake clock. The first check that fires decides. A credential is never
 // regenerated as a side effect: only a missing/invalid token, a new force annotation or the schedule.
-import { TOKEN_PREFIX } from '../../../shared/api/v1alpha1.ts';
+import { TOKEN_PREFIX } from '../../shared/api/v1alpha1.ts';
 
 export interface TokenPolicyInput {
   /** The current token Secret's content, if the Secret exists. */

@@ -4,11 +4,10 @@
 import { createHash } from 'node:crypto';
 import { compileConnector, secretFilePath, signingSecretName } from '../../../../shared/api/compile.ts';
 import { tokenSecretName, type Subscription } from '../../../../shared/api/v1alpha1.ts';
-import { Component, CONFIG_CHECKSUM_ANNOTATION, CONNECTOR_CONFIG_KEY, CONNECTOR_NAME, managedLabels, NAME, TOKEN_KEY } from '../../../api/labels.ts';
-import type { KubeObject, OwnerReference } from '../../../runtime/kube-client.ts';
-import { ownerRef } from '../../../runtime/owner.ts';
-import { Subscriptions } from '../../../runtime/resource-types.ts';
-import { SIGNING_KEY } from './signing-secret.ts';
+import { Component, CONFIG_CHECKSUM_ANNOTATION, CONNECTOR_CONFIG_KEY, CONNECTOR_NAME, managedLabels, NAME, SIGNING_KEY, TOKEN_KEY } from '../../../../shared/labels.ts';
+import type { KubeObject, OwnerReference } from '../../../../shared/kube/client.ts';
+import { ownerRef } from '../../../../shared/kube/owner.ts';
+import { Subscriptions } from '../../../../shared/kube/resource-types.ts';
 
 export const CONFIG_DIR = '/etc/hookbridge';
 export const SECRETS_DIR = '/var/run/hookbridge';

@@ -11,9 +11,9 @@
 // lastDeliveryAt and destinationGoneAt are the latest any pod saw. A pod that does not answer one round
 // counts with its last answer while it is still listed as ready.
 import fs from 'node:fs';
-import type { Logger } from '../../../shared/logger.ts';
-import { keyOf, type ObjectKey } from '../../../shared/config.ts';
-import { deepEqual } from '../../runtime/compare.ts';
+import type { Logger } from '../../shared/logger.ts';
+import { keyOf, type ObjectKey } from '../../shared/config.ts';
+import { deepEqual } from '../../shared/kube/compare.ts';
 
 export interface Figures {
   backlog: number; inFlight: number; connected: number; deadLettered: number; lastDeliveryAt?: string;
@@ -47,7 +47,6 @@ export interface StatsOptions {
   logger: Logger;
   /** The channels to ask about (from the informer cache). */
   channels: () => ObjectKey[];
-  onChange: (channel: string) => void;
   fetch?: typeof fetch;
 }
 
@@ -126,12 +125,21 @@ export class ReceiverStats {
   /** Each receiver's last answer, by base URL (dropped when it is no longer listed). */
   private readonly answers = new Map<string, Map<string, StatsView>>();
   private readonly silent = new Set<string>();
+  private readonly handlers: ((channel: string) => void)[] = [];
   private unreachable?: string;
   private polled = false;
   private timer?: NodeJS.Timeout;
   private running?: Promise<void>;
 
   constructor(opts: StatsOptions) { this.o = opts; }
+
+  /**
+   * Called with a channel's key whenever its figures (or the receivers' reachability) changed. Registered
+   * after construction, as informers' handlers are: the controllers it feeds need the stats to exist.
+   */
+  onChange(handler: (channel: string) => void): void { this.handlers.push(handler); }
+
+  private changed(channel: string): void { for (const h of this.handlers) h(channel); }
 
   get enabled(): boolean { return Boolean(this.o.receiverUrl) || this.o.endpoints !== undefined; }
 
@@ -177,7 +185,7 @@ export class ReceiverStats {
     if (failure !== undefined) {
       if (wasUnreachable === undefined) {
         this.o.logger.warn({ err: failure }, 'receiver admin API unreachable');
-        for (const ch of channels) this.o.onChange(keyOf(ch));
+        for (const ch of channels) this.changed(keyOf(ch));
       }
       return;
     }
@@ -186,7 +194,7 @@ export class ReceiverStats {
     for (const [k, v] of next) this.views.set(k, v);
     for (const ch of channels) {
       const k = keyOf(ch);
-      if (wasUnreachable !== undefined || !deepEqual(previous.get(k), next.get(k))) this.o.onChange(k);
+      if (wasUnreachable !== undefined || !deepEqual(previous.get(k), next.get(k))) this.changed(k);
     }
   }
 

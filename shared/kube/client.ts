@@ -1,11 +1,14 @@
 // A small Kubernetes REST client over node:https, authenticated by @kubernetes/client-node's
 // KubeConfig (kubeconfig file or in-cluster). Thin on purpose: the operator needs get/list/create/
-// delete, server-side apply (which the generated client makes awkward) and a request count per verb.
+// delete, server-side apply (which the generated client makes awkward) and a request count per verb;
+// the receiver's config informer lists through it too. Throttling is handled here, once, for everyone:
+// an apiserver shedding load (API Priority and Fairness) answers 429 with Retry-After, and as client-go
+// does, the request is sent again after that wait; it was not processed, so any verb may be repeated.
 import https from 'node:https';
 import http from 'node:http';
 import tls from 'node:tls';
 import { KubeConfig } from '@kubernetes/client-node';
-import { FIELD_MANAGER } from '../api/conditions.ts';
+import { FIELD_MANAGER } from '../labels.ts';
 
 export interface ObjectMeta {
   name: string;
@@ -31,15 +34,39 @@ export const apiVersionOf = (r: ResourceType): string => (r.group ? `${r.group}/
 export class ApiError extends Error {
   readonly status: number;
   readonly reason: string;
-  constructor(status: number, reason: string, message: string) {
+  /** The wait the apiserver asked for (Retry-After), when it asked. */
+  readonly retryAfterMs?: number;
+  constructor(status: number, reason: string, message: string, retryAfterMs?: number) {
     super(message);
     this.name = 'ApiError';
     this.status = status;
     this.reason = reason;
+    if (retryAfterMs !== undefined) this.retryAfterMs = retryAfterMs;
   }
 }
 export const isNotFound = (e: unknown): boolean => e instanceof ApiError && e.status === 404;
 export const isConflict = (e: unknown): boolean => e instanceof ApiError && e.status === 409;
+export const isTooManyRequests = (e: unknown): e is ApiError => e instanceof ApiError && e.status === 429;
+
+/** Times a throttled (429 + Retry-After) request is sent again before its ApiError reaches the caller. */
+export const THROTTLE_RETRIES = 5;
+/** Longest Retry-After honoured in one wait: a caller with a deadline (the leader's renewal) must get its error back. */
+export const MAX_RETRY_AFTER_MS = 10_000;
+
+/** Retry-After (delay-seconds or an HTTP date) in ms, capped; undefined when absent or unreadable. */
+export function retryAfterMs(header: string | string[] | undefined, now = Date.now()): number | undefined {
+  const v = Array.isArray(header) ? header[0] : header;
+  if (v === undefined || v.trim() === '') return undefined;
+  const ms = /^\s*\d+\s*$/.test(v) ? Number(v) * 1000 : Date.parse(v) - now;
+  return Number.isNaN(ms) ? undefined : Math.min(Math.max(0, ms), MAX_RETRY_AFTER_MS);
+}
+
+const wait = (ms: number, signal?: AbortSignal): Promise<void> => new Promise((resolve, reject) => {
+  if (signal?.aborted) { reject(signal.reason as Error); return; }
+  const onAbort = () => { clearTimeout(t); reject(signal?.reason as Error); };
+  const t = setTimeout(() => { signal?.removeEventListener('abort', onAbort); resolve(); }, ms);
+  signal?.addEventListener('abort', onAbort, { once: true });
+});
 
 export function resourcePath(r: ResourceType, namespace?: string, name?: string, subresource?: string): string {
   const base = r.group ? `/apis/${r.group}/${r.version}` : `/api/${r.version}`;
@@ -94,18 +121,32 @@ export class KubeClient {
   /** Closes idle keep-alive connections. */
   close(): void { this.agent?.agent.destroy(); }
 
-  /** One request; `signal` aborts it (the leader elector bounds a renewal by its renew deadline). */
+  /** One request, sent again while throttled; `signal` aborts it (the leader elector bounds a renewal by its renew deadline). */
   async request<T>(method: string, path: string, body?: unknown, contentType = 'application/json', verb = method, signal?: AbortSignal): Promise<T> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.send<T>(method, path, body, contentType, verb, signal);
+      } catch (err) {
+        if (!isTooManyRequests(err) || err.retryAfterMs === undefined || attempt >= THROTTLE_RETRIES) throw err;
+        await wait(err.retryAfterMs, signal);
+      }
+    }
+  }
+
+  private async send<T>(method: string, path: string, body: unknown, contentType: string, verb: string, signal?: AbortSignal): Promise<T> {
     const server = this.config.getCurrentCluster()?.server;
     if (!server) throw new Error('kubeconfig has no current cluster');
     const url = new URL(path, server);
     const base = await this.requestOptions();
     const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
     this.onRequest(verb, path.replace(/\?.*$/, ''));
-    const lib = url.protocol === 'http:' ? http : https;
+    // A plain-http server (a local test apiserver) cannot use the TLS agent.
+    const plain = url.protocol === 'http:';
+    const lib = plain ? http : https;
     return new Promise<T>((resolve, reject) => {
       const req = lib.request(url, {
         ...base,
+        ...(plain && { agent: undefined }),
         method,
         headers: { ...(base.headers ?? {}), accept: 'application/json', ...(payload ? { 'content-type': contentType, 'content-length': payload.length } : {}) },
         timeout: 30_000,
@@ -121,7 +162,8 @@ export class KubeClient {
           const status = res.statusCode ?? 0;
           if (status >= 200 && status < 300) return resolve(json as T);
           const s = (json ?? {}) as { reason?: string; message?: string };
-          reject(new ApiError(status, s.reason ?? String(status), `${method} ${url.pathname}: ${status} ${s.message ?? text.slice(0, 200)}`));
+          reject(new ApiError(status, s.reason ?? String(status), `${method} ${url.pathname}: ${status} ${s.message ?? text.slice(0, 200)}`,
+            status === 429 ? retryAfterMs(res.headers['retry-after']) : undefined));
         });
       });
       req.on('timeout', () => req.destroy(new Error(`${method} ${url.pathname}: timeout`)));

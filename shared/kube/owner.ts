@@ -1,5 +1,5 @@
 // Owner references: only within a namespace (cross-namespace children are found by label instead).
-import { apiVersionOf, type KubeObject, type OwnerReference, type ResourceType } from './kube-client.ts';
+import { apiVersionOf, type OwnerReference, type ResourceType } from './client.ts';
 
 export interface Ownable { metadata: { name: string; namespace?: string; uid?: string } }
 
@@ -7,9 +7,5 @@ export function ownerRef(type: ResourceType, owner: Ownable, controller = true):
   if (!owner.metadata.uid) throw new Error(`owner ${owner.metadata.namespace}/${owner.metadata.name} has no uid`);
   return { apiVersion: apiVersionOf(type), kind: type.kind, name: owner.metadata.name, uid: owner.metadata.uid, controller, blockOwnerDeletion: false };
 }
-
-/** Whether `obj` lists `owner` (by uid) among its owners. */
-export const ownedBy = (obj: KubeObject, owner: Ownable): boolean =>
-  (obj.metadata.ownerReferences ?? []).some((r) => r.uid === owner.metadata.uid);
 
 export const b64 = (text: string): string => Buffer.from(text, 'utf8').toString('base64');
