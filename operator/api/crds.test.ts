@@ -4,7 +4,7 @@ import path from 'node:path';
 import { test } from 'node:test';
 import { z } from 'zod';
 import { at, structuralSchema, type JSONSchemaProps } from './crd-schema.ts';
-import { subscriptionCrd, webhookChannelCrd } from './crds.ts';
+import { subscriptionCrd, webhookChannelCrd, type PrinterColumn } from './crds.ts';
 import { ROOT, renderAll } from './generate-crds.ts';
 
 test('committed CRDs (crds/ and the chart copy) match the zod schemas — run `make manifests` if this fails', () => {
@@ -62,7 +62,7 @@ test('printer columns and names follow SPEC §2', () => {
   assert.deepEqual(cols(webhookChannelCrd()), ['READY', 'URL', 'SUBSCRIPTIONS', 'CONNECTED', 'BACKLOG', 'DLQ', 'REASON', 'AGE']);
   assert.deepEqual(cols(subscriptionCrd()), ['READY', 'CHANNEL', 'DESTINATION', 'BACKLOG', 'DLQ', 'SIDECARS', 'REASON', 'AGE']);
   // SIDECARS is for `-o wide` only: the default columns stay those of SPEC §2.
-  assert.equal(version(subscriptionCrd()).additionalPrinterColumns.find((c) => c.name === 'Sidecars')?.priority, 1);
+  assert.equal((subscriptionCrd().spec.versions as { additionalPrinterColumns: PrinterColumn[] }[])[0].additionalPrinterColumns.find((c) => c.name === 'Sidecars')?.priority, 1);
   const names = (crd: ReturnType<typeof webhookChannelCrd>) => crd.spec.names as { shortNames: string[]; categories: string[] };
   assert.deepEqual(names(webhookChannelCrd()).shortNames, ['whc']);
   assert.deepEqual(names(subscriptionCrd()).shortNames, ['whsub']);
