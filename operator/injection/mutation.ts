@@ -220,7 +220,12 @@ export function buildInjection(i: InjectionInput): InjectionResult {
   const names = parseInjectAnnotation(meta.annotations?.[INJECT_ANNOTATION]);
   const none: InjectionResult = { patch: [], injected: [], skipped: [], requested: names.length > 0, alreadyInjected: false };
   if (names.length === 0) return none;
-  if ([...(spec.initContainers ?? []), ...(spec.containers ?? [])].some((c) => c.name === SIDECAR_CONTAINER)) return { ...none, alreadyInjected: true };
+  // The apiserver has not validated the pod yet when it calls us: a patch built on a wrong shape could land anywhere.
+  for (const k of ['containers', 'initContainers', 'volumes'] as const) {
+    if (spec[k] !== undefined && !Array.isArray(spec[k])) throw new Error(`pod spec.${k} is not a list`);
+  }
+  if (meta.annotations !== undefined && (typeof meta.annotations !== 'object' || meta.annotations === null)) throw new Error('pod metadata.annotations is not a map');
+  if ([...(spec.initContainers ?? []), ...(spec.containers ?? [])].some((c) => c?.name === SIDECAR_CONTAINER)) return { ...none, alreadyInjected: true };
 
   const skipped: Skipped[] = [];
   const served: Subscription[] = [];
