@@ -156,6 +156,10 @@ export interface RotationPlan {
   servingRotated: boolean;
 }
 
+/** The lifetimes the operator uses (docs): a CA outlives several serving certificates, so most renewals leave caBundle alone. */
+export const CA_LIFETIME_MS = 365 * 86_400_000;
+export const SERVING_LIFETIME_MS = 90 * 86_400_000;
+
 export interface RotationOptions { now: Date; dnsNames: string[]; caLifetimeMs: number; servingLifetimeMs: number; caCommonName?: string }
 
 /** Serving cert signed by this CA and naming every DNS name. */
