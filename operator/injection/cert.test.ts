@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { createPrivateKey, X509Certificate } from 'node:crypto';
-import { caBundle, caBundlePatch, mintCa, mintServing, planRotation, renewalDue, serviceDnsNames } from './cert.ts';
+import { caBundle, caBundlePatch, certSecretData, certsFromSecret, mintCa, mintServing, planRotation, renewalDue, serviceDnsNames } from './cert.ts';
 
 const DAY = 86_400_000;
 const now = new Date('2031-05-01T12:00:00Z');
@@ -136,4 +136,17 @@ test('caBundlePatch: only webhooks whose bundle differs (by certificate, not by 
   ]);
   const done = { metadata: cfg.metadata, webhooks: [{ name: 'a', clientConfig: { caBundle: b64 } }] };
   assert.deepEqual(caBundlePatch(done, bundle), [], 'no write when up to date');
+});
+
+test('the pair round-trips through Secret data; a missing key means "mint anew"', () => {
+  const plan = planRotation(undefined, { ...opts, now });
+  const held = { ca: plan.ca, serving: plan.serving, caBundle: plan.caBundle };
+  const data = certSecretData(held);
+  assert.deepEqual(Object.keys(data).sort(), ['ca-bundle.crt', 'ca.crt', 'ca.key', 'tls.crt', 'tls.key']);
+  assert.deepEqual(certsFromSecret(data), held);
+  const { 'ca.key': _dropped, ...partial } = data;
+  assert.equal(certsFromSecret(partial), undefined);
+  assert.equal(certsFromSecret(undefined), undefined);
+  const again = planRotation(certsFromSecret(data), { ...opts, now: new Date(now.getTime() + DAY) });
+  assert.ok(!again.caRotated && !again.servingRotated, 'a restarted operator keeps the stored pair');
 });

@@ -232,3 +232,28 @@ export function caBundlePatch(config: MutatingWebhookConfigurationLike, bundle: 
   });
   return ops;
 }
+
+// ---- the Secret the pair is kept in (release namespace), so every replica serves the same certificate ----
+
+/** Label value (app.kubernetes.io/component) of that Secret; the chart's write policy admits it in the release namespace only. */
+export const WEBHOOK_CERT_COMPONENT = 'webhook-certificate';
+export const CERT_SECRET_KEYS = { caCert: 'ca.crt', caKey: 'ca.key', cert: 'tls.crt', key: 'tls.key', bundle: 'ca-bundle.crt' } as const;
+
+/** Secret `data` (base64 values) for the pair and the bundle last published. */
+export function certSecretData(c: WebhookCerts): Record<string, string> {
+  const b64 = (s: string) => Buffer.from(s).toString('base64');
+  return {
+    [CERT_SECRET_KEYS.caCert]: b64(c.ca.certPem), [CERT_SECRET_KEYS.caKey]: b64(c.ca.keyPem),
+    [CERT_SECRET_KEYS.cert]: b64(c.serving.certPem), [CERT_SECRET_KEYS.key]: b64(c.serving.keyPem),
+    ...(c.caBundle ? { [CERT_SECRET_KEYS.bundle]: b64(c.caBundle) } : {}),
+  };
+}
+
+/** The pair back from Secret `data`, or undefined when a key is missing (planRotation then mints anew). */
+export function certsFromSecret(data: Record<string, string> | undefined): WebhookCerts | undefined {
+  const get = (k: string): string | undefined => (data?.[k] ? Buffer.from(data[k], 'base64').toString() : undefined);
+  const [caCert, caKey, cert, key] = [get(CERT_SECRET_KEYS.caCert), get(CERT_SECRET_KEYS.caKey), get(CERT_SECRET_KEYS.cert), get(CERT_SECRET_KEYS.key)];
+  if (!caCert || !caKey || !cert || !key) return undefined;
+  const bundle = get(CERT_SECRET_KEYS.bundle);
+  return { ca: { certPem: caCert, keyPem: caKey }, serving: { certPem: cert, keyPem: key }, ...(bundle ? { caBundle: bundle } : {}) };
+}
