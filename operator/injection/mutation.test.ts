@@ -73,7 +73,10 @@ test('one native sidecar serves every named Subscription, delivering on localhos
   assert.deepEqual(c.args.slice(0, 5), dc.args.slice(0, 5), 'same subcommand, config path and secrets dir');
 
   const secrets = out.spec.volumes.find((v: Any) => v.name === 'hookbridge-secrets');
-  assert.deepEqual(secrets.projected.sources, projectedSecrets([orders, billing]), 'the Deployment\'s Secret items at the same paths: rotation works the same way');
+  assert.deepEqual(secrets.projected.sources.map((s: Any) => ({ secret: { name: s.secret.name, items: s.secret.items } })), projectedSecrets([orders, billing]),
+    'the Deployment\'s Secret items at the same paths: rotation works the same way');
+  assert.ok(secrets.projected.sources.every((s: Any) => s.secret.optional === true), 'a missing Secret never holds the app\'s pod');
+  assert.equal(out.spec.volumes.find((v: Any) => v.name === 'hookbridge-config').configMap.optional, undefined, 'the config is required: without it the connector cannot start');
   assert.deepEqual(secrets.projected.sources.map((s: Any) => s.secret.name).sort(), ['billing-key', 'billing-hookbridge-token', 'orders-hookbridge-signing', 'orders-hookbridge-token'].sort());
   assert.equal(out.spec.volumes.find((v: Any) => v.name === 'hookbridge-config').configMap.name, 'hookbridge-sidecar');
   assert.equal(out.metadata.annotations[INJECTED_ANNOTATION], 'billing,orders');

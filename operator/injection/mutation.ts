@@ -13,7 +13,8 @@
 // - no `--forbid-loopback`: localhost is the destination, the application in the same pod;
 // - only the named Subscriptions' token and signing Secrets are projected (the same items at the same
 //   paths, so rotation is the same: the projected volume updates in place and the connector re-reads its
-//   token on reconnect), mode 0444 because the pod's fsGroup belongs to the application, not to us;
+//   token on reconnect), mode 0444 because the pod's fsGroup belongs to the application, not to us, and
+//   optional, so a Hookbridge Secret can never keep the application's pod from starting;
 // - the metrics port is 9091 unless the pod already uses it.
 import { secretFilePath, signingSecretName } from '../../shared/api/compile.ts';
 import { GROUP, tokenSecretName, type Subscription } from '../../shared/api/v1alpha1.ts';
@@ -186,8 +187,10 @@ export function sidecarVolumes(subs: Subscription[]): Record<string, unknown>[] 
     { name: VOLUMES.config, configMap: { name: SIDECAR_CONFIG_MAP, items: [{ key: SIDECAR_CONFIG_KEY, path: SIDECAR_CONFIG_KEY }] } },
     // The Deployment's items and paths (connector.ts projectedSecrets), so rotation behaves the same. 0444:
     // without the pod's fsGroup (the application's to choose) 0440 would be unreadable to uid 65532; only
-    // this container mounts the volume.
-    { name: VOLUMES.secrets, projected: { defaultMode: 0o444, sources: projectedSecrets(subs) } },
+    // this container mounts the volume. Optional, unlike the Deployment's: a Secret deleted between
+    // admission and scheduling (its Subscription just went away) must not hold the application's pod in
+    // ContainerCreating; the connector waits for a missing token or signing file as it does on rotation.
+    { name: VOLUMES.secrets, projected: { defaultMode: 0o444, sources: projectedSecrets(subs).map((p) => ({ secret: { ...p.secret, optional: true } })) } },
     { name: VOLUMES.tmp, emptyDir: { sizeLimit: '64Mi' } },
   ];
 }
