@@ -100,6 +100,13 @@ bench: test-deps ## Benchmarks: data plane vs. BullMQ+Redis baseline and raw Rab
 bench-data: test-deps ## Data-plane benchmark only (bench/run.ts)
 	node bench/run.ts
 
+.PHONY: bench-profile
+bench-profile: test-deps ## CPU profiles of the receiver and connector at saturation, summarised as text (self time by module and function)
+	rm -rf $(HOOKBRIDGE_CACHE)/profiles && mkdir -p $(HOOKBRIDGE_CACHE)/profiles
+	node bench/run.ts --bench-only hookbridge --bench-phases saturation --bench-rounds 1 --bench-out $(HOOKBRIDGE_CACHE)/profiles/run.json \
+	  --bench-node-args "--cpu-prof --cpu-prof-dir=$(HOOKBRIDGE_CACHE)/profiles"
+	node bench/profile.ts $(HOOKBRIDGE_CACHE)/profiles
+
 .PHONY: bench-cluster
 bench-cluster: test-deps ## Ingest and delivery rates on one RabbitMQ node vs. a three-node cluster (the cost of replication)
 	node bench/rabbitmq-cluster.ts

@@ -5,9 +5,9 @@
 // Prints figures; never fails on timing.
 import { Writable } from 'node:stream';
 import { createLogger } from '../shared/logger.ts';
-import { KubeClient, type KubeObject } from '../operator/runtime/kube-client.ts';
-import { Namespaces, Subscriptions, WebhookChannels } from '../operator/runtime/resource-types.ts';
-import { must, startTestKube, startTestOperator, type TestOperator } from '../operator/testing/env.ts';
+import { KubeClient, type KubeObject } from '../shared/kube/client.ts';
+import { Namespaces, Subscriptions, WebhookChannels } from '../shared/kube/resource-types.ts';
+import { must, startTestKube, startTestOperator, type TestOperator } from '../test/harness/operator-env.ts';
 
 const N = Number(process.argv[2] ?? 500);
 const NAMESPACES = Number(process.argv[3] ?? 50);

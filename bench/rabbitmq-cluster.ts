@@ -4,11 +4,11 @@
 // URL), measured with the bench's own phases: ingest alone (closed loop, publisher confirms) and delivery at
 // saturation. Every node runs on this machine, so the three-node figures show the cost of replicating each
 // message to two more nodes (and their fsyncs), not a speed-up. Prints a table; never fails on a figure.
-import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { parseFlags, usage } from '../cli/flags.ts';
+import { parseFlags, usage } from '../shared/process/flags.ts';
+import { mintSigningSecret } from '../shared/standard-webhooks.ts';
 import { startRabbitCluster } from '../test/harness/rabbitmq-cluster.ts';
 import { startRabbit } from '../test/harness/rabbitmq.ts';
 import { medianBy } from './lib/aggregate.ts';
@@ -47,7 +47,7 @@ async function measure(nodes: 1 | 3, runDir: string): Promise<Row> {
   const setup = nodes === 1 ? 'one node' : 'three nodes (quorum queues x3)';
   log(`${setup}: starting RabbitMQ`);
   const rabbit = await brokerFor(nodes);
-  const secret = `whsec_${randomBytes(32).toString('base64')}`;
+  const secret = mintSigningSecret();
   const dest = await startDestination(runDir, `destination-${nodes}`, 'standard-webhooks', secret);
   try {
     const sys = await startHookbridge(path.join(runDir, `n${nodes}`), rabbit, { url: dest.url, secret }, { concurrency: flags['bench-concurrency'] });

@@ -6,7 +6,8 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { parseFlags, usage } from '../cli/flags.ts';
+import { parseFlags, usage } from '../shared/process/flags.ts';
+import { mintSigningSecret } from '../shared/standard-webhooks.ts';
 import { measureGenerator, measureRabbitCeiling, measureRabbitLatency } from './ceilings.ts';
 import { BODY_BYTES } from './lib/payload.ts';
 import type { CpuUse } from './lib/cpu.ts';
@@ -100,7 +101,7 @@ async function main(): Promise<void> {
     // Both systems stay up for the whole run; rounds alternate between them.
     const concurrency = flags['bench-concurrency'];
     if (only.has('hookbridge')) {
-      const secret = `whsec_${randomBytes(32).toString('base64')}`;
+      const secret = mintSigningSecret();
       const dest = await startDestination(runDir, 'destination-hookbridge', 'standard-webhooks', secret);
       dests.push(dest);
       try {

@@ -1,7 +1,7 @@
 // The on-call commands' side of the admin API: base URL and bearer token from flags or the environment
 // ($HOOKBRIDGE_ADMIN_URL, $HOOKBRIDGE_ADMIN_TOKEN), JSON in and out, the API's error answer as the message.
 import { readFileSync } from 'node:fs';
-import { UsageError, type FlagSpec } from './flags.ts';
+import { UsageError, type FlagSpec } from '../shared/process/flags.ts';
 
 export const ADMIN_FLAGS = {
   'admin-url': { type: 'string', help: 'receiver base URL serving the admin API, e.g. http://localhost:8080' },

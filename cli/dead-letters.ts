@@ -4,7 +4,7 @@
 //   peek ID            one dead letter with its headers and body
 //   redrive ID | --all | filters     back to the subscription queue, attempts start again
 //   purge   ID | --all | filters     gone for good
-import { parseFlags, usage, UsageError, type FlagSpec } from './flags.ts';
+import { parseFlags, usage, UsageError, type FlagSpec } from '../shared/process/flags.ts';
 import { ADMIN_FLAGS, adminClient, channelPath, outputMode, query, stdio, type Io } from './admin-client.ts';
 import { shortTime, table } from './table.ts';
 

@@ -1,21 +1,22 @@
 // `hookbridge dev -f DIR`: the whole relay on a laptop — MemoryBuffer + receiver + one connector per
 // namespace in one process, configured from the same manifests you would `kubectl apply`. Manifests are
-// read with the receiver's standalone loader (receiver/config/manifests.ts), connectors compiled with
-// shared/api/compile.ts exactly as the operator does; edits to the files are applied live.
-import { randomBytes } from 'node:crypto';
+// read with shared/api/manifests.ts and served by the receiver's standalone loader
+// (receiver/config/file-source.ts), connectors compiled with shared/api/compile.ts exactly as the operator
+// does; edits to the files are applied live.
 import { compileConnector, destinationUrl, objectKey, secretFilePath, signingSecretName } from '../shared/api/compile.ts';
 import { tokenSecretName } from '../shared/api/v1alpha1.ts';
-import { keyOf } from '../shared/config.ts';
+import { keyOf, type Transport } from '../shared/config.ts';
 import { createLogger } from '../shared/logger.ts';
 import { createRegistry } from '../shared/metrics.ts';
+import { mintSigningSecret } from '../shared/standard-webhooks.ts';
 import { MemoryBuffer } from '../receiver/buffer/memory/index.ts';
 import { ManifestSource } from '../receiver/config/file-source.ts';
-import { parseManifests, readManifestFiles } from '../receiver/config/manifests.ts';
+import { parseManifests, readManifestFiles } from '../shared/api/manifests.ts';
 import { startReceiver } from '../receiver/server.ts';
 import { startConnector, type RunningConnector } from '../connector/connector.ts';
-import { untilSignal } from '../connector/signals.ts';
+import { untilSignal } from '../shared/process/signals.ts';
 import { DevSecretsDir } from '../connector/secrets-dir.ts';
-import { parseFlags, usage, UsageError, type FlagSpec } from './flags.ts';
+import { parseFlags, usage, UsageError, type FlagSpec } from '../shared/process/flags.ts';
 
 const FLAGS = {
   file: { type: 'list', short: 'f', help: 'manifest file or folder (WebhookChannel, Subscription, Secret YAML); repeatable' },
@@ -31,8 +32,6 @@ const FLAGS = {
   'log-level': { type: 'string', default: 'info', help: 'trace, debug, info, warn, error' },
   help: { type: 'boolean', short: 'h', help: 'show this help' },
 } satisfies FlagSpec;
-
-const generateSigningSecret = (): string => `whsec_${randomBytes(24).toString('base64')}`;
 
 export async function run(argv: string[]): Promise<void> {
   const f = parseFlags(FLAGS, argv);
@@ -67,7 +66,7 @@ export async function run(argv: string[]): Promise<void> {
         const ref = s.spec.signing.secretRef ?? { name: signingSecretName(s.metadata.name), key: 'secret' };
         let value = set.secrets.get(`${ns}/${ref.name}`)?.[ref.key];
         if (!value) {
-          value = generated.get(key) ?? generateSigningSecret();
+          value = generated.get(key) ?? mintSigningSecret();
           if (!generated.has(key)) {
             generated.set(key, value);
             process.stderr.write(`hookbridge dev: Subscription ${key} signs with a generated secret (shown once): ${value}\n`);
@@ -75,7 +74,7 @@ export async function run(argv: string[]): Promise<void> {
         }
         secrets.write(ns, secretFilePath(ref.name, ref.key), value);
       }
-      const config = compileConnector(rx.url, list, f.transport as 'websocket' | 'sse', undefined, local);
+      const config = compileConnector(rx.url, list, f.transport as Transport, undefined, local);
       const running = connectors.get(ns);
       if (running) await running.update(config);
       else connectors.set(ns, await startConnector({ config, secretsDir: secrets.namespaceDir(ns), logger, registry }));

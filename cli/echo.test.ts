@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { request } from 'undici';
-import { signatureHeaders } from '../connector/delivery/signing.ts';
+import { signatureHeaders } from '../shared/signing.ts';
 import { startEcho } from './echo.ts';
 
 const SECRET = 'whsec_' + Buffer.from('echo-test-secret-echo-test-secre').toString('base64');

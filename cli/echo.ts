@@ -3,8 +3,10 @@
 // (--fail-rate), be slow (--delay-ms) or always answer one status (--status).
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { hmacSignature, verifyStandard } from '../connector/delivery/signing.ts';
-import { parseFlags, usage, UsageError, type FlagSpec } from './flags.ts';
+import { parseFlags, usage, UsageError, type FlagSpec } from '../shared/process/flags.ts';
+import { untilSignal } from '../shared/process/signals.ts';
+import { hmacSignature } from '../shared/signing.ts';
+import { verifyWithSecrets } from '../shared/standard-webhooks.ts';
 
 const FLAGS = {
   port: { type: 'number', default: 9000, help: 'port to listen on' },
@@ -28,7 +30,7 @@ const printable = (b: Buffer): boolean => {
 export function describeSignature(secret: string | undefined, h: IncomingMessage['headers'], body: Buffer, now = Date.now()): string | undefined {
   if (!secret) return undefined;
   if (h['webhook-signature']) {
-    const v = verifyStandard([secret], h, body, now);
+    const v = verifyWithSecrets([secret], h, body, now);
     return v.ok ? 'signature: ✓ valid (standard-webhooks)' : `signature: ✗ INVALID (standard-webhooks: ${v.reason})`;
   }
   const x = h['x-signature'];
@@ -80,9 +82,5 @@ export async function run(argv: string[]): Promise<void> {
   if (f['fail-rate'] < 0 || f['fail-rate'] > 100) throw new UsageError('--fail-rate must be between 0 and 1 (or a percentage)');
   const echo = await startEcho({ port: f.port, host: f.host, failRate: f['fail-rate'], delayMs: f['delay-ms'], status: f.status, secret: f.secret });
   process.stdout.write(`hookbridge echo listening on ${echo.url}${f.secret ? ' (verifying signatures)' : ''}\n`);
-  await new Promise<void>((resolve) => {
-    const stop = () => { echo.close().then(resolve); };
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
-  });
+  await untilSignal(() => echo.close());
 }

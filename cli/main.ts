@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // `hookbridge <subcommand>`: wiring only. Each subcommand lives with its component and exports run(argv).
 import { AdminError } from './admin-client.ts';
-import { UsageError } from './flags.ts';
+import { UsageError } from '../shared/process/flags.ts';
 import { packageVersion } from './version.ts';
 
 const commands: Record<string, { summary: string; load: () => Promise<{ run(argv: string[]): Promise<void> }> }> = {

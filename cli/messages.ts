@@ -2,7 +2,7 @@
 //   list  --channel NS/NAME [--subscription S] [--state S] [--event-type T] [--since T] [--until T] [--limit N] [--cursor C]
 //         one row per message and subscription: received, id, event type, state, attempts, last error
 //   show  ID   a message's life: routed subscriptions, each attempt (time, status, latency, error), final state
-import { parseFlags, usage, UsageError, type FlagSpec } from './flags.ts';
+import { parseFlags, usage, UsageError, type FlagSpec } from '../shared/process/flags.ts';
 import { ADMIN_FLAGS, adminClient, channelPath, outputMode, query, stdio, type Io } from './admin-client.ts';
 import { shortTime, table } from './table.ts';
 

@@ -5,7 +5,7 @@ import { after, before, test } from 'node:test';
 import { channel, eventually, post, route, startTest, StreamClient, type TestReceiver } from '../receiver/test-support.ts';
 import { AdminError, type Io } from './admin-client.ts';
 import { run as deadLetters } from './dead-letters.ts';
-import { UsageError } from './flags.ts';
+import { UsageError } from '../shared/process/flags.ts';
 import { run as messages } from './messages.ts';
 
 const ADMIN = 'admin-token-for-the-cli-tests';

@@ -133,3 +133,20 @@ test('update(): a changed destination restarts only that subscription', async ()
   await a.close();
   await b.close();
 });
+
+test('readiness: ready while making the first connection and while connected, not once the receiver is gone, not while closing', async () => {
+  const dest = await destination(() => 200);
+  const rx = track(await startFakeReceiver({ tokens: new Set(['hbt_good']) }));
+  const s = await setup(dest.url, rx.url);
+  assert.deepEqual(s.connector.readiness(), [], 'first connection under way');
+  await rx.connection(1);
+  await eventually(() => s.logs.some((l) => l.includes('"msg":"connected"')), 'connected');
+  assert.deepEqual(s.connector.readiness(), []);
+  await rx.close();
+  await eventually(() => s.connector.readiness().length > 0, 'not ready once the stream is lost');
+  assert.deepEqual(s.connector.readiness(), ['no stream connected: the stream is reconnecting']);
+  await s.connector.close(100);
+  assert.deepEqual(s.connector.readiness(), ['shutting down']);
+  s.cleanup();
+  await dest.close();
+});

@@ -7,6 +7,7 @@ import type { Logger } from '../shared/logger.ts';
 import { systemClock, type Clock } from './clock.ts';
 import type { DeliveryReport } from './delivery/deliver.ts';
 import { connectorMetrics } from './metrics.ts';
+import { connectorReadiness } from './readiness.ts';
 import { SubscriptionRunner, type StreamTuning } from './subscription.ts';
 
 export interface ConnectorOptions {
@@ -26,6 +27,8 @@ export interface ConnectorOptions {
 export interface RunningConnector {
   update(config: ConnectorConfig): Promise<void>;
   close(deadlineMs?: number): Promise<void>;
+  /** Why it is not ready (none = ready): readiness.ts. */
+  readiness(): string[];
 }
 
 const fingerprint = (c: ConnectorConfig, s: ConnectorSubscription): string =>
@@ -70,6 +73,7 @@ export async function startConnector(opts: ConnectorOptions): Promise<RunningCon
       if (closed) return;
       await apply(config);
     },
+    readiness: () => connectorReadiness([...running.values()].map((r) => r.runner.streamPhase), closed),
     async close(deadlineMs = 10_000) {
       if (closed) return;
       closed = true;

@@ -5,9 +5,9 @@
 import { channelKeyOf, signingSecretName } from '../shared/api/compile.ts';
 import { Subscription, tokenSecretName } from '../shared/api/v1alpha1.ts';
 import type { ObjectKey } from '../shared/config.ts';
-import { parseManifests, readManifestFiles } from '../receiver/config/manifests.ts';
-import { KubeClient, type KubeObject } from '../operator/runtime/kube-client.ts';
-import { Secrets, Subscriptions, WebhookChannels } from '../operator/runtime/resource-types.ts';
+import { parseManifests, readManifestFiles } from '../shared/api/manifests.ts';
+import { KubeClient, type KubeObject } from '../shared/kube/client.ts';
+import { Secrets, Subscriptions, WebhookChannels } from '../shared/kube/resource-types.ts';
 
 export interface ListenSource {
   subscription: Subscription;

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import test from 'node:test';
-import { UsageError } from '../cli/flags.ts';
+import { UsageError } from '../shared/process/flags.ts';
 import { run } from './listen.ts';
 import { formatJson, formatLine } from './listen-output.ts';
 import { fromManifests, receiverBaseFromIngestUrl } from './listen-source.ts';

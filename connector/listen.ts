@@ -2,21 +2,21 @@
 // forwarded to a local URL, one line per delivery (JSON when stdout is not a terminal). Same pipeline as
 // the cluster connector. `--subscription NS/NAME` takes the token, signing secret, retry policy and
 // transform from the Subscription (cluster via the kubeconfig, or manifests with -f); flags override.
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { parseFlags, usage, UsageError, type FlagSpec } from '../cli/flags.ts';
+import { parseFlags, usage, UsageError, type FlagSpec } from '../shared/process/flags.ts';
 import { channelKeyOf, compileConnectorSubscription, destinationUrl } from '../shared/api/compile.ts';
 import { DeliverySpec, parseDuration } from '../shared/api/v1alpha1.ts';
 import type { ConnectorConfig, ConnectorSubscription } from '../shared/config.ts';
 import { createLogger } from '../shared/logger.ts';
 import { createRegistry } from '../shared/metrics.ts';
 import { startConnector } from './connector.ts';
-import { signingProblem } from './delivery/signing.ts';
+import { signingProblem } from '../shared/signing.ts';
+import { mintSigningSecret } from '../shared/standard-webhooks.ts';
 import { formatJson, formatLine } from './listen-output.ts';
 import { fromCluster, fromManifests, type ListenSource } from './listen-source.ts';
-import { untilSignal } from './signals.ts';
+import { untilSignal } from '../shared/process/signals.ts';
 
 const FLAGS = {
   subscription: { type: 'string', help: 'take token, signing secret, retry policy and transform from this Subscription (NAMESPACE/NAME)' },
@@ -35,8 +35,6 @@ const FLAGS = {
   output: { type: 'string', short: 'o', default: 'auto', help: 'text (a line per delivery), json (an object per line), auto: text on a terminal' },
   help: { type: 'boolean', short: 'h', help: 'show this help' },
 } satisfies FlagSpec;
-
-export const generateSigningSecret = (): string => `whsec_${randomBytes(24).toString('base64')}`;
 
 function objectKey(text: string | undefined, flag: string): { namespace: string; name: string } | undefined {
   if (text === undefined) return undefined;
@@ -86,7 +84,7 @@ export async function run(argv: string[]): Promise<void> {
   }
   const scheme = f.scheme ?? sub?.spec.signing.scheme ?? 'standard-webhooks';
   if (scheme !== 'standard-webhooks' && scheme !== 'hmac-sha256') throw new UsageError('--scheme must be standard-webhooks or hmac-sha256');
-  const secret = f['signing-secret'] ?? src?.signingSecret ?? generateSigningSecret();
+  const secret = f['signing-secret'] ?? src?.signingSecret ?? mintSigningSecret();
   const badSecret = signingProblem(scheme, [secret]);
   if (badSecret) throw new UsageError(`${f['signing-secret'] !== undefined ? '--signing-secret' : 'signing secret'}: ${badSecret}`);
 

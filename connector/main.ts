@@ -1,16 +1,17 @@
-// `hookbridge connector --config FILE --secrets-dir DIR [--metrics-port 9091]`: wiring only.
+// `hookbridge connector --config FILE --secrets-dir DIR [--metrics-port 9091]`: wiring only. Readiness: readiness.ts.
 // The config is the ConnectorConfig JSON the operator writes into the connector ConfigMap; it is
 // re-read when it changes (ConfigMap volumes are swapped like Secrets), and a bad update is refused.
 // --receiver-url replaces the config's receiverUrl, at start and on every re-read (a cluster's config
 // run from a laptop, or through a different ingress).
-import { parseFlags, usage, UsageError, type FlagSpec } from '../cli/flags.ts';
+import { parseFlags, usage, UsageError, type FlagSpec } from '../shared/process/flags.ts';
 import { createLogger } from '../shared/logger.ts';
 import { createRegistry } from '../shared/metrics.ts';
 import type { ConnectorConfig } from '../shared/config.ts';
-import { ConnectorConfigSchema, loadConnectorConfig } from './config.ts';
-import { startConnector } from './connector.ts';
-import { startMetricsServer } from './metrics-server.ts';
-import { untilSignal } from './signals.ts';
+import { ConnectorConfigSchema } from '../shared/config/connector.ts';
+import { startProbeServer } from '../shared/process/probes.ts';
+import { untilSignal } from '../shared/process/signals.ts';
+import { loadConnectorConfig } from './config.ts';
+import { startConnector, type RunningConnector } from './connector.ts';
 import { WatchedFile } from './watched-file.ts';
 
 const FLAGS = {
@@ -40,17 +41,28 @@ export async function run(argv: string[]): Promise<void> {
 
   const logger = createLogger({ name: 'connector' });
   const registry = createRegistry();
-  const config = await load();
-  if (receiverUrl) logger.info({ receiver: receiverUrl }, 'receiver URL from --receiver-url (the config file\'s receiverUrl is ignored)');
-  const connector = await startConnector({ config, secretsDir: f['secrets-dir'], logger, registry, allowLoopback: !f['forbid-loopback'] });
-  const metrics = await startMetricsServer({ registry, port: f['metrics-port'], host: f['metrics-host'], ready: () => true });
+  // Up before the configuration is read, so /healthz answers and /readyz says why it is not ready yet.
+  let connector: RunningConnector | undefined;
+  const metrics = await startProbeServer({
+    registry, port: f['metrics-port'], host: f['metrics-host'],
+    readiness: () => connector?.readiness() ?? ['configuration not loaded'],
+  });
   logger.info({ metricsPort: metrics.port }, 'metrics server listening');
+  try {
+    const config = await load();
+    if (receiverUrl) logger.info({ receiver: receiverUrl }, 'receiver URL from --receiver-url (the config file\'s receiverUrl is ignored)');
+    connector = await startConnector({ config, secretsDir: f['secrets-dir'], logger, registry, allowLoopback: !f['forbid-loopback'] });
+  } catch (err) {
+    await metrics.close();
+    throw err;
+  }
+  const running = connector;
 
   const watched = new WatchedFile(f.config, { pollMs: 10_000 });
   await watched.read();
   watched.onChange(() => {
     load()
-      .then((next) => { logger.info({ subscriptions: next.subscriptions.length }, 'config changed: applying'); return connector.update(next); })
+      .then((next) => { logger.info({ subscriptions: next.subscriptions.length }, 'config changed: applying'); return running.update(next); })
       .catch((err: Error) => logger.error({ err: err.message }, 'config change refused; keeping the running configuration'));
   });
   watched.start();
@@ -58,7 +70,7 @@ export async function run(argv: string[]): Promise<void> {
   await untilSignal(async (signal) => {
     logger.info({ signal }, 'shutting down');
     watched.stop();
-    await connector.close(f['shutdown-timeout'] * 1000);
+    await running.close(f['shutdown-timeout'] * 1000);
     await metrics.close();
   });
 }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { parseConnectorConfig } from './config.ts';
+import { parseConnectorConfig } from '../shared/config/connector.ts';
 import { narrowToSubscriptions, parseSubscriptionList } from './sidecar.ts';
 import { sidecarConfigJson } from '../operator/injection/sidecar-config.ts';
 import { sub } from '../operator/controllers/testing/fixtures.ts';

@@ -2,7 +2,7 @@
 // bookkeeping for graceful shutdown — stop taking messages, let in-flight deliveries finish up to a
 // deadline, cut the rest short (they nack retry), then close the stream so anything not started goes
 // straight back to the queue.
-import type { ConnectorSubscription } from '../shared/config.ts';
+import type { ConnectorSubscription, Transport } from '../shared/config.ts';
 import type { Logger } from '../shared/logger.ts';
 import type { MessageFrame } from '../shared/protocol.ts';
 import type { Clock } from './clock.ts';
@@ -12,6 +12,7 @@ import { Deliverer, type DeliveryReport } from './delivery/deliver.ts';
 import { DestinationGuard } from './delivery/guard.ts';
 import type { ConnectorMetrics } from './metrics.ts';
 import { KeyedSerializer, orderingKey } from './ordering.ts';
+import type { StreamPhase } from './readiness.ts';
 import type { BackoffOptions } from './stream/backoff.ts';
 import { StreamClient, type Session } from './stream/client.ts';
 import { dialSse } from './stream/sse.ts';
@@ -25,7 +26,7 @@ export interface StreamTuning { backoff?: BackoffOptions; stableMs?: number; con
 export interface RunnerOptions {
   sub: ConnectorSubscription;
   receiverUrl: string;
-  transport: 'websocket' | 'sse';
+  transport: Transport;
   allowedDestinations?: string[];
   secretsDir: string;
   logger: Logger;
@@ -51,6 +52,7 @@ export class SubscriptionRunner {
   private readonly inflight = new Set<Promise<void>>();
   private readonly abort = new AbortController();
   private draining = false;
+  private phase: StreamPhase = 'connecting';
   private readonly streamLabels: { namespace: string; channel: string; subscription: string };
 
   constructor(o: RunnerOptions) {
@@ -87,12 +89,16 @@ export class SubscriptionRunner {
       events: {
         onMessage: (f, s) => this.onMessage(f, s),
         onConnected: (s) => {
+          this.phase = 'connected';
           o.metrics.connected.set(this.streamLabels, 1);
           if (s.hello.ackTimeoutMs > 0 && sub.delivery.timeoutMs >= s.hello.ackTimeoutMs) {
             this.log.warn({ timeoutMs: sub.delivery.timeoutMs, ackTimeoutMs: s.hello.ackTimeoutMs }, 'delivery timeout is not shorter than the channel ack timeout: slow deliveries will be redelivered');
           }
         },
-        onDisconnected: () => o.metrics.connected.set(this.streamLabels, 0),
+        onDisconnected: () => {
+          this.phase = 'reconnecting';
+          o.metrics.connected.set(this.streamLabels, 0);
+        },
       },
     });
   }
@@ -107,6 +113,9 @@ export class SubscriptionRunner {
     this.client.start();
     this.log.info({ destination: new URL(this.o.sub.destination.url).origin, transport: this.o.transport }, 'subscription started');
   }
+
+  /** For the connector's readiness (readiness.ts). */
+  get streamPhase(): StreamPhase { return this.phase; }
 
   private onMessage(f: MessageFrame, session: Session): void {
     // Draining: leave it unsettled; the receiver puts it back in the queue when the stream closes.

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
-import { UsageError } from '../cli/flags.ts';
+import { UsageError } from '../shared/process/flags.ts';
 import { destinationAllow, run } from './main.ts';
 
 test('hookbridge operator --help lists every flag with its HOOKBRIDGE_* variable', async () => {

@@ -1,11 +1,12 @@
 // `hookbridge operator`: flags → startOperator; SIGTERM/SIGINT stop it gracefully.
 import { isIP } from 'node:net';
 import fs from 'node:fs';
-import { parseFlags, usage, UsageError, type FlagSpec } from '../cli/flags.ts';
+import { parseFlags, usage, UsageError, type FlagSpec } from '../shared/process/flags.ts';
 import { createLogger } from '../shared/logger.ts';
+import { untilSignal } from '../shared/process/signals.ts';
 import { PRIVATE_RANGES } from '../shared/destinations.ts';
 import { startOperator } from './manager.ts';
-import { PULL_POLICIES, type PullPolicy } from './controllers/subscription/resources/connector.ts';
+import { PULL_POLICIES, type PullPolicy } from './controllers/connector/resources/connector.ts';
 
 /** The package version: the default connector image is the release's own. */
 const VERSION = (JSON.parse(fs.readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
@@ -72,13 +73,9 @@ export async function run(argv: string[]): Promise<void> {
     logger,
     onFatal: (reason) => { logger.error({ reason }, 'exiting'); void operator.stop().finally(() => process.exit(1)); },
   });
-  await new Promise<void>((resolve) => {
-    const stop = (signal: string) => {
-      logger.info({ signal }, 'shutting down');
-      void operator.stop().then(resolve);
-    };
-    process.once('SIGTERM', () => stop('SIGTERM'));
-    process.once('SIGINT', () => stop('SIGINT'));
+  await untilSignal(async (signal) => {
+    logger.info({ signal }, 'shutting down');
+    await operator.stop();
   });
 }
 

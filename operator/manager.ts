@@ -6,24 +6,24 @@ import type { Server } from 'node:http';
 import type { Registry } from 'prom-client';
 import { createLogger, type Logger } from '../shared/logger.ts';
 import { createRegistry } from '../shared/metrics.ts';
-import { MANAGED_SELECTOR } from './api/labels.ts';
-import { connectorReconciler, CONTROLLER as CONNECTOR } from './controllers/subscription/connector.ts';
+import { MANAGED_SELECTOR } from '../shared/labels.ts';
+import { connectorReconciler, CONTROLLER as CONNECTOR } from './controllers/connector/reconciler.ts';
 import { subscriptionReconciler, CONTROLLER as SUBSCRIPTION } from './controllers/subscription/reconciler.ts';
 import { channelReconciler, CONTROLLER as CHANNEL } from './controllers/webhookchannel/reconciler.ts';
-import { ReceiverEndpoints } from './controllers/webhookchannel/receiver-endpoints.ts';
-import { ReceiverStats } from './controllers/webhookchannel/receiver-stats.ts';
+import { ReceiverEndpoints } from './stats/receiver-endpoints.ts';
+import { ReceiverStats } from './stats/receiver-stats.ts';
 import { wireMapping } from './controllers/mapping.ts';
 import { World, type Caches } from './controllers/world.ts';
 import type { Deps, OperatorSettings } from './controllers/deps.ts';
-import { Applier } from './runtime/applier.ts';
-import { Controller } from './runtime/controller.ts';
+import { Applier } from '../shared/kube/applier.ts';
+import { Controller, type Outcome } from './runtime/controller.ts';
 import { EventRecorder } from './runtime/events.ts';
-import { startHealthServer } from './runtime/health.ts';
-import { Informer } from './runtime/informer.ts';
-import { KubeClient, type KubeObject, type ResourceType } from './runtime/kube-client.ts';
+import { startProbeServer } from '../shared/process/probes.ts';
+import { Informer } from '../shared/kube/informer.ts';
+import { KubeClient, type KubeObject, type ResourceType } from '../shared/kube/client.ts';
 import { LeaderElector } from './runtime/leader.ts';
-import { createOperatorMetrics } from './runtime/metrics.ts';
-import { ConfigMaps, Deployments, Namespaces, Secrets, ServiceAccounts, Subscriptions, WebhookChannels } from './runtime/resource-types.ts';
+import { createOperatorMetrics, type OperatorMetrics } from './runtime/metrics.ts';
+import { ConfigMaps, Deployments, Namespaces, Secrets, ServiceAccounts, Subscriptions, WebhookChannels } from '../shared/kube/resource-types.ts';
 
 export interface OperatorOptions extends OperatorSettings {
   kubeconfig?: string;
@@ -71,22 +71,125 @@ export interface Operator {
   stop(): Promise<void>;
 }
 
+/**
+ * Starts the operator in named steps, each using only what the steps before it made: the client, the
+ * caches, the shared pieces every reconciler is given (deps), the controllers over them, the mapping
+ * from cache events to their queues, the health server, the first sync, and the campaign for leadership.
+ */
 export async function startOperator(o: OperatorOptions): Promise<Operator> {
   const logger = o.logger ?? createLogger({ name: 'operator' });
   const registry = createRegistry();
   const metrics = createOperatorMetrics(registry);
+  const { client, requests, requestsByResource } = countingClient(o.kubeconfig);
+  const identity = o.identity ?? process.env.POD_NAME ?? `${os.hostname()}-${process.pid}`;
+  const watched = o.namespaces?.length ? o.namespaces : undefined;
+  const caches = watchCaches(client, o, watched, logger);
+  const receivers = receiverEndpoints(client, o, logger);
+  const informers = [...Object.values(caches) as Informer<KubeObject>[], ...(receivers ? [receivers.informer] : [])];
+
+  const deps = assembleDeps(client, caches, receivers, identity, o, logger, metrics);
+  const controllers = createControllers(deps, o.workers ?? 8);
+  const mapping = wireMapping(deps.world, {
+    channel: (k) => controllers.channel.enqueue(k),
+    subscription: (k) => controllers.subscription.enqueue(k),
+    // Coalesce bursts (ten Subscriptions applied at once → one connector update, one rollout).
+    connector: (ns) => controllers.connector.enqueueAfter(ns, o.connectorDebounceMs ?? 500),
+  });
+  deps.stats.onChange(mapping.channelStatsChanged);
+
+  const probes = await startProbeServer({
+    port: o.metricsPort, host: o.metricsHost, registry,
+    readiness: () => informers.filter((i) => !i.healthy()).map((i) => `watch ${i.type.plural}`),
+  });
+  const { server } = probes;
+  await Promise.all(informers.map((i) => i.start()));
+  logger.info({ identity, namespaces: watched ?? 'all', receiverNamespace: o.receiverNamespace }, 'caches synced');
+
+  const all = [controllers.channel, controllers.subscription, controllers.connector];
+  const leadership = campaign(client, o, identity, logger, metrics, () => {
+    enqueueEverything(caches, controllers);
+    for (const c of all) c.start();
+    deps.stats.start();
+  });
+
+  return {
+    identity, registry, server, requests, requestsByResource, controllers: all,
+    isLeader: () => leadership.leading(),
+    ready: () => informers.every((i) => i.healthy()),
+    async stop() {
+      leadership.stopping();
+      await deps.stats.stop();
+      await Promise.all(all.map((c) => c.stop()));
+      await leadership.stop();
+      await Promise.all(informers.map((i) => i.stop()));
+      client.close();
+      await probes.close();
+      logger.info({ identity }, 'operator stopped');
+    },
+  };
+}
+
+interface Leadership {
+  leading(): boolean;
+  /** Shutting down: losing the lease from now on is expected, not fatal. */
+  stopping(): void;
+  /** Releases the lease. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Leader election on the Lease (or leading at once without it): `lead` runs on becoming leader; the
+ * standby keeps warm caches and writes nothing; a leader that loses the lease is fatal (onFatal).
+ */
+function campaign(client: KubeClient, o: OperatorOptions, identity: string, logger: Logger, metrics: OperatorMetrics, lead: () => void): Leadership {
+  let leading = false;
+  let stopping = false;
+  const startLeading = () => {
+    leading = true;
+    metrics.leader.set(1);
+    lead();
+  };
+  const elector = o.leaderElect ? new LeaderElector(client, {
+    namespace: o.leaseNamespace ?? process.env.POD_NAMESPACE ?? o.receiverNamespace,
+    name: o.leaseName ?? 'hookbridge-operator',
+    identity, logger,
+    leaseDurationMs: o.leaseDurationMs, renewDeadlineMs: o.renewDeadlineMs, retryPeriodMs: o.retryPeriodMs,
+    onStartedLeading: startLeading,
+    onStoppedLeading: () => {
+      if (!leading) return;
+      leading = false;
+      metrics.leader.set(0);
+      if (!stopping) o.onFatal?.('lost the leader lease');
+    },
+  }) : undefined;
+  if (elector) elector.start(); else startLeading();
+  return {
+    leading: () => leading,
+    stopping: () => { stopping = true; },
+    stop: async () => { await elector?.stop(); },
+  };
+}
+
+/** A client that counts its apiserver requests by verb and by `VERB resource` (tests and the bench read them). */
+function countingClient(kubeconfig: string | undefined): { client: KubeClient; requests: Map<string, number>; requestsByResource: Map<string, number> } {
   const requests = new Map<string, number>();
   const requestsByResource = new Map<string, number>();
-  const client = KubeClient.load(o.kubeconfig, (verb, path) => {
+  const client = KubeClient.load(kubeconfig, (verb, path) => {
     requests.set(verb, (requests.get(verb) ?? 0) + 1);
     const k = `${verb} ${resourceOfPath(path)}`;
     requestsByResource.set(k, (requestsByResource.get(k) ?? 0) + 1);
   });
-  const identity = o.identity ?? process.env.POD_NAME ?? `${os.hostname()}-${process.pid}`;
-  const watched = o.namespaces?.length ? o.namespaces : undefined;
+  return { client, requests, requestsByResource };
+}
+
+/**
+ * The caches the controllers read. Children are watched by our label only; Secrets also in the receiver's
+ * namespace, where the receiver config Secrets live.
+ */
+function watchCaches(client: KubeClient, o: OperatorOptions, watched: string[] | undefined, logger: Logger): Caches {
   const inf = (type: ResourceType, opts: { namespaces?: string[]; labelSelector?: string } = {}) =>
     new Informer<KubeObject>(client, type, { logger, relistMs: o.relistMs, namespaces: watched, ...opts });
-  const caches: Caches = {
+  return {
     channels: inf(WebhookChannels),
     subscriptions: inf(Subscriptions),
     secrets: inf(Secrets, { labelSelector: MANAGED_SELECTOR, namespaces: watched ? [...new Set([...watched, o.receiverNamespace])] : undefined }),
@@ -95,89 +198,49 @@ export async function startOperator(o: OperatorOptions): Promise<Operator> {
     deployments: inf(Deployments, { labelSelector: MANAGED_SELECTOR }),
     namespaces: inf(Namespaces),
   };
-  const receivers = o.receiverService ? new ReceiverEndpoints(client, {
+}
+
+/** The receiver pods to ask for stats, when a receiver Service is named (else the one receiverUrl is asked). */
+function receiverEndpoints(client: KubeClient, o: OperatorOptions, logger: Logger): ReceiverEndpoints | undefined {
+  if (!o.receiverService) return undefined;
+  return new ReceiverEndpoints(client, {
     namespace: o.receiverNamespace, service: o.receiverService, logger, relistMs: o.relistMs,
     scheme: o.receiverUrl ? new URL(o.receiverUrl).protocol.replace(/:$/, '') : 'http',
-  }) : undefined;
-  const informers = [...Object.values(caches) as Informer<KubeObject>[], ...(receivers ? [receivers.informer] : [])];
+  });
+}
+
+/** What every reconciler is given. The applier learns from every cache event which of its writes have landed. */
+function assembleDeps(client: KubeClient, caches: Caches, receivers: ReceiverEndpoints | undefined, identity: string,
+  o: OperatorOptions, logger: Logger, metrics: OperatorMetrics): Deps {
   const applier = new Applier(client);
   for (const i of Object.values(caches) as Informer<KubeObject>[]) i.onChange((obj) => applier.observe(i.type, obj));
-  const world = new World(caches);
-  const events = new EventRecorder(client, identity, logger);
-
-  const mk = (name: string, reconcile: (key: string) => Promise<import('./runtime/controller.ts').Outcome>) =>
-    new Controller({ name, reconcile, logger, metrics, workers: o.workers ?? 8 });
-  // The reconcilers close over `deps`, assembled below once the stats poller exists.
-  type R = (key: string) => Promise<import('./runtime/controller.ts').Outcome>;
-  let reconcilers: { channel: R; subscription: R; connector: R } | undefined;
-  const r = () => (reconcilers ??= { channel: channelReconciler(deps), subscription: subscriptionReconciler(deps), connector: connectorReconciler(deps) });
-  const channelCtl = mk(CHANNEL, (key) => r().channel(key));
-  const subCtl = mk(SUBSCRIPTION, (key) => r().subscription(key));
-  const connectorCtl = mk(CONNECTOR, (key) => r().connector(key));
-  const controllers = [channelCtl, subCtl, connectorCtl];
-  const mapping = wireMapping(world, {
-    channel: (k) => channelCtl.enqueue(k),
-    subscription: (k) => subCtl.enqueue(k),
-    // Coalesce bursts (ten Subscriptions applied at once → one connector update, one rollout).
-    connector: (ns) => connectorCtl.enqueueAfter(ns, o.connectorDebounceMs ?? 500),
-  });
   const stats = new ReceiverStats({
     receiverUrl: o.receiverUrl, adminTokenFile: o.receiverAdminTokenFile, intervalMs: o.statsIntervalMs ?? 30_000, logger,
     ...(receivers ? { endpoints: () => receivers.urls(), endpointsSource: receivers.source } : {}),
     ...(o.statsFetch ? { fetch: o.statsFetch } : {}),
     channels: () => caches.channels.list().map((c) => ({ namespace: c.metadata.namespace ?? 'default', name: c.metadata.name })),
-    onChange: mapping.channelStatsChanged,
   });
-  const deps: Deps = { client, applier, world, events, stats, logger, metrics, now: Date.now, settings: o };
+  const events = new EventRecorder(client, identity, logger);
+  return { client, applier, world: new World(caches), events, stats, logger, metrics, now: Date.now, settings: o };
+}
 
-  const server = await startHealthServer(o.metricsPort, registry, [
-    ...informers.map((i) => ({ name: `watch ${i.type.plural}`, ok: () => i.healthy() })),
-  ], o.metricsHost);
-  await Promise.all(informers.map((i) => i.start()));
-  logger.info({ identity, namespaces: watched ?? 'all', receiverNamespace: o.receiverNamespace }, 'caches synced');
+interface Controllers { channel: Controller; subscription: Controller; connector: Controller }
 
-  let leading = false;
-  const lead = () => {
-    leading = true;
-    metrics.leader.set(1);
-    for (const c of caches.channels.list()) channelCtl.enqueue(`${c.metadata.namespace}/${c.metadata.name}`);
-    for (const s of caches.subscriptions.list()) subCtl.enqueue(`${s.metadata.namespace}/${s.metadata.name}`);
-    for (const ns of caches.namespaces.list()) connectorCtl.enqueue(ns.metadata.name);
-    for (const c of controllers) c.start();
-    stats.start();
-  };
-  const elector = o.leaderElect ? new LeaderElector(client, {
-    namespace: o.leaseNamespace ?? process.env.POD_NAMESPACE ?? o.receiverNamespace,
-    name: o.leaseName ?? 'hookbridge-operator',
-    identity, logger,
-    leaseDurationMs: o.leaseDurationMs, renewDeadlineMs: o.renewDeadlineMs, retryPeriodMs: o.retryPeriodMs,
-    onStartedLeading: lead,
-    onStoppedLeading: () => {
-      if (!leading) return;
-      leading = false;
-      metrics.leader.set(0);
-      if (!stopping) o.onFatal?.('lost the leader lease');
-    },
-  }) : undefined;
-  if (elector) elector.start(); else lead();
-
-  let stopping = false;
+function createControllers(deps: Deps, workers: number): Controllers {
+  const mk = (name: string, reconcile: (key: string) => Promise<Outcome>) =>
+    new Controller({ name, reconcile, logger: deps.logger, metrics: deps.metrics, workers });
   return {
-    identity, registry, server, requests, requestsByResource, controllers,
-    isLeader: () => leading,
-    ready: () => informers.every((i) => i.healthy()),
-    async stop() {
-      stopping = true;
-      await stats.stop();
-      await Promise.all(controllers.map((c) => c.stop()));
-      await elector?.stop();
-      await Promise.all(informers.map((i) => i.stop()));
-      client.close();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-      server.closeAllConnections();
-      logger.info({ identity }, 'operator stopped');
-    },
+    channel: mk(CHANNEL, channelReconciler(deps)),
+    subscription: mk(SUBSCRIPTION, subscriptionReconciler(deps)),
+    connector: mk(CONNECTOR, connectorReconciler(deps)),
   };
+}
+
+/** A new leader looks at everything once: nothing it missed while standing by stays unreconciled. */
+function enqueueEverything(caches: Caches, controllers: Controllers): void {
+  for (const c of caches.channels.list()) controllers.channel.enqueue(`${c.metadata.namespace}/${c.metadata.name}`);
+  for (const s of caches.subscriptions.list()) controllers.subscription.enqueue(`${s.metadata.namespace}/${s.metadata.name}`);
+  for (const ns of caches.namespaces.list()) controllers.connector.enqueue(ns.metadata.name);
 }
 
 /** `secrets`, `webhookchannels/status`, ... from an API path. */

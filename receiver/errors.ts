@@ -26,8 +26,6 @@ export const ERRORS = {
 
 export type ErrorCode = keyof typeof ERRORS;
 
-export const isErrorCode = (code: string): code is ErrorCode => Object.hasOwn(ERRORS, code);
-
 /** An error that carries its catalogue code up to whoever answers the request. */
 export class ReceiverError extends Error {
   readonly code: ErrorCode;

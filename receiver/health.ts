@@ -4,9 +4,10 @@
 // watch that is down after the first load is shown on /health (`config.watch: "down"`) and as
 // hookbridge_config_source_up 0, and the receiver stays ready with the last configuration (issue 8: an
 // apiserver outage made every receiver NotReady, so the Service had no endpoints although ingest never
-// needed the apiserver).
+// needed the apiserver). /healthz and /readyz answer as every Hookbridge process does (shared/process/probes.ts).
 import type { Request, Response } from 'express';
 import type { Registry } from 'prom-client';
+import { livenessAnswer, readinessAnswer, type ProbeAnswer } from '../shared/process/probes.ts';
 import type { MessageBuffer } from './buffer/types.ts';
 import type { ConfigStore } from './config/store.ts';
 
@@ -52,15 +53,16 @@ export function healthRoutes(deps: HealthDeps): Record<string, (req: Request, re
         ...(deps.configSource && { config: deps.configSource.describe() }),
       });
     },
-    '/healthz': (_req, res) => { res.json({ status: 'ok' }); },
-    '/readyz': (_req, res) => {
-      const reasons = readiness(deps);
-      res.status(reasons.length === 0 ? 200 : 503).json(reasons.length === 0 ? { status: 'ready' } : { status: 'not_ready', reasons });
-    },
+    '/healthz': (_req, res) => { send(res, livenessAnswer()); },
+    '/readyz': (_req, res) => { send(res, readinessAnswer(readiness(deps))); },
     '/metrics': async (_req, res) => {
       const text = await deps.registry.metrics();
       res.setHeader('content-type', deps.registry.contentType);
       res.end(text);
     },
   };
+}
+
+function send(res: Response, answer: ProbeAnswer): void {
+  res.status(answer.status).json(answer.body);
 }

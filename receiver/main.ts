@@ -1,10 +1,11 @@
 // `hookbridge receiver`: wiring only — flags, logger, registry, buffer, startReceiver, one config source
-// (manifest files or Kubernetes), graceful shutdown on SIGTERM/SIGINT.
+// (manifest files or Kubernetes), graceful shutdown on SIGTERM/SIGINT (untilSignal).
 import fs from 'node:fs';
-import { parseFlags, usage, UsageError } from '../cli/flags.ts';
+import { parseFlags, usage, UsageError } from '../shared/process/flags.ts';
 import { keyOf } from '../shared/config.ts';
 import { createLogger, type Logger } from '../shared/logger.ts';
 import { createRegistry } from '../shared/metrics.ts';
+import { untilSignal } from '../shared/process/signals.ts';
 import { parseBrokerUrls } from './buffer/rabbitmq/urls.ts';
 import type { MessageBuffer } from './buffer/types.ts';
 import { ManifestSource } from './config/file-source.ts';
@@ -82,23 +83,13 @@ export async function run(argv: string[]): Promise<void> {
     }
   }
 
-  await new Promise<void>((resolve) => {
-    let stopping = false;
-    const stop = (signal: string): void => {
-      if (stopping) { logger.warn({ signal }, 'second signal: exiting now'); process.exit(1); }
-      stopping = true;
-      logger.info({ signal }, 'shutting down: no new requests, streams closed with 1001, in-flight messages released');
-      void (async () => {
-        files?.close();
-        await kube?.stop().catch(() => {});
-        await rx.close();
-        await buffer.close().catch((err: Error) => logger.warn({ err: err.message }, 'closing the buffer failed'));
-        resolve();
-      })();
-    };
-    process.once('SIGTERM', () => stop('SIGTERM'));
-    process.once('SIGINT', () => stop('SIGINT'));
-  });
+  await untilSignal(async (signal) => {
+    logger.info({ signal }, 'shutting down: no new requests, streams closed with 1001, in-flight messages released');
+    files?.close();
+    await kube?.stop().catch(() => {});
+    await rx.close();
+    await buffer.close().catch((err: Error) => logger.warn({ err: err.message }, 'closing the buffer failed'));
+  }, { secondSignalExitCode: 1, onSecondSignal: (signal) => logger.warn({ signal }, 'second signal: exiting now') });
 }
 
 async function createBuffer(kind: 'rabbitmq' | 'memory', url: string | undefined, logger: Logger): Promise<MessageBuffer> {

@@ -2,9 +2,13 @@
 // low-cardinality labels only (namespace, channel, subscription, outcome, code class — never ids/URLs).
 import { Registry, collectDefaultMetrics } from 'prom-client';
 
+// prom-client's default metrics are already named process_* and nodejs_*, so the prefix is only `hookbridge_`
+// (it was `hookbridge_process_`, which gave hookbridge_process_process_cpu_seconds_total).
+export const DEFAULT_METRICS_PREFIX = 'hookbridge_';
+
 export function createRegistry(opts: { defaults?: boolean } = {}): Registry {
   const registry = new Registry();
-  if (opts.defaults ?? true) collectDefaultMetrics({ register: registry, prefix: 'hookbridge_process_' });
+  if (opts.defaults ?? true) collectDefaultMetrics({ register: registry, prefix: DEFAULT_METRICS_PREFIX });
   return registry;
 }
 

@@ -18,6 +18,15 @@ test('secretKey: base64 with or without whsec_; anything else is refused without
   }
 });
 
+// Issue 13: the connector keyed `secret.trim()` (connector/delivery/signing.ts) while the receiver's verifier
+// and the manifest check keyed `secret` as it came (secretKey trimmed only after looking for `whsec_`), so a
+// secret with whitespace before it signed every delivery with a key the receiver refused.
+test('secretKey: whitespace around a secret is not part of it, before or after the prefix', () => {
+  for (const padded of [` ${SECRET}`, `\n${SECRET}\n`, `\t${SECRET} `, `${SECRET}\n`, ` ${SECRET.slice(6)}\n`]) {
+    assert.deepEqual(secretKey(padded), secretKey(SECRET), JSON.stringify(padded));
+  }
+});
+
 test('sign matches the published vector', () => {
   assert.equal(sign(secretKey(SECRET), ID, TS, BODY), SIG);
   assert.deepEqual(signHeaders([secretKey(SECRET)], ID, TS, BODY), { 'webhook-id': ID, 'webhook-timestamp': String(TS), 'webhook-signature': SIG });
@@ -38,6 +47,9 @@ test('verify: any matching v1 entry, within the tolerance, nothing else', () => 
 
 test('verifyWithSecrets: a rotation accepts either secret; a secret without a key matches nothing', () => {
   const h = { 'webhook-id': ID, 'webhook-timestamp': String(TS), 'webhook-signature': SIG };
+  assert.equal(verifyWithSecrets([SECRET], { ...h, 'webhook-signature': `v1,bogus ${SIG}` }, BODY, TS * 1000).ok, true);
+  assert.equal(verifyWithSecrets([SECRET], h, Buffer.from('{"test": 2432232315}'), TS * 1000).ok, false, 'tampered body');
+  assert.equal(verifyWithSecrets([SECRET], h, BODY, (TS + 3600) * 1000).ok, false, 'stale timestamp');
   assert.equal(verifyWithSecrets(['not base64!', SECRET], h, BODY, TS * 1000).ok, true);
   assert.deepEqual(verifyWithSecrets(['not base64!'], h, BODY, TS * 1000), { ok: false, reason: 'no usable signing secret' });
 });

@@ -4,13 +4,15 @@
 // (test/abuse/signing.test.ts).
 //
 // A secret is base64 key bytes, with or without the `whsec_` prefix: the prefix only says what it is, as
-// in the official libraries (they strip it and base64-decode the rest). A secret that is not canonical
-// base64 (standard alphabet, padded) is refused with SigningSecretError instead of being used some other
-// way, so a signer and a verifier can never disagree about the key. Errors never carry the secret.
+// in the official libraries (they strip it and base64-decode the rest). Whitespace around a secret (a
+// file or Secret value ending, or starting, with a newline) is not part of it, and the signer and every
+// verifier key a secret through secretKey alone. A secret that is not canonical base64 (standard
+// alphabet, padded) is refused with SigningSecretError instead of being used some other way. So a signer
+// and a verifier can never disagree about the key. Errors never carry the secret.
 //
 // Signature: `v1,<base64 HMAC-SHA256(key, "${webhook-id}.${webhook-timestamp}.${raw body}")>`; during a
 // rotation `webhook-signature` holds several, space-separated, and a verifier accepts any.
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 
 export const SECRET_PREFIX = 'whsec_';
 
@@ -22,13 +24,20 @@ const CANONICAL_BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9
 
 /** The HMAC key of a secret (`whsec_<base64>` or `<base64>`); throws SigningSecretError when it has none. */
 export function secretKey(secret: string): Buffer {
-  const b64 = (secret.startsWith(SECRET_PREFIX) ? secret.slice(SECRET_PREFIX.length) : secret).trim();
+  const trimmed = secret.trim();
+  const b64 = (trimmed.startsWith(SECRET_PREFIX) ? trimmed.slice(SECRET_PREFIX.length) : trimmed).trim();
   if (b64.length === 0) throw new SigningSecretError('signing secret is empty');
   if (!CANONICAL_BASE64.test(b64)) {
     throw new SigningSecretError(`signing secret is not base64 (a Standard Webhooks secret is ${SECRET_PREFIX}<base64 of the key bytes>)`);
   }
   return Buffer.from(b64, 'base64');
 }
+
+/**
+ * A new signing secret: `whsec_` + 24 random bytes in base64. The operator mints one for a Subscription
+ * without a secretRef; `hookbridge dev` and `hookbridge listen` mint one when none is given.
+ */
+export const mintSigningSecret = (): string => `${SECRET_PREFIX}${randomBytes(24).toString('base64')}`;
 
 // Keys of the current secrets (one or two during a rotation), so a delivery does not decode again.
 const keys = new Map<string, Buffer>();

@@ -13,8 +13,8 @@ import { Dedupe } from './dedupe.ts';
 import type { GuardVerdict } from './guard.ts';
 import { buildHeaders, traceIdOf } from './headers.ts';
 import { classify, destinationHealthy } from './policy.ts';
-import { signingProblem } from './signing.ts';
-import { TokenBucket } from './rate.ts';
+import { TokenBucket } from '../../shared/process/token-bucket.ts';
+import { signingProblem } from '../../shared/signing.ts';
 import { transform } from './transform.ts';
 
 export type ReportOutcome = 'success' | 'retry' | 'dead' | 'duplicate' | 'released';

@@ -1,7 +1,7 @@
 // The request a destination receives: the provider's relayed headers and content type (so it can still
 // verify a GitHub or Stripe signature), our signature headers, the trace context and the attempt number.
 import type { MessageFrame } from '../../shared/protocol.ts';
-import { signatureHeaders, type SigningScheme } from './signing.ts';
+import { signatureHeaders, type SigningScheme } from '../../shared/signing.ts';
 
 /** Never relayed: hop-by-hop, framing and anything we set ourselves. */
 const DROP = new Set([

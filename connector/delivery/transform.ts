@@ -4,8 +4,9 @@
 // whose strings hold `{{ .path }}` placeholders over {id, eventType, receivedAt, data}. `includeMessageId`
 // (seed 000's include_message_id) adds `message_id` to the JSON object delivered, whatever the format.
 
-export type TransformFormat = 'raw' | 'zapier' | 'make' | 'convertkit' | 'template';
-export interface TransformSpec { format: TransformFormat; template?: string; includeMessageId?: boolean }
+import type { Transform as TransformSpec } from '../../shared/config/connector.ts';
+
+export type { TransformSpec };
 export interface TransformInput { id: string; eventType?: string; receivedAt: string; contentType?: string; body: Buffer }
 export type TransformResult = { ok: true; body: Buffer; contentType?: string } | { ok: false; reason: string };
 

@@ -1,3 +1,6 @@
+// Kept only for client.ts (being rewritten as an explicit state machine), its test, and the options type
+// subscription.ts passes through; every other retry loop uses shared/process/backoff.ts, whose
+// next({ floorMs, capMs }) is meant for the slow and soon classes below. This file goes when client.ts moves.
 // Reconnect delays: exponential backoff with full jitter (AWS architecture blog), capped. Auth failures
 // (4001 revoked/invalid token, 4004 not bound) wait longer — the fix is a rotated token or a binding,
 // which takes a while — but are still retried forever; a token file change skips the wait altogether.

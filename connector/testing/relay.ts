@@ -11,7 +11,7 @@ import { Writable } from 'node:stream';
 import { request } from 'undici';
 import type { MessageBuffer } from '../../receiver/buffer/types.ts';
 import { startReceiver, type RunningReceiver } from '../../receiver/server.ts';
-import type { ChannelConfig, ConnectorConfig, ConnectorSubscription, ReceiverConfig } from '../../shared/config.ts';
+import type { ChannelConfig, ConnectorConfig, ConnectorSubscription, ReceiverConfig, Transport } from '../../shared/config.ts';
 import { createLogger } from '../../shared/logger.ts';
 import { createRegistry } from '../../shared/metrics.ts';
 import { hashToken, mintToken } from '../../shared/tokens.ts';
@@ -63,7 +63,7 @@ export interface RigOptions {
   destinationUrl: string;
   delivery?: Partial<ConnectorSubscription['delivery']>;
   channel?: Partial<ChannelConfig>;
-  transport?: 'websocket' | 'sse';
+  transport?: Transport;
 }
 
 // Every rig gets its own channel, so queues left on a shared broker by one test never leak into the next.

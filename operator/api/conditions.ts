@@ -73,4 +73,3 @@ export const EventReason = {
 export type EventReason = (typeof EventReason)[keyof typeof EventReason];
 
 export const FINALIZER = 'hookbridge.io/cleanup';
-export const FIELD_MANAGER = 'hookbridge-operator';

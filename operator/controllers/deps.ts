@@ -1,10 +1,10 @@
 // What every reconciler is given: the API client, the caches, events, stats, a clock and the flags.
 import type { Logger } from '../../shared/logger.ts';
-import type { Applier } from '../runtime/applier.ts';
+import type { Applier } from '../../shared/kube/applier.ts';
 import type { EventRecorder } from '../runtime/events.ts';
-import type { KubeClient } from '../runtime/kube-client.ts';
+import type { KubeClient } from '../../shared/kube/client.ts';
 import type { OperatorMetrics } from '../runtime/metrics.ts';
-import type { ReceiverStats } from './webhookchannel/receiver-stats.ts';
+import type { ReceiverStats } from '../stats/receiver-stats.ts';
 import type { World } from './world.ts';
 
 export interface OperatorSettings {

@@ -5,8 +5,8 @@
 // deletion) — not on our own status writes, which would otherwise echo across a whole channel.
 import { channelKeyOf } from '../../shared/api/compile.ts';
 import { keyOf } from '../../shared/config.ts';
-import { COMPONENT, Component, CONNECTOR_NAME, CHANNEL_ANNOTATION } from '../api/labels.ts';
-import type { KubeObject } from '../runtime/kube-client.ts';
+import { COMPONENT, Component, CONNECTOR_NAME, CHANNEL_ANNOTATION } from '../../shared/labels.ts';
+import type { KubeObject } from '../../shared/kube/client.ts';
 import type { World } from './world.ts';
 
 export interface Queues {

@@ -2,8 +2,8 @@
 // kinds. Parsing is memoised per cached object, so repeated lookups cost nothing.
 import { Subscription, WebhookChannel } from '../../shared/api/v1alpha1.ts';
 import type { BindingWorld } from './binding.ts';
-import type { Informer } from '../runtime/informer.ts';
-import type { KubeObject } from '../runtime/kube-client.ts';
+import type { Informer } from '../../shared/kube/informer.ts';
+import type { KubeObject } from '../../shared/kube/client.ts';
 
 export interface Caches {
   channels: Informer<KubeObject>;

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import { destinationUrl } from '../../shared/api/compile.ts';
 import type { Subscription } from '../../shared/api/v1alpha1.ts';
 import { sub } from '../controllers/testing/fixtures.ts';
-import { buildConnectorDeployment, projectedSecrets } from '../controllers/subscription/resources/connector.ts';
+import { buildConnectorDeployment, projectedSecrets } from '../controllers/connector/resources/connector.ts';
 import { applyJsonPatch } from './json-patch.ts';
 import {
   buildInjection, INJECT_ANNOTATION, INJECTED_ANNOTATION, parseInjectAnnotation, SIDECAR_CONTAINER, SIDECAR_LABEL, SKIPPED_ANNOTATION,
@@ -60,6 +60,7 @@ test('one native sidecar serves every named Subscription, delivering on localhos
   assert.deepEqual(c.args.slice(c.args.indexOf('--subscriptions'), c.args.indexOf('--subscriptions') + 2), ['--subscriptions', 'billing,orders']);
   assert.ok(!c.args.includes('--forbid-loopback'), 'localhost is the destination');
   assert.ok(c.startupProbe, 'the app starts after the connector runs');
+  assert.equal(c.readinessProbe, undefined, 'a receiver outage must not make the app\'s pod unready');
 
   const d = buildConnectorDeployment({ namespace: 'shop', subscriptions: [orders, billing], receiverUrl: 'http://r', image: settings.image, allowedDestinations: [] }) as Any;
   const dc = d.spec.template.spec.containers[0];

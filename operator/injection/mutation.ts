@@ -18,8 +18,8 @@
 // - the metrics port is 9091 unless the pod already uses it.
 import { secretFilePath, signingSecretName } from '../../shared/api/compile.ts';
 import { GROUP, tokenSecretName, type Subscription } from '../../shared/api/v1alpha1.ts';
-import { TOKEN_KEY } from '../api/labels.ts';
-import { CONFIG_DIR, CONNECTOR_METRICS_PORT, SECRETS_DIR, projectedSecrets, type PullPolicy } from '../controllers/subscription/resources/connector.ts';
+import { TOKEN_KEY } from '../../shared/labels.ts';
+import { CONFIG_DIR, CONNECTOR_METRICS_PORT, SECRETS_DIR, projectedSecrets, type PullPolicy } from '../controllers/connector/resources/connector.ts';
 
 /** Pod annotation: the Subscriptions (names in the pod's namespace, comma-separated) the pod asks a sidecar for. */
 export const INJECT_ANNOTATION = `${GROUP}/inject`;
@@ -171,7 +171,9 @@ export function sidecarContainer(subs: Subscription[], port: number, s: Injectio
     // next container only once a sidecar's startup probe passes).
     startupProbe: probe('/healthz', 1, 60),
     livenessProbe: probe('/healthz', 20, 3),
-    readinessProbe: probe('/readyz', 10, 3),
+    // No readiness probe, unlike the Deployment: a sidecar's readiness is part of the pod's, and the
+    // connector's /readyz turns 503 when it loses the receiver — that must not take the application out
+    // of its Service's endpoints. Messages wait in the broker meanwhile; CONNECTED shows the loss.
     resources: SIDECAR_RESOURCES,
     securityContext: SIDECAR_SECURITY_CONTEXT,
     volumeMounts: [

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { checkAddresses } from '../../connector/delivery/guard.ts';
-import { parseConnectorConfig } from '../../connector/config.ts';
+import { parseConnectorConfig } from '../../shared/config/connector.ts';
 import { sub } from '../controllers/testing/fixtures.ts';
 import { buildSidecarConfigMap, SIDECAR_ALLOWED_DESTINATIONS } from './sidecar-config.ts';
 import { secretPaths } from './mutation.ts';

@@ -5,10 +5,10 @@
 // in-place volume update the connector Deployment uses. Phase 2: the connector controller applies it.
 import { compileConnector } from '../../shared/api/compile.ts';
 import type { Subscription } from '../../shared/api/v1alpha1.ts';
-import { Component, managedLabels, NAME } from '../api/labels.ts';
-import type { KubeObject } from '../runtime/kube-client.ts';
-import { ownerRef } from '../runtime/owner.ts';
-import { Subscriptions } from '../runtime/resource-types.ts';
+import { Component, managedLabels, NAME } from '../../shared/labels.ts';
+import type { KubeObject } from '../../shared/kube/client.ts';
+import { ownerRef } from '../../shared/kube/owner.ts';
+import { Subscriptions } from '../../shared/kube/resource-types.ts';
 import { SIDECAR_CONFIG_KEY, SIDECAR_CONFIG_MAP } from './mutation.ts';
 
 /**

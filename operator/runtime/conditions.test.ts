@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { condFalse, condTrue, condUnknown, mergeConditions, rollup } from './conditions.ts';
-import { deepEqual, isSubset, needsApply } from './compare.ts';
+import { deepEqual } from '../../shared/kube/compare.ts';
 
 const t0 = new Date('2030-01-01T00:00:00Z');
 const t1 = new Date('2030-01-01T01:00:00Z');
@@ -25,15 +25,4 @@ test('Ready rolls up: first False wins, Unknown next, informational Unknown igno
     { type: 'Ready', status: 'False', reason: 'Broken', message: 'fix b' });
   assert.equal(rollup([condTrue('A', 'Ok'), condUnknown('B', 'Waiting', 'w')], 'Ready', 'ok').status, 'Unknown');
   assert.equal(rollup([condTrue('A', 'Ok'), condUnknown('B', 'Waiting', 'w')], 'Ready', 'ok', ['B']).status, 'True');
-});
-
-test('isSubset ignores server defaults and foreign owners, but not changed or missing list members', () => {
-  const live = { metadata: { labels: { a: '1', other: 'x' }, ownerReferences: [{ uid: 'u2' }, { uid: 'u1', kind: 'S' }] }, spec: { ports: [{ port: 80, protocol: 'TCP' }] } };
-  assert.ok(isSubset({ metadata: { labels: { a: '1' }, ownerReferences: [{ uid: 'u1' }] }, spec: { ports: [{ port: 80 }] } }, live));
-  assert.ok(!isSubset({ metadata: { labels: { a: '2' } } }, live));
-  assert.ok(!isSubset({ spec: { ports: [{ port: 80 }, { port: 81 }] } }, live));
-  assert.ok(!isSubset({ metadata: { ownerReferences: [{ uid: 'u3' }] } }, live));
-  assert.ok(needsApply(undefined, {}));
-  assert.ok(!needsApply(live, { spec: {} }));
-  assert.ok(!needsApply(live, { apiVersion: 'v1', kind: 'Secret', spec: {} }), 'LIST items carry no apiVersion/kind');
 });

@@ -36,4 +36,3 @@ export function mergeConditions(previous: Condition[] | undefined, next: Conditi
 export const rfc3339 = (d: Date): string => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
 
 export const findCondition = (conds: Condition[] | undefined, type: string): Condition | undefined => conds?.find((c) => c.type === type);
-export const isTrue = (conds: Condition[] | undefined, type: string): boolean => findCondition(conds, type)?.status === 'True';

@@ -5,7 +5,7 @@ import { createLogger } from '../../shared/logger.ts';
 import { createRegistry } from '../../shared/metrics.ts';
 import { combine, Controller, done, requeueAfter, retry, terminal, type Outcome } from './controller.ts';
 import { FakeTimers } from './fake-timers.ts';
-import { ApiError } from './kube-client.ts';
+import { ApiError } from '../../shared/kube/client.ts';
 import { createOperatorMetrics } from './metrics.ts';
 import { WorkQueue } from './workqueue.ts';
 

@@ -1,7 +1,7 @@
 // The controller loop: workers take keys from the queue and turn the reconciler's typed outcome into
 // queue actions. A reconcile is level-based: it gets a key, never an event.
 import type { Logger } from '../../shared/logger.ts';
-import { isConflict } from './kube-client.ts';
+import { isConflict } from '../../shared/kube/client.ts';
 import type { OperatorMetrics } from './metrics.ts';
 import { WorkQueue } from './workqueue.ts';
 
@@ -76,7 +76,7 @@ export class Controller {
     }
   }
 
-  /** One reconcile and what the queue does with its outcome. Exported behaviour for tests via processOnce. */
+  /** One reconcile and what the queue does with its outcome; public so tests can drive one key without the worker loop. */
   async process(key: string): Promise<Outcome> {
     const { metrics, logger } = this.opts;
     const labels = { controller: this.name };

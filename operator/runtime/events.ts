@@ -4,8 +4,8 @@
 import { randomBytes } from 'node:crypto';
 import type { Logger } from '../../shared/logger.ts';
 import type { EventReason } from '../api/conditions.ts';
-import { apiVersionOf, type KubeClient, type KubeObject, type ResourceType } from './kube-client.ts';
-import { Events } from './resource-types.ts';
+import { apiVersionOf, type KubeClient, type KubeObject, type ResourceType } from '../../shared/kube/client.ts';
+import { Events } from '../../shared/kube/resource-types.ts';
 
 export const REPORTING_CONTROLLER = 'hookbridge.io/operator';
 const REPEAT_WINDOW_MS = 10 * 60_000;

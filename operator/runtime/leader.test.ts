@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { createLogger } from '../../shared/logger.ts';
 import { FakeTimers } from './fake-timers.ts';
-import { ApiError, type KubeObject } from './kube-client.ts';
+import { ApiError, type KubeObject } from '../../shared/kube/client.ts';
 import { LeaderElector, type LeaseClient } from './leader.ts';
 
 /** An in-memory Lease API whose requests can be made to hang (they settle only when aborted). */

@@ -10,8 +10,8 @@
 // has stepped down before any standby can see the lease expire: two leaders never overlap, even against an
 // apiserver that accepts connections and then stalls.
 import type { Logger } from '../../shared/logger.ts';
-import { ApiError, isConflict, isNotFound, type KubeClient, type KubeObject } from './kube-client.ts';
-import { Leases } from './resource-types.ts';
+import { ApiError, isConflict, isNotFound, type KubeClient, type KubeObject } from '../../shared/kube/client.ts';
+import { Leases } from '../../shared/kube/resource-types.ts';
 import { realTimers, type Timers } from './workqueue.ts';
 
 interface LeaseSpec { holderIdentity?: string | null; leaseDurationSeconds?: number; acquireTime?: string; renewTime?: string; leaseTransitions?: number }

@@ -1,7 +1,10 @@
 // A de-duplicating, rate-limited work queue in the manner of client-go's: a key waits at most once
 // (adding it again while queued is a no-op), is never handed to two workers at once (re-added while
 // processing → queued again after done()), and failures back off per key exponentially, with an
-// overall token bucket on top so a storm of failures cannot hammer the apiserver.
+// overall token bucket on top so a storm of failures cannot hammer the apiserver. The per-key delay is
+// deterministic (no jitter): keys fail for their own reasons, not in lockstep, and tests can name it.
+import { backoffDelay, type BackoffOptions } from '../../shared/process/backoff.ts';
+import { TokenBucket } from '../../shared/process/token-bucket.ts';
 
 export interface Timers {
   now(): number;
@@ -30,23 +33,15 @@ export class WorkQueue {
   private readonly failures = new Map<string, number>();
   private readonly delayed = new Map<string, { at: number; handle: unknown }>();
   private readonly waiters: ((key: string | undefined) => void)[] = [];
-  private readonly base: number;
-  private readonly max: number;
-  private readonly qps: number;
-  private readonly burst: number;
+  private readonly backoff: BackoffOptions;
+  private readonly bucket: TokenBucket;
   private readonly timers: Timers;
-  private tokens: number;
-  private tokensAt: number;
   private closed = false;
 
   constructor(opts: QueueOptions = {}) {
-    this.base = opts.baseDelayMs ?? 50;
-    this.max = opts.maxDelayMs ?? 300_000;
-    this.qps = opts.qps ?? 10;
-    this.burst = opts.burst ?? 100;
+    this.backoff = { baseMs: opts.baseDelayMs ?? 50, capMs: opts.maxDelayMs ?? 300_000, jitter: 'none' };
     this.timers = opts.timers ?? realTimers;
-    this.tokens = this.burst;
-    this.tokensAt = this.timers.now();
+    this.bucket = new TokenBucket(opts.qps ?? 10, this.timers, opts.burst ?? 100);
   }
 
   /** Keys waiting to be processed. */
@@ -78,8 +73,7 @@ export class WorkQueue {
   addRateLimited(key: string): number {
     const n = this.failures.get(key) ?? 0;
     this.failures.set(key, n + 1);
-    const perItem = Math.min(this.base * 2 ** n, this.max);
-    const delay = Math.max(perItem, this.bucketDelay());
+    const delay = Math.max(backoffDelay(n, this.backoff), this.bucket.reserve());
     this.addAfter(key, delay);
     return delay;
   }
@@ -111,13 +105,5 @@ export class WorkQueue {
     for (const { handle } of this.delayed.values()) this.timers.clearTimeout(handle);
     this.delayed.clear();
     for (const w of this.waiters.splice(0)) w(undefined);
-  }
-
-  private bucketDelay(): number {
-    const now = this.timers.now();
-    this.tokens = Math.min(this.burst, this.tokens + ((now - this.tokensAt) / 1000) * this.qps);
-    this.tokensAt = now;
-    this.tokens -= 1;
-    return this.tokens >= 0 ? 0 : Math.ceil((-this.tokens / this.qps) * 1000);
   }
 }

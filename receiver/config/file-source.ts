@@ -4,7 +4,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { ReceiverConfig } from '../../shared/config.ts';
 import type { Logger } from '../../shared/logger.ts';
-import { compileManifests, parseManifests, readManifestFiles, type CompiledManifests, type SubscriptionToken } from './manifests.ts';
+import { parseManifests, readManifestFiles } from '../../shared/api/manifests.ts';
+import { compileManifests, type CompiledManifests, type SubscriptionToken } from './manifests.ts';
 
 export interface FileSourceOptions {
   paths: string[];

@@ -1,31 +1,30 @@
 // Configuration from Kubernetes (`--kube-namespace NS`): the operator writes one Secret per channel in the
-// receiver's namespace, labelled RECEIVER_CONFIG_LABEL=true, whose `channel.json` is a ChannelConfig. An
-// informer keeps them in a cache; every change re-applies the whole set within a debounce. client-node's
-// informer stops on errors other than 410, so it is restarted with backoff, and relisted periodically.
+// receiver's namespace, labelled RECEIVER_CONFIG_LABEL=true, whose `channel.json` is a ChannelConfig. The
+// informer that survives (shared/kube/informer.ts: restarted with backoff, relisted periodically) keeps
+// them in a cache; every change re-applies the whole set within a debounce.
 // Readiness needs the first list only: once loaded, a watch that is down (an apiserver outage) leaves the
 // last configuration serving and is reported (/health `config.watch`, hookbridge_config_source_up), not
 // turned into NotReady — ingest never needed the apiserver.
-import { CoreV1Api, KubeConfig, makeInformer, type Informer, type ObjectCache, type V1Secret } from '@kubernetes/client-node';
-import { GROUP } from '../../shared/api/v1alpha1.ts';
+import { KubeConfig } from '@kubernetes/client-node';
+import { KubeClient, type KubeObject } from '../../shared/kube/client.ts';
+import { Informer } from '../../shared/kube/informer.ts';
+import { Secrets } from '../../shared/kube/resource-types.ts';
 import type { ChannelConfig, ReceiverConfig } from '../../shared/config.ts';
+import { RECEIVER_CONFIG_KEY, RECEIVER_CONFIG_SELECTOR } from '../../shared/labels.ts';
 import type { Logger } from '../../shared/logger.ts';
 import type { ConfigSourceStatus } from '../health.ts';
-import { parseChannelConfig } from './channel-schema.ts';
+import { parseChannelConfig } from '../../shared/config/channel.ts';
 
-/** The label the operator sets on receiver config Secrets (value RECEIVER_CONFIG_LABEL_VALUE). */
-export const RECEIVER_CONFIG_LABEL = `${GROUP}/receiver-config`;
-export const RECEIVER_CONFIG_LABEL_VALUE = 'true';
-/** The Secret data key holding the ChannelConfig JSON. */
-export const CHANNEL_CONFIG_KEY = 'channel.json';
-export const RECEIVER_CONFIG_SELECTOR = `${RECEIVER_CONFIG_LABEL}=${RECEIVER_CONFIG_LABEL_VALUE}`;
+/** What is read of a receiver config Secret. */
+export interface ConfigSecret { metadata?: { name?: string; namespace?: string }; data?: Record<string, string> }
 
 /** Folds the labelled Secrets into a ReceiverConfig; unreadable ones are reported and skipped. */
-export function receiverConfigFromSecrets(secrets: readonly V1Secret[], onProblem: (secret: string, error: string) => void): ReceiverConfig {
+export function receiverConfigFromSecrets(secrets: readonly ConfigSecret[], onProblem: (secret: string, error: string) => void): ReceiverConfig {
   const byKey = new Map<string, ChannelConfig>();
   for (const s of secrets) {
-    const raw = s.data?.[CHANNEL_CONFIG_KEY];
+    const raw = s.data?.[RECEIVER_CONFIG_KEY];
     const name = `${s.metadata?.namespace}/${s.metadata?.name}`;
-    if (!raw) { onProblem(name, `no ${CHANNEL_CONFIG_KEY} key`); continue; }
+    if (!raw) { onProblem(name, `no ${RECEIVER_CONFIG_KEY} key`); continue; }
     const r = parseChannelConfig(Buffer.from(raw, 'base64').toString('utf8'));
     if (!r.ok) { onProblem(name, r.error); continue; }
     const key = `${r.config.namespace}/${r.config.name}`;
@@ -49,36 +48,23 @@ export interface KubeSourceOptions {
 
 export class KubeConfigSource implements ConfigSourceStatus {
   readonly #opts: KubeSourceOptions;
-  readonly #kc: KubeConfig;
-  readonly #core: CoreV1Api;
-  #informer: (Informer<V1Secret> & ObjectCache<V1Secret>) | undefined;
-  #healthy = false;
+  readonly #client: KubeClient;
+  readonly #informer: Informer<KubeObject & ConfigSecret>;
   #stopped = false;
   #everSynced = false;
-  /** When the watch last went down (epoch ms); undefined while it is up. */
-  #downSince: number | undefined;
-  #backoff: number;
   #debounce: NodeJS.Timeout | undefined;
-  #restart: NodeJS.Timeout | undefined;
-  #relist: NodeJS.Timeout | undefined;
 
   constructor(opts: KubeSourceOptions) {
     this.#opts = opts;
-    this.#backoff = opts.backoffMinMs ?? 1000;
-    this.#kc = new KubeConfig();
-    if (opts.kubeconfig) this.#kc.loadFromFile(opts.kubeconfig);
-    else this.#kc.loadFromDefault();
-    this.#core = this.#kc.makeApiClient(CoreV1Api);
-  }
-
-  /** A fresh informer (fresh cache, full list): used at start, after a failure and for periodic relists. */
-  #newInformer(): Informer<V1Secret> & ObjectCache<V1Secret> {
-    const ns = this.#opts.namespace;
-    const informer = makeInformer<V1Secret>(this.#kc, `/api/v1/namespaces/${encodeURIComponent(ns)}/secrets`,
-      () => this.#core.listNamespacedSecret({ namespace: ns, labelSelector: RECEIVER_CONFIG_SELECTOR }), RECEIVER_CONFIG_SELECTOR);
-    informer.on('change', () => { if (informer === this.#informer) this.#schedule(); });
-    informer.on('error', (err: unknown) => { if (informer === this.#informer) this.#failed(err); });
-    return informer;
+    const kc = new KubeConfig();
+    if (opts.kubeconfig) kc.loadFromFile(opts.kubeconfig);
+    else kc.loadFromDefault();
+    this.#client = new KubeClient(kc);
+    this.#informer = new Informer(this.#client, Secrets, {
+      namespaces: [opts.namespace], labelSelector: RECEIVER_CONFIG_SELECTOR, logger: opts.logger,
+      relistMs: opts.relistMs, minBackoffMs: opts.backoffMinMs ?? 1000, maxBackoffMs: opts.backoffMaxMs ?? 30_000,
+    });
+    this.#informer.onChange(() => this.#schedule());
   }
 
   /** Why the receiver cannot serve yet (for /readyz): only a configuration never listed. */
@@ -87,66 +73,32 @@ export class KubeConfigSource implements ConfigSourceStatus {
   }
 
   /** The watch is up (the configuration is current). */
-  following(): boolean { return this.#healthy && this.#everSynced; }
+  following(): boolean { return this.#everSynced && this.#informer.healthy(); }
 
   describe(): Record<string, unknown> {
+    const downSince = this.#informer.downSince();
     return {
       source: 'kubernetes', namespace: this.#opts.namespace, watch: this.following() ? 'up' : 'down',
-      ...(this.#downSince !== undefined && { downSince: new Date(this.#downSince).toISOString() }),
+      ...(downSince !== undefined && { downSince: new Date(downSince).toISOString() }),
     };
   }
 
-  /** Starts watching; resolves after the first list has been applied (or rejects if it could not be). */
+  /** Starts watching; resolves once the first list has been applied (the informer retries until it lists). */
   async start(): Promise<void> {
-    await this.#run();
-    if (!this.#healthy) throw new Error(`listing receiver config Secrets in ${this.#opts.namespace} failed`);
-    const relist = this.#opts.relistMs ?? 10 * 60_000;
-    this.#relist = setInterval(() => void this.#run(), relist);
-    this.#relist.unref();
+    await this.#informer.start();
+    if (this.#stopped) return;
+    this.#everSynced = true;
+    await this.#applyNow();
   }
 
   async stop(): Promise<void> {
     this.#stopped = true;
     clearTimeout(this.#debounce);
-    clearTimeout(this.#restart);
-    clearInterval(this.#relist);
-    await this.#informer?.stop();
+    await this.#informer.stop();
+    this.#client.close();
   }
 
-  async #run(): Promise<void> {
-    if (this.#stopped) return;
-    const old = this.#informer;
-    const informer = this.#newInformer();
-    this.#informer = informer;
-    await old?.stop();
-    this.#healthy = true;
-    try {
-      await informer.start();
-    } catch (err) {
-      this.#failed(err);
-    }
-    if (!this.#healthy || informer !== this.#informer) return; // the list failed; #failed scheduled a restart
-    this.#backoff = this.#opts.backoffMinMs ?? 1000;
-    if (this.#downSince !== undefined) this.#opts.logger.info({ namespace: this.#opts.namespace, downMs: Date.now() - this.#downSince }, 'kubernetes config watch is back');
-    this.#downSince = undefined;
-    this.#everSynced = true;
-    await this.#applyNow();
-  }
-
-  #failed(err: unknown): void {
-    this.#healthy = false;
-    this.#downSince ??= Date.now();
-    if (this.#stopped || this.#restart) return;
-    const delay = this.#backoff;
-    this.#backoff = Math.min(this.#backoff * 2, this.#opts.backoffMaxMs ?? 30_000);
-    this.#opts.logger.warn({ namespace: this.#opts.namespace, err: errText(err), retryInMs: delay }, 'kubernetes config watch failed; restarting');
-    this.#restart = setTimeout(() => {
-      this.#restart = undefined;
-      void this.#run();
-    }, delay);
-    this.#restart.unref();
-  }
-
+  /** Changes before the first list are covered by the apply that ends start(). */
   #schedule(): void {
     if (!this.#everSynced || this.#stopped) return;
     clearTimeout(this.#debounce);
@@ -155,7 +107,7 @@ export class KubeConfigSource implements ConfigSourceStatus {
   }
 
   async #applyNow(): Promise<void> {
-    const cfg = receiverConfigFromSecrets(this.#informer?.list() ?? [], (secretName, error) =>
+    const cfg = receiverConfigFromSecrets(this.#informer.list(), (secretName, error) =>
       this.#opts.logger.error({ secretName, error }, 'skipping an unreadable receiver config Secret'));
     try {
       await this.#opts.apply(cfg);

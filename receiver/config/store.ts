@@ -4,6 +4,7 @@
 // Applies are serialised; a declaration the buffer refused is retried with backoff and keeps /readyz false.
 import type { ReceiverConfig } from '../../shared/config.ts';
 import type { Logger } from '../../shared/logger.ts';
+import { Backoff } from '../../shared/process/backoff.ts';
 import type { MessageBuffer } from '../buffer/types.ts';
 import { ChannelSnapshot, type RuntimeChannel } from '../channels.ts';
 
@@ -17,18 +18,15 @@ export class ConfigStore {
   readonly #listeners: ((s: ChannelSnapshot) => void)[] = [];
   readonly #buffer: MessageBuffer;
   readonly #logger: Logger;
-  readonly #retryMin: number;
-  readonly #retryMax: number;
-  #retryDelay: number;
+  /** Deterministic: one store per process, nothing to spread out. */
+  readonly #retry: Backoff;
   #retryTimer: NodeJS.Timeout | undefined;
   #closed = false;
 
   constructor(opts: ConfigStoreOptions) {
     this.#buffer = opts.buffer;
     this.#logger = opts.logger;
-    this.#retryMin = opts.retryMinMs ?? 1000;
-    this.#retryMax = opts.retryMaxMs ?? 30_000;
-    this.#retryDelay = this.#retryMin;
+    this.#retry = new Backoff({ baseMs: opts.retryMinMs ?? 1000, capMs: opts.retryMaxMs ?? 30_000, jitter: 'none' });
   }
 
   /** The current compiled configuration; read it per request, never keep it. */
@@ -93,11 +91,10 @@ export class ConfigStore {
       this.#chain = this.#chain.then(async () => {
         const channels = [...this.#pending].map((k) => this.#snapshot.channels.get(k)).filter((c) => c !== undefined);
         const ok = await Promise.all(channels.map((c) => this.#declare(c)));
-        if (ok.every(Boolean)) { this.#retryDelay = this.#retryMin; return; }
-        this.#retryDelay = Math.min(this.#retryDelay * 2, this.#retryMax);
+        if (ok.every(Boolean)) { this.#retry.reset(); return; }
         this.#scheduleRetry();
       });
-    }, this.#retryDelay);
+    }, this.#retry.next());
     this.#retryTimer.unref();
   }
 }

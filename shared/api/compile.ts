@@ -2,7 +2,7 @@
 // into the receiver's ChannelConfig and the connector's ConnectorConfig. The operator and standalone
 // mode share them, so a laptop and a cluster configure the data plane identically.
 import { destinationUrlProblem } from '../destinations.ts';
-import type { ChannelConfig, ConnectorConfig, ConnectorSubscription, ObjectKey, TokenHash } from '../config.ts';
+import type { ChannelConfig, ConnectorConfig, ConnectorSubscription, ObjectKey, TokenHash, Transport } from '../config.ts';
 import { parseDuration, tokenSecretName, type Subscription, type WebhookChannel } from './v1alpha1.ts';
 
 /** Reasons a Subscription does not bind (SPEC §2); constant CamelCase, shown in conditions. */
@@ -146,7 +146,7 @@ export function compileConnectorSubscription(sub: Subscription, o: DestinationOp
   };
 }
 
-export function compileConnector(receiverUrl: string, subs: Subscription[], transport: 'websocket' | 'sse' = 'websocket', allowedDestinations?: string[], o: DestinationOptions = {}): ConnectorConfig {
+export function compileConnector(receiverUrl: string, subs: Subscription[], transport: Transport = 'websocket', allowedDestinations?: string[], o: DestinationOptions = {}): ConnectorConfig {
   return {
     receiverUrl,
     transport,

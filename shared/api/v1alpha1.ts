@@ -25,6 +25,17 @@ export type EventTypeSource = z.infer<typeof EventTypeSource>;
 export const VerifyProviders = ['github', 'stripe', 'slack', 'standard-webhooks', 'hmac'] as const;
 export type VerifyProvider = (typeof VerifyProviders)[number];
 
+// The enums the data-plane configuration (shared/config/) carries over unchanged from these resources:
+// written once here so a value the API admits is one the receiver and the connector accept.
+export const DeletionPolicies = ['Delete', 'Retain'] as const;
+export type DeletionPolicy = (typeof DeletionPolicies)[number];
+export const OrderingModes = ['none', 'perKey'] as const;
+export type OrderingMode = (typeof OrderingModes)[number];
+export const SigningSchemes = ['standard-webhooks', 'hmac-sha256'] as const;
+export type SigningScheme = (typeof SigningSchemes)[number];
+export const TransformFormats = ['raw', 'zapier', 'make', 'convertkit', 'template'] as const;
+export type TransformFormat = (typeof TransformFormats)[number];
+
 export const Verify = z.object({
   provider: z.enum(VerifyProviders).describe('Inbound signature scheme checked at the edge.'),
   secretRef: SecretKeyRef.describe('Secret holding the provider signing secret.'),
@@ -59,7 +70,7 @@ export const WebhookChannelSpec = z.object({
   verify: Verify.optional(),
   allowedNamespaces: AllowedNamespaces.optional(),
   tokenRotation: TokenRotation.default({ interval: '720h', gracePeriod: '1h' }).describe('Schedule for rotating subscription tokens.'),
-  deletionPolicy: z.enum(['Delete', 'Retain']).default('Delete').describe('Whether broker queues are removed with the channel.'),
+  deletionPolicy: z.enum(DeletionPolicies).default('Delete').describe('Whether broker queues are removed with the channel.'),
 });
 export type WebhookChannelSpec = z.infer<typeof WebhookChannelSpec>;
 
@@ -97,19 +108,19 @@ export const DeliverySpec = z.object({
   retry: RetrySpec.default({ maxAttempts: 5, schedule: ['5s', '25s', '125s', '625s'], jitter: 0.2 }),
   concurrency: z.number().int().min(1).max(1000).default(10),
   rateLimitPerSecond: z.number().positive().optional().describe('Maximum deliveries per second; unlimited when absent.'),
-  ordering: z.enum(['none', 'perKey']).default('none'),
+  ordering: z.enum(OrderingModes).default('none'),
   keyFrom: EventTypeSource.optional().describe('Where the ordering key comes from when ordering is perKey.'),
   circuitBreaker: CircuitBreakerSpec.optional(),
 });
 export type DeliverySpec = z.infer<typeof DeliverySpec>;
 
 export const SigningSpec = z.object({
-  scheme: z.enum(['standard-webhooks', 'hmac-sha256']).default('standard-webhooks'),
+  scheme: z.enum(SigningSchemes).default('standard-webhooks'),
   secretRef: SecretKeyRef.optional().describe('Signing secret; the operator generates a whsec_ secret when absent.'),
 });
 
 export const TransformSpec = z.object({
-  format: z.enum(['raw', 'zapier', 'make', 'convertkit', 'template']).default('raw'),
+  format: z.enum(TransformFormats).default('raw'),
   template: z.string().optional().describe('JSON template with {{ .path }} placeholders, for format template.'),
   includeMessageId: z.boolean().optional().describe('Add the message id as "message_id" to the delivered JSON object, so the destination can drop duplicates; a body that is not a JSON object is delivered unchanged (the id is always in the webhook-id header).'),
 });

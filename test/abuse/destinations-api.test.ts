@@ -6,8 +6,8 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { stringify } from 'yaml';
-import { channel, namespace, subscription } from '../../operator/testing/apply.ts';
-import { must, readyReason, startTestKube, startTestOperator, waitFor, type TestOperator } from '../../operator/testing/env.ts';
+import { channel, namespace, subscription } from '../harness/operator-apply.ts';
+import { must, readyReason, startTestKube, startTestOperator, waitFor, type TestOperator } from '../harness/operator-env.ts';
 import type { Kube } from '../harness/kube.ts';
 
 const NS = 'team-dest';

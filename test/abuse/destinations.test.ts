@@ -19,7 +19,7 @@ import { Deliverer } from '../../connector/delivery/deliver.ts';
 import { connectLookup, DestinationGuard, REFUSED_CODE, type Lookup } from '../../connector/delivery/guard.ts';
 import { systemClock } from '../../connector/clock.ts';
 import { connectorMetrics } from '../../connector/metrics.ts';
-import { buildConnectorConfigMap, buildConnectorDeployment } from '../../operator/controllers/subscription/resources/connector.ts';
+import { buildConnectorConfigMap, buildConnectorDeployment } from '../../operator/controllers/connector/resources/connector.ts';
 import { sub } from '../../operator/controllers/testing/fixtures.ts';
 import type { ConnectorConfig, ConnectorSubscription } from '../../shared/config.ts';
 import { createLogger } from '../../shared/logger.ts';

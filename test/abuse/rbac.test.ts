@@ -12,9 +12,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { parse, stringify } from 'yaml';
-import { buildConnectorDeployment } from '../../operator/controllers/subscription/resources/connector.ts';
+import { buildConnectorDeployment } from '../../operator/controllers/connector/resources/connector.ts';
 import { sub } from '../../operator/controllers/testing/fixtures.ts';
-import { waitFor } from '../../operator/testing/env.ts';
+import { waitFor } from '../harness/operator-env.ts';
 import { DEFAULT_CONTROLLERS, startKube, type Kube, type KubectlResult } from '../harness/kube.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');

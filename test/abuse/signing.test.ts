@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { test } from 'node:test';
 import { Webhook } from 'standardwebhooks';
-import { signatureHeaders } from '../../connector/delivery/signing.ts';
+import { signatureHeaders } from '../../shared/signing.ts';
 import { createVerifier } from '../../receiver/ingest/verify/index.ts';
 
 const KEY = randomBytes(32);
@@ -36,6 +36,16 @@ for (const [name, secret] of Object.entries(SECRETS)) {
     assert.equal(createVerifier({ provider: 'standard-webhooks', secrets: [secret], toleranceSeconds: 300 })(headers, BODY, now), true);
   });
 }
+
+// Issue 13: the connector trimmed a secret before keying it, the receiver did not: a secret read with a
+// leading newline or space signed deliveries the receiver's `verify: standard-webhooks` refused.
+test('connector and receiver key a secret with whitespace around it the same way', () => {
+  const now = Date.now();
+  for (const secret of [` ${SECRETS['with whsec_']}`, `\n${SECRETS['with whsec_']}\n`, `\t${SECRETS['without whsec_']}`]) {
+    const headers = signatureHeaders('standard-webhooks', [secret], 'msg_ws', Math.floor(now / 1000), BODY);
+    assert.equal(createVerifier({ provider: 'standard-webhooks', secrets: [secret], toleranceSeconds: 300 })(headers, BODY, now), true, JSON.stringify(secret));
+  }
+});
 
 test('the prefix only labels the secret: with and without whsec_ sign identically', () => {
   const a = signatureHeaders('standard-webhooks', [SECRETS['with whsec_']], 'msg_1', 1700000000, BODY);

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
-import { parseManifests } from '../../receiver/config/manifests.ts';
+import { parseManifests } from '../../shared/api/manifests.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const channel = (extra = '', kind = 'WebhookChannel') =>

@@ -10,7 +10,7 @@ import { tokenSecretName } from '../../shared/api/v1alpha1.ts';
 import type { ConnectorConfig } from '../../shared/config.ts';
 import { CloseCode } from '../../shared/protocol.ts';
 import { StreamClient } from '../../receiver/test-support.ts';
-import { applyChannelAndSubscription } from '../../operator/testing/apply.ts';
+import { applyChannelAndSubscription } from '../harness/operator-apply.ts';
 import type { Kube } from '../harness/kube.ts';
 import { allArrived, assertDelivered, type Sent } from './lib/delivered.ts';
 import { Destination, type Received } from './lib/destination.ts';

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { test } from 'node:test';
 import { parseAllDocuments } from 'yaml';
 import { compileConnector } from '../../shared/api/compile.ts';
-import { parseManifests, readManifestFiles } from '../../receiver/config/manifests.ts';
+import { parseManifests, readManifestFiles } from '../../shared/api/manifests.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const DIR = path.join(ROOT, 'examples');

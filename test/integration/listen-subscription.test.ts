@@ -7,7 +7,7 @@ import { createHmac } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, test } from 'node:test';
-import { must, REPO, startTestKube, waitFor } from '../../operator/testing/env.ts';
+import { must, REPO, startTestKube, waitFor } from '../harness/operator-env.ts';
 import { channel, post, route, startTest, type TestReceiver } from '../../receiver/test-support.ts';
 import type { Kube } from '../harness/kube.ts';
 import { subscriptionManifests } from './lib/subscription-manifests.ts';

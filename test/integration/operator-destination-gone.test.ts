@@ -16,8 +16,8 @@ import type { Kube } from '../harness/kube.ts';
 import { Kubelet } from '../e2e/lib/kubelet.ts';
 import { Processes } from '../e2e/lib/processes.ts';
 import { freePort } from '../harness/ports.ts';
-import { condition, getJson, must, readyReason, RECEIVER_NS, startTestKube, startTestOperator, waitFor, type Cond, type TestOperator } from '../../operator/testing/env.ts';
-import { applyChannelAndSubscription } from '../../operator/testing/apply.ts';
+import { condition, getJson, must, readyReason, RECEIVER_NS, startTestKube, startTestOperator, waitFor, type Cond, type TestOperator } from '../harness/operator-env.ts';
+import { applyChannelAndSubscription } from '../harness/operator-apply.ts';
 
 const NS = 'team-gone';
 const CHANNEL = 'orders';

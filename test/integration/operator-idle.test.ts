@@ -9,8 +9,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import type { Kube } from '../harness/kube.ts';
-import { getJson, must, startTestKube, startTestOperator, waitFor, type TestOperator } from '../../operator/testing/env.ts';
-import { applyChannelAndSubscription } from '../../operator/testing/apply.ts';
+import { getJson, must, startTestKube, startTestOperator, waitFor, type TestOperator } from '../harness/operator-env.ts';
+import { applyChannelAndSubscription } from '../harness/operator-apply.ts';
 
 const WRITE_VERBS = new Set(['POST', 'PUT', 'PATCH', 'APPLY', 'DELETE', 'DELETECOLLECTION']);
 const OUR_RESOURCES = new Set(['secrets', 'configmaps', 'serviceaccounts', 'deployments', 'webhookchannels', 'subscriptions', 'events']);

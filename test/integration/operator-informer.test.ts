@@ -10,9 +10,9 @@ import { Writable } from 'node:stream';
 import { after, before, test } from 'node:test';
 import { startKube, type Kube } from '../harness/kube.ts';
 import { createLogger } from '../../shared/logger.ts';
-import { Informer } from '../../operator/runtime/informer.ts';
-import { KubeClient, type KubeObject, type ResourceType } from '../../operator/runtime/kube-client.ts';
-import { must, waitFor } from '../../operator/testing/env.ts';
+import { Informer } from '../../shared/kube/informer.ts';
+import { KubeClient, type KubeObject, type ResourceType } from '../../shared/kube/client.ts';
+import { must, waitFor } from '../harness/operator-env.ts';
 
 let kube: Kube;
 let tmp: string;

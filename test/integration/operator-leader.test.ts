@@ -5,8 +5,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import type { Kube } from '../harness/kube.ts';
-import { must, PUBLIC_URL, RECEIVER_NS, REPO, startTestKube, startTestOperator, waitFor, type TestOperator } from '../../operator/testing/env.ts';
-import { applyChannelAndSubscription } from '../../operator/testing/apply.ts';
+import { must, PUBLIC_URL, RECEIVER_NS, REPO, startTestKube, startTestOperator, waitFor, type TestOperator } from '../harness/operator-env.ts';
+import { applyChannelAndSubscription } from '../harness/operator-apply.ts';
 import { freePort } from '../harness/ports.ts';
 
 const WRITES = ['POST', 'PUT', 'PATCH', 'APPLY', 'DELETE'];

@@ -6,8 +6,8 @@ import { after, before, test } from 'node:test';
 import type { Kube } from '../harness/kube.ts';
 import type { ChannelConfig, ConnectorConfig } from '../../shared/config.ts';
 import { hashToken } from '../../shared/tokens.ts';
-import { decode, getJson, must, PUBLIC_URL, readyReason, RECEIVER_NS, REPO, startTestKube, startTestOperator, waitFor, type TestOperator } from '../../operator/testing/env.ts';
-import { applyChannelAndSubscription, applyManifests, channel, namespace, subscription } from '../../operator/testing/apply.ts';
+import { decode, getJson, must, PUBLIC_URL, readyReason, RECEIVER_NS, REPO, startTestKube, startTestOperator, waitFor, type TestOperator } from '../harness/operator-env.ts';
+import { applyChannelAndSubscription, applyManifests, channel, namespace, subscription } from '../harness/operator-apply.ts';
 
 let kube: Kube;
 let op: TestOperator;

@@ -2,8 +2,8 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { Kube } from '../harness/kube.ts';
-import { getJson, must, startTestKube, startTestOperator, waitFor, type TestOperator } from '../../operator/testing/env.ts';
-import { applyChannelAndSubscription } from '../../operator/testing/apply.ts';
+import { getJson, must, startTestKube, startTestOperator, waitFor, type TestOperator } from '../harness/operator-env.ts';
+import { applyChannelAndSubscription } from '../harness/operator-apply.ts';
 
 let kube: Kube;
 let op: TestOperator;

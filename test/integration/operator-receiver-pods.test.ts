@@ -21,8 +21,8 @@ import { RabbitBuffer } from '../../receiver/buffer/rabbitmq/index.ts';
 import { KubeConfigSource } from '../../receiver/config/kube.ts';
 import { startReceiver, type RunningReceiver } from '../../receiver/server.ts';
 import { post, StreamClient } from '../../receiver/test-support.ts';
-import { condition, decode, getJson, must, RECEIVER_NS, startTestKube, startTestOperator, waitFor, type TestOperator } from '../../operator/testing/env.ts';
-import { applyChannelAndSubscription } from '../../operator/testing/apply.ts';
+import { condition, decode, getJson, must, RECEIVER_NS, startTestKube, startTestOperator, waitFor, type TestOperator } from '../harness/operator-env.ts';
+import { applyChannelAndSubscription } from '../harness/operator-apply.ts';
 
 const NS = 'team-pods';
 const SERVICE = 'hookbridge-receiver';

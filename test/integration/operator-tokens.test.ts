@@ -5,8 +5,8 @@ import { after, before, test } from 'node:test';
 import type { Kube } from '../harness/kube.ts';
 import type { ChannelConfig } from '../../shared/config.ts';
 import { hashToken } from '../../shared/tokens.ts';
-import { decode, getJson, must, readyReason, RECEIVER_NS, startTestKube, startTestOperator, waitFor, type TestOperator } from '../../operator/testing/env.ts';
-import { applyChannelAndSubscription, applyManifests, channel, namespace } from '../../operator/testing/apply.ts';
+import { decode, getJson, must, readyReason, RECEIVER_NS, startTestKube, startTestOperator, waitFor, type TestOperator } from '../harness/operator-env.ts';
+import { applyChannelAndSubscription, applyManifests, channel, namespace } from '../harness/operator-apply.ts';
 
 let kube: Kube;
 let op: TestOperator;

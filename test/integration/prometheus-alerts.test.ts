@@ -190,7 +190,7 @@ test('a failing destination fires HookbridgeDeliveryFailureRatioHigh, and only t
 
 test('every hookbridge_* series Prometheus scraped is in docs/metrics.md', async () => {
   const contract = new Set([...fs.readFileSync(path.join(ROOT, 'docs/metrics.md'), 'utf8').matchAll(/^\|\s*`(hookbridge_[a-z0-9_]+)`/gm)].map((m) => m[1]));
-  const names = (await promApi<string[]>('label/__name__/values')).filter((n) => n.startsWith('hookbridge_') && !n.startsWith('hookbridge_process_'));
+  const names = (await promApi<string[]>('label/__name__/values')).filter((n) => n.startsWith('hookbridge_') && !/^hookbridge_(process|nodejs)_/.test(n));
   const unknown = names.map((n) => n.replace(/_(bucket|sum|count|created)$/, '')).filter((n) => !contract.has(n));
   assert.deepEqual([...new Set(unknown)], []);
   for (const seen of ['hookbridge_ingest_requests_total', 'hookbridge_queue_messages', 'hookbridge_connected_connectors', 'hookbridge_delivery_attempts_total', 'hookbridge_delivery_duration_seconds_bucket']) {

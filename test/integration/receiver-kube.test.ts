@@ -9,7 +9,8 @@ import { startKube, type Kube } from '../harness/kube.ts';
 import { createLogger } from '../../shared/logger.ts';
 import type { ChannelConfig } from '../../shared/config.ts';
 import { CloseCode } from '../../shared/protocol.ts';
-import { CHANNEL_CONFIG_KEY, KubeConfigSource, RECEIVER_CONFIG_LABEL } from '../../receiver/config/kube.ts';
+import { KubeConfigSource } from '../../receiver/config/kube.ts';
+import { RECEIVER_CONFIG_KEY, RECEIVER_CONFIG_LABEL } from '../../shared/labels.ts';
 import { channel, eventually, post, route, startTest, StreamClient, type TestReceiver } from '../../receiver/test-support.ts';
 
 const NS = 'hookbridge-system';
@@ -29,7 +30,7 @@ metadata:
   namespace: ${NS}
   labels: {${labelled ? `"${RECEIVER_CONFIG_LABEL}": "true"` : 'unrelated: "yes"'}}
 data:
-  ${CHANNEL_CONFIG_KEY}: ${data}
+  ${RECEIVER_CONFIG_KEY}: ${data}
 `;
 }
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { SubscriptionStatus } from '../../api/status.ts';
-import type { Figures } from '../webhookchannel/receiver-stats.ts';
+import type { Figures } from '../../stats/receiver-stats.ts';
 import { destinationHealth, latest, type DestinationHealthInput } from './destination-health.ts';
 
 const DEST = 'http://api.team.svc:8080/';

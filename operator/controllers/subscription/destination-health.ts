@@ -16,7 +16,7 @@
 import { ConditionType as T, Reason } from '../../api/conditions.ts';
 import type { SubscriptionStatus } from '../../api/status.ts';
 import { condFalse, condTrue, condUnknown, findCondition, type ConditionInput } from '../../runtime/conditions.ts';
-import type { Figures } from '../webhookchannel/receiver-stats.ts';
+import type { Figures } from '../../stats/receiver-stats.ts';
 
 export interface DestinationHealthInput {
   /** The Subscription's metadata.creationTimestamp: older 410s belong to an earlier object of that name. */

@@ -1,23 +1,29 @@
 // Subscription: binding (ChannelBound), token Secret with rotation, signing Secret, status. The
-// namespace's connector is the connector controller's (connector.ts); this one reports on it.
+// namespace's connector is the connector controller's (controllers/connector/); this one reports on it.
 import { channelKeyOf } from '../../../shared/api/compile.ts';
 import { tokenSecretName, type Subscription, type WebhookChannel } from '../../../shared/api/v1alpha1.ts';
 import type { ConnectorConfig } from '../../../shared/config.ts';
+import { mintSigningSecret } from '../../../shared/standard-webhooks.ts';
 import { ConditionType as T, EventReason, Reason } from '../../api/conditions.ts';
-import { CONNECTOR_CONFIG_KEY, CONNECTOR_NAME } from '../../api/labels.ts';
+import { CONNECTOR_CONFIG_KEY, CONNECTOR_NAME } from '../../../shared/labels.ts';
 import type { Condition, SubscriptionStatus } from '../../api/status.ts';
 import { condFalse, condTrue, findCondition, mergeConditions, type ConditionInput } from '../../runtime/conditions.ts';
 import { combine, done, requeueAfter, terminal, type Outcome } from '../../runtime/controller.ts';
-import type { KubeObject } from '../../runtime/kube-client.ts';
-import { Secrets, Subscriptions } from '../../runtime/resource-types.ts';
-import { bindingOf } from '../binding.ts';
+import type { KubeObject } from '../../../shared/kube/client.ts';
+import { Secrets, Subscriptions } from '../../../shared/kube/resource-types.ts';
+import { bindingOf, type Binding } from '../binding.ts';
 import { MAX_REQUEUE_MS, MISSING_SECRET_RECHECK_MS, type Deps } from '../deps.ts';
-import { buildSigningSecret, mintSigningSecret } from './resources/signing-secret.ts';
+import { buildSigningSecret } from './resources/signing-secret.ts';
 import { subscriptionStatus } from './status.ts';
-import { TokenKeeper } from './token.ts';
+import { TokenKeeper, type TokenResult } from '../../tokens/keeper.ts';
 
 export const CONTROLLER = 'subscription';
 
+/**
+ * One pass per concern: binding (and its events), the token, the signing Secret, then status and the
+ * destination's events; the outcome is when to look again. Each concern reads the caches and writes only
+ * what differs, so the pass is level-based and repeatable.
+ */
 export function subscriptionReconciler(d: Deps): (key: string) => Promise<Outcome> {
   const tokens = new TokenKeeper(d);
   return async (key) => {
@@ -29,50 +35,70 @@ export function subscriptionReconciler(d: Deps): (key: string) => Promise<Outcom
       return done(); // children are owned by the Subscription; the connector controller sweeps the namespace
     }
     const raw = parsed.raw;
-    if (!parsed.ok) {
-      const invalid = condFalse(T.Ready, Reason.InvalidSpec, parsed.error);
-      await d.applier.status(Subscriptions, raw, { conditions: mergeConditions(undefined, [invalid], raw.metadata.generation, new Date(d.now())), observedGeneration: raw.metadata.generation });
-      return terminal(parsed.error);
-    }
+    if (!parsed.ok) return invalidSpec(d, raw, parsed.error);
     const sub = parsed.value;
     const previous = raw.status as SubscriptionStatus | undefined;
     const binding = bindingOf(sub, d.world);
-    const was = findCondition(previous?.conditions, T.ChannelBound);
-    const wasBound = was?.status;
+    bindingEvent(d, sub, raw, binding, findCondition(previous?.conditions, T.ChannelBound));
     if (!binding.bound) {
       d.metrics.tokens.delete(key);
-      // An event when it stops binding, or stops for another reason; a refused destination has its own reason.
-      if (wasBound !== 'False' || was?.reason !== binding.reason) {
-        const reason = binding.reason === Reason.InvalidDestination ? EventReason.InvalidDestination : EventReason.NotBound;
-        d.events.record(Subscriptions, raw, 'Warning', reason, 'Bind', `${binding.reason}: ${binding.message}`);
-      }
       const status = subscriptionStatus({ sub, previous, binding, connector: { configured: false }, now: d.now() });
       await d.applier.status(Subscriptions, raw, status as Record<string, unknown>);
       return done(); // a change to the channel, namespace or peers re-queues this key
     }
-    if (wasBound !== 'True') d.events.record(Subscriptions, raw, 'Normal', EventReason.Bound, 'Bind', `Bound to WebhookChannel ${channelKeyOf(sub).namespace}/${channelKeyOf(sub).name}`);
     const ck = channelKeyOf(sub);
-    const channel = d.world.channel(ck.namespace, ck.name) as WebhookChannel;
-    const token = await tokens.ensure(sub, raw, channel);
+    const token = await tokens.ensure(sub, raw, d.world.channel(ck.namespace, ck.name) as WebhookChannel);
     const signing = await ensureSigning(d, sub);
-    const secrets = signing ?? condTrue(T.SecretsReady, Reason.SecretsIssued, `Token in Secret ${tokenSecretName(name)}`);
-    const view = d.stats.view(ck);
-    const status = subscriptionStatus({
-      sub, previous, binding, secrets, token: { rotatedAt: token.rotatedAt, nextRotationAt: token.nextRotationAt },
-      connector: { configured: connectorLists(d.world.c.configMaps.get(ns, CONNECTOR_NAME), sub), deployment: d.world.c.deployments.get(ns, CONNECTOR_NAME) },
-      figures: view.state === 'ok' ? view.stats.subscriptions[key] : undefined,
-      statsPending: view.state === 'pending',
-      now: d.now(),
-    });
+    const status = boundStatus(d, key, sub, previous, binding, token, signing);
     await d.applier.status(Subscriptions, raw, status as Record<string, unknown>);
     destinationEvent(d, raw, findCondition(previous?.conditions, T.DestinationHealthy), findCondition(status.conditions, T.DestinationHealthy));
-    const now = d.now();
-    return combine(
-      requeueAfter(Math.min(token.nextRotationAt - now, MAX_REQUEUE_MS)),
-      ...(token.wakeAt !== undefined ? [requeueAfter(token.wakeAt - now)] : []),
-      ...(signing ? [requeueAfter(d.settings.missingSecretRecheckMs ?? MISSING_SECRET_RECHECK_MS)] : []),
-    );
+    return nextLook(d, token, signing);
   };
+}
+
+/** A spec the schema refuses: Ready=False InvalidSpec, and no retry until the object changes. */
+async function invalidSpec(d: Deps, raw: KubeObject, error: string): Promise<Outcome> {
+  const invalid = condFalse(T.Ready, Reason.InvalidSpec, error);
+  await d.applier.status(Subscriptions, raw, { conditions: mergeConditions(undefined, [invalid], raw.metadata.generation, new Date(d.now())), observedGeneration: raw.metadata.generation });
+  return terminal(error);
+}
+
+/** An event when the Subscription binds, when it stops binding, or stops for another reason; a refused destination has its own reason. */
+function bindingEvent(d: Deps, sub: Subscription, raw: KubeObject, binding: Binding, was: Condition | undefined): void {
+  if (binding.bound) {
+    if (was?.status !== 'True') d.events.record(Subscriptions, raw, 'Normal', EventReason.Bound, 'Bind', `Bound to WebhookChannel ${channelKeyOf(sub).namespace}/${channelKeyOf(sub).name}`);
+    return;
+  }
+  if (was?.status !== 'False' || was.reason !== binding.reason) {
+    const reason = binding.reason === Reason.InvalidDestination ? EventReason.InvalidDestination : EventReason.NotBound;
+    d.events.record(Subscriptions, raw, 'Warning', reason, 'Bind', `${binding.reason}: ${binding.message}`);
+  }
+}
+
+/** The status of a bound Subscription: its Secrets, token schedule, the namespace's connector and the receivers' figures. */
+function boundStatus(d: Deps, key: string, sub: Subscription, previous: SubscriptionStatus | undefined, binding: Binding,
+  token: TokenResult, signing: ConditionInput | undefined): SubscriptionStatus {
+  const ns = sub.metadata.namespace ?? 'default';
+  const view = d.stats.view(channelKeyOf(sub));
+  return subscriptionStatus({
+    sub, previous, binding,
+    secrets: signing ?? condTrue(T.SecretsReady, Reason.SecretsIssued, `Token in Secret ${tokenSecretName(sub.metadata.name)}`),
+    token: { rotatedAt: token.rotatedAt, nextRotationAt: token.nextRotationAt },
+    connector: { configured: connectorLists(d.world.c.configMaps.get(ns, CONNECTOR_NAME), sub), deployment: d.world.c.deployments.get(ns, CONNECTOR_NAME) },
+    figures: view.state === 'ok' ? view.stats.subscriptions[key] : undefined,
+    statsPending: view.state === 'pending',
+    now: d.now(),
+  });
+}
+
+/** Look again at the next rotation, at a rotation step in progress, and soon while a named signing Secret is missing. */
+function nextLook(d: Deps, token: TokenResult, signing: ConditionInput | undefined): Outcome {
+  const now = d.now();
+  return combine(
+    requeueAfter(Math.min(token.nextRotationAt - now, MAX_REQUEUE_MS)),
+    ...(token.wakeAt !== undefined ? [requeueAfter(token.wakeAt - now)] : []),
+    ...(signing ? [requeueAfter(d.settings.missingSecretRecheckMs ?? MISSING_SECRET_RECHECK_MS)] : []),
+  );
 }
 
 /** An event when the destination starts answering 410 Gone, and when it is back (a delivery succeeded). */

@@ -2,12 +2,12 @@
 import { destinationUrl } from '../../../shared/api/compile.ts';
 import { tokenSecretName, type Subscription } from '../../../shared/api/v1alpha1.ts';
 import { ConditionType as T, Reason } from '../../api/conditions.ts';
-import { CONNECTOR_NAME } from '../../api/labels.ts';
+import { CONNECTOR_NAME } from '../../../shared/labels.ts';
 import type { Condition, SubscriptionStatus } from '../../api/status.ts';
 import { condFalse, condTrue, condUnknown, mergeConditions, rfc3339, rollup, type ConditionInput } from '../../runtime/conditions.ts';
-import type { KubeObject } from '../../runtime/kube-client.ts';
+import type { KubeObject } from '../../../shared/kube/client.ts';
 import type { Binding } from '../binding.ts';
-import type { Figures } from '../webhookchannel/receiver-stats.ts';
+import type { Figures } from '../../stats/receiver-stats.ts';
 import { destinationHealth } from './destination-health.ts';
 
 export interface SubscriptionStatusInput {

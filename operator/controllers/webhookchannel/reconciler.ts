@@ -7,12 +7,12 @@ import { ConditionType as T, EventReason, FINALIZER, Reason } from '../../api/co
 import type { WebhookChannelStatus } from '../../api/status.ts';
 import { condFalse, condTrue, mergeConditions, type ConditionInput } from '../../runtime/conditions.ts';
 import { combine, done, requeueAfter, terminal, type Outcome } from '../../runtime/controller.ts';
-import type { KubeObject } from '../../runtime/kube-client.ts';
-import { Secrets, WebhookChannels } from '../../runtime/resource-types.ts';
+import type { KubeObject } from '../../../shared/kube/client.ts';
+import { Secrets, WebhookChannels } from '../../../shared/kube/resource-types.ts';
 import { bindingOf } from '../binding.ts';
 import { MAX_REQUEUE_MS, MISSING_SECRET_RECHECK_MS, REFERENCED_SECRET_RECHECK_MS, type Deps } from '../deps.ts';
-import { tokenHashes } from '../subscription/token-state.ts';
-import { buildReceiverConfigSecret, readReceiverConfig, receiverConfigSecretName } from './resources/receiver-config.ts';
+import { tokenHashes } from '../../tokens/token-state.ts';
+import { buildReceiverConfigSecret, readReceiverConfig, receiverConfigSecretName } from '../receiver-config.ts';
 import { channelStatus } from './status.ts';
 
 export const CONTROLLER = 'webhookchannel';

@@ -2,10 +2,10 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { mintToken } from '../../../shared/tokens.ts';
 import { condFalse, condTrue } from '../../runtime/conditions.ts';
-import { buildTokenSecret } from '../subscription/resources/token-secret.ts';
-import type { SecretLike } from '../subscription/token-state.ts';
+import { buildTokenSecret } from '../../tokens/token-secret.ts';
+import type { SecretLike } from '../../tokens/token-state.ts';
 import { channel, sub } from '../testing/fixtures.ts';
-import type { StatsView } from './receiver-stats.ts';
+import type { StatsView } from '../../stats/receiver-stats.ts';
 import { channelStatus, type ChannelStatusInput } from './status.ts';
 
 const now = Date.parse('2030-01-02T00:00:00Z');

@@ -3,8 +3,8 @@ import { parseDuration, type Subscription, type WebhookChannel } from '../../../
 import { ConditionType as T, Reason } from '../../api/conditions.ts';
 import type { WebhookChannelStatus } from '../../api/status.ts';
 import { condFalse, condTrue, condUnknown, findCondition, mergeConditions, rfc3339, rollup, type ConditionInput } from '../../runtime/conditions.ts';
-import { readTokenSecret, type SecretLike } from '../subscription/token-state.ts';
-import type { StatsView } from './receiver-stats.ts';
+import { readTokenSecret, type SecretLike } from '../../tokens/token-state.ts';
+import type { StatsView } from '../../stats/receiver-stats.ts';
 
 export interface ChannelStatusInput {
   channel: WebhookChannel;

@@ -5,6 +5,7 @@
 // that goes is followed at once by the next, and the backoff grows only once every node has failed in turn.
 import { connect, type ChannelModel } from 'amqplib';
 import type { Logger } from '../../../shared/logger.ts';
+import { backoffDelay } from '../../../shared/process/backoff.ts';
 import { corkMuxWrites } from './cork.ts';
 import { nodeOf } from './urls.ts';
 
@@ -148,7 +149,9 @@ export class AmqpConnection {
     if (this.#closing) return;
     clearTimeout(this.#timer);
     // With n nodes the delay doubles once per round, so a lost node is followed by the next one at once.
-    const base = Math.min(this.#opts.reconnectMaxMs, this.#opts.reconnectMinMs * 2 ** Math.floor(this.#attempt++ / this.#opts.urls.length));
+    // Jitter of ±20 % around the ceiling (not full jitter), as before the backoff was shared.
+    const rounds = Math.floor(this.#attempt++ / this.#opts.urls.length);
+    const base = backoffDelay(rounds, { baseMs: this.#opts.reconnectMinMs, capMs: this.#opts.reconnectMaxMs, jitter: 'none' });
     const delay = base * (0.8 + Math.random() * 0.4);
     this.#timer = setTimeout(() => void this.#cycle(), delay);
   }

@@ -4,13 +4,14 @@
 // accepted at once during a rotation without timing revealing which one matched.
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
-import type { VerifyProvider } from '../../../shared/api/v1alpha1.ts';
+import type { ChannelConfig } from '../../../shared/config.ts';
 import { secretKey, verify as verifyStandardWebhooks } from '../../../shared/standard-webhooks.ts';
 
 /** True when the request carries a valid signature by one of the channel's secrets. `now` is epoch ms. */
 export type Verifier = (headers: IncomingHttpHeaders, body: Buffer, now: number) => boolean;
 
-export interface VerifySpec { provider: VerifyProvider; secrets: string[]; toleranceSeconds: number }
+/** A channel's `verify` as the receiver's configuration carries it. */
+export type VerifySpec = NonNullable<ChannelConfig['verify']>;
 
 export function createVerifier(spec: VerifySpec): Verifier {
   const tolerance = spec.toleranceSeconds;

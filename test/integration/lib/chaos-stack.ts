@@ -11,6 +11,8 @@ import path from 'node:path';
 import { stringify } from 'yaml';
 import { compileConnector, secretFilePath, signingSecretName } from '../../../shared/api/compile.ts';
 import { API_VERSION, Subscription, tokenSecretName } from '../../../shared/api/v1alpha1.ts';
+import { mintSigningSecret } from '../../../shared/standard-webhooks.ts';
+import { mintToken } from '../../../shared/tokens.ts';
 import { freePort } from '../../harness/ports.ts';
 
 const CLI = path.resolve(import.meta.dirname, '../../../cli/main.ts');
@@ -50,8 +52,8 @@ const subscriptionDoc = (s: ChaosSettings, name: string) => ({
 const randomSecrets = (): Record<string, string> => {
   const out: Record<string, string> = { adminToken: `chaos-admin-${randomBytes(16).toString('hex')}` };
   for (const { name } of SUBSCRIPTIONS) {
-    out[`${name} token`] = `hbt_${randomBytes(32).toString('base64url')}`;
-    out[`${name} signing secret`] = `whsec_${randomBytes(24).toString('base64')}`;
+    out[`${name} token`] = mintToken();
+    out[`${name} signing secret`] = mintSigningSecret();
   }
   return out;
 };

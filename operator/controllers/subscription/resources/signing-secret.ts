@@ -1,15 +1,12 @@
-// `<subscription>-hookbridge-signing`: the generated Standard Webhooks secret (whsec_ + 24 random
-// bytes, base64) when the Subscription names no secretRef. Minted once; never regenerated.
-import { randomBytes } from 'node:crypto';
+// `<subscription>-hookbridge-signing`: the generated Standard Webhooks secret (mintSigningSecret in
+// shared/standard-webhooks.ts) when the Subscription names no secretRef. Minted once; never regenerated.
 import { signingSecretName } from '../../../../shared/api/compile.ts';
 import type { Subscription } from '../../../../shared/api/v1alpha1.ts';
-import { Component, managedLabels } from '../../../api/labels.ts';
-import type { KubeObject } from '../../../runtime/kube-client.ts';
-import { b64, ownerRef } from '../../../runtime/owner.ts';
-import { Subscriptions } from '../../../runtime/resource-types.ts';
+import { Component, managedLabels, SIGNING_KEY } from '../../../../shared/labels.ts';
+import type { KubeObject } from '../../../../shared/kube/client.ts';
+import { b64, ownerRef } from '../../../../shared/kube/owner.ts';
+import { Subscriptions } from '../../../../shared/kube/resource-types.ts';
 
-export const SIGNING_KEY = 'secret';
-export const mintSigningSecret = (): string => `whsec_${randomBytes(24).toString('base64')}`;
 
 export function buildSigningSecret(sub: Subscription, secret: string): KubeObject {
   return {
