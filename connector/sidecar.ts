@@ -1,7 +1,7 @@
 // A connector sidecar reads the namespace's `hookbridge-sidecar` config, which lists every sidecar
-// Subscription of the namespace, and serves only those its pod named (`--subscriptions a,b`; phase 2
-// adds the flag and applies this on every (re)load). Only their token and signing files are mounted in
-// the pod, so the others must not even be started.
+// Subscription of the namespace, and serves only those its pod named (`--subscriptions a,b`, applied on
+// every (re)load by main.ts). Only their token and signing files are mounted in the pod, so the others
+// must not even be started.
 import type { ConnectorConfig } from '../shared/config.ts';
 
 export interface Narrowed {

@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
 import { test } from 'node:test';
 import { destinationUrl } from '../../shared/api/compile.ts';
 import type { Subscription } from '../../shared/api/v1alpha1.ts';
@@ -161,4 +163,13 @@ test('a pod template (Deployment) is patched at its own paths; escaping of annot
   assert.ok(r.patch.some((op) => op.path === '/spec/template/metadata/annotations/hookbridge.io~1injected'));
   const out = applyJsonPatch(deploy, r.patch);
   assert.equal(sidecarOf(out.spec.template).restartPolicy, 'Always');
+});
+
+test('the real CLI accepts the sidecar\'s arguments', () => {
+  const p = pod('orders,billing');
+  const c = sidecarOf(applyJsonPatch(p, inject(p).patch));
+  // --help after the arguments: the parser refuses any unknown flag before printing the help.
+  const r = spawnSync(process.execPath, [path.resolve(import.meta.dirname, '../../cli/main.ts'), ...c.args, '--help'], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /--subscriptions/);
 });
