@@ -2,7 +2,8 @@
 // The config is the ConnectorConfig JSON the operator writes into the connector ConfigMap; it is
 // re-read when it changes (ConfigMap volumes are swapped like Secrets), and a bad update is refused.
 // --receiver-url replaces the config's receiverUrl, at start and on every re-read (a cluster's config
-// run from a laptop, or through a different ingress).
+// run from a laptop, or through a different ingress). --subscriptions narrows the config to the named
+// Subscriptions, also on every re-read (a sidecar: operator/injection).
 import { parseFlags, usage, UsageError, type FlagSpec } from '../shared/process/flags.ts';
 import { createLogger } from '../shared/logger.ts';
 import { createRegistry } from '../shared/metrics.ts';
@@ -12,6 +13,7 @@ import { startProbeServer } from '../shared/process/probes.ts';
 import { untilSignal } from '../shared/process/signals.ts';
 import { loadConnectorConfig } from './config.ts';
 import { startConnector, type RunningConnector } from './connector.ts';
+import { narrowToSubscriptions, parseSubscriptionList } from './sidecar.ts';
 import { WatchedFile } from './watched-file.ts';
 
 const FLAGS = {
@@ -22,6 +24,7 @@ const FLAGS = {
   'metrics-host': { type: 'string', default: '0.0.0.0', help: 'address the metrics server binds' },
   'shutdown-timeout': { type: 'number', default: 20, help: 'seconds in-flight deliveries get to finish on SIGTERM' },
   'forbid-loopback': { type: 'boolean', default: false, help: 'refuse destinations that resolve to loopback addresses' },
+  subscriptions: { type: 'string', help: 'serve only these Subscriptions of the config (comma-separated names): a sidecar reads its namespace\'s sidecar config' },
   help: { type: 'boolean', short: 'h', help: 'show this help' },
 } satisfies FlagSpec;
 
@@ -34,12 +37,18 @@ export async function run(argv: string[]): Promise<void> {
   if (receiverUrl !== undefined && !ConnectorConfigSchema.shape.receiverUrl.safeParse(receiverUrl).success) {
     throw new UsageError('--receiver-url must be an absolute http(s) or ws(s) URL');
   }
+  const only = f.subscriptions === undefined ? undefined : parseSubscriptionList(f.subscriptions);
+  const logger = createLogger({ name: 'connector' });
   const load = async (): Promise<ConnectorConfig> => {
-    const c = await loadConnectorConfig(f.config as string);
+    let c = await loadConnectorConfig(f.config as string);
+    if (only) {
+      const n = narrowToSubscriptions(c, only);
+      if (n.missing.length > 0) logger.warn({ subscriptions: n.missing }, 'named by --subscriptions but not in the config (yet): not served');
+      c = n.config;
+    }
     return receiverUrl ? { ...c, receiverUrl } : c;
   };
 
-  const logger = createLogger({ name: 'connector' });
   const registry = createRegistry();
   // Up before the configuration is read, so /healthz answers and /readyz says why it is not ready yet.
   let connector: RunningConnector | undefined;

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { test } from 'node:test';
 import { z } from 'zod';
 import { at, structuralSchema, type JSONSchemaProps } from './crd-schema.ts';
-import { subscriptionCrd, webhookChannelCrd } from './crds.ts';
+import { subscriptionCrd, webhookChannelCrd, type PrinterColumn } from './crds.ts';
 import { ROOT, renderAll } from './generate-crds.ts';
 
 test('committed CRDs (crds/ and the chart copy) match the zod schemas — run `make manifests` if this fails', () => {
@@ -46,6 +46,10 @@ test('generated schemas are structural, keep descriptions, defaults and CEL rule
   assert.deepEqual(sub.required, ['spec']);
   const rules = (p: string) => (at(sub, p)['x-kubernetes-validations'] ?? []).map((v) => v.message);
   assert.ok(rules('spec.destination').some((m) => m.includes('exactly one of url or service')));
+  assert.ok((at(sub, 'spec.destination')['x-kubernetes-validations'] ?? []).some((v) => v.rule.includes('sidecar')),
+    'the exactly-one rule counts destination.sidecar');
+  assert.equal(at(sub, 'spec.destination.sidecar.port').type, 'integer');
+  assert.deepEqual(at(sub, 'spec.destination.sidecar').required, ['port']);
   assert.ok(rules('spec.delivery').some((m) => m.includes('keyFrom')));
   assert.ok(rules('spec.destination.url').some((m) => m.includes('http')));
   for (const what of ['cloud metadata endpoint', 'API server', 'dotted quad', 'link-local (169.254.0.0/16', 'link-local (fe80::/10)']) {
@@ -56,7 +60,9 @@ test('generated schemas are structural, keep descriptions, defaults and CEL rule
 test('printer columns and names follow SPEC §2', () => {
   const cols = (crd: ReturnType<typeof webhookChannelCrd>) => version(crd).additionalPrinterColumns.map((c) => c.name.toUpperCase());
   assert.deepEqual(cols(webhookChannelCrd()), ['READY', 'URL', 'SUBSCRIPTIONS', 'CONNECTED', 'BACKLOG', 'DLQ', 'REASON', 'AGE']);
-  assert.deepEqual(cols(subscriptionCrd()), ['READY', 'CHANNEL', 'DESTINATION', 'BACKLOG', 'DLQ', 'REASON', 'AGE']);
+  assert.deepEqual(cols(subscriptionCrd()), ['READY', 'CHANNEL', 'DESTINATION', 'BACKLOG', 'DLQ', 'SIDECARS', 'REASON', 'AGE']);
+  // SIDECARS is for `-o wide` only: the default columns stay those of SPEC §2.
+  assert.equal((subscriptionCrd().spec.versions as { additionalPrinterColumns: PrinterColumn[] }[])[0].additionalPrinterColumns.find((c) => c.name === 'Sidecars')?.priority, 1);
   const names = (crd: ReturnType<typeof webhookChannelCrd>) => crd.spec.names as { shortNames: string[]; categories: string[] };
   assert.deepEqual(names(webhookChannelCrd()).shortNames, ['whc']);
   assert.deepEqual(names(subscriptionCrd()).shortNames, ['whsub']);

@@ -92,7 +92,7 @@ function channelSchema(): { spec: JSONSchemaProps; status: JSONSchemaProps } {
 
 function subscriptionSchema(): { spec: JSONSchemaProps; status: JSONSchemaProps } {
   const spec = structuralSchema(SubscriptionSpec);
-  spec.description = 'Delivers a WebhookChannel\'s messages to a destination in this namespace, through this namespace\'s connector.';
+  spec.description = 'Delivers a WebhookChannel\'s messages to a destination in this namespace, through this namespace\'s connector (or, for destination.sidecar, through connector sidecars in the application\'s own pods).';
   describe(spec, {
     channelRef: 'The WebhookChannel to receive from.',
     'channelRef.name': 'Name of the WebhookChannel.',
@@ -115,7 +115,8 @@ function subscriptionSchema(): { spec: JSONSchemaProps; status: JSONSchemaProps 
     'transform.format': 'raw passes the body through; the others reshape it.',
     'transform.includeMessageId': 'Add the message id as "message_id" to the delivered JSON object (drop duplicates at the destination); other bodies are delivered unchanged.',
   });
-  addRule(spec, 'destination', { rule: exactlyOne(['url', 'service']), message: 'destination needs exactly one of url or service' });
+  // The message keeps its old words first: scripts and tests match "exactly one of url or service".
+  addRule(spec, 'destination', { rule: exactlyOne(['url', 'service', 'sidecar']), message: 'destination needs exactly one of url or service (or sidecar)' });
   addRule(spec, 'destination.url', { rule: HTTP_URL, message: 'destination.url must be an absolute http or https URL' });
   for (const r of DESTINATION_HOST_RULES) addRule(spec, 'destination.url', r);
   at(spec, 'destination.url').maxLength = 2048; // bounds the CEL cost estimate
@@ -190,6 +191,8 @@ export function subscriptionCrd(): CustomResourceDefinition {
     { name: 'Destination', type: 'string', jsonPath: '.status.destination' },
     { name: 'Backlog', type: 'integer', jsonPath: '.status.backlog' },
     { name: 'DLQ', type: 'integer', jsonPath: '.status.deadLettered' },
+    // Wide output only: most Subscriptions are served by the namespace connector and would show an empty column.
+    { name: 'Sidecars', type: 'integer', jsonPath: '.status.sidecars', description: 'Pods running a connector sidecar for this Subscription.', priority: 1 },
     REASON,
     AGE,
   ], 'Subscription relays a WebhookChannel\'s messages to a destination in its namespace.', true);

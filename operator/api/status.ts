@@ -35,6 +35,7 @@ export const SubscriptionStatus = z.object({
   observedGeneration: z.number().int().min(0).optional().describe('The .metadata.generation the status was computed from.'),
   destination: z.string().optional().describe('Resolved destination URL the connector delivers to.'),
   connector: z.string().optional().describe('Name of the connector Deployment in this namespace.'),
+  sidecars: count.optional().describe('Pods running a connector sidecar for this Subscription (destination.sidecar); they are also counted in the channel\'s connectedConnectors once their streams are open.'),
   tokenSecretRef: z.object({ name: z.string(), key: z.string() }).optional().describe('Secret holding this subscription\'s stream token.'),
   tokenRotatedAt: time.optional().describe('When the current token was minted.'),
   nextTokenRotationAt: time.optional().describe('When the token is next rotated.'),

@@ -27,7 +27,7 @@ export const objectKey = (o: { metadata: { name: string; namespace?: string } })
 /** Why the destination may not be used (no DNS: admission-time rules of shared/destinations.ts), or undefined. */
 export function destinationProblem(sub: Subscription): string | undefined {
   const url = destinationUrl(sub);
-  if (!url) return 'destination needs exactly one of url (http or https) or service';
+  if (!url) return 'destination needs exactly one of url (http or https), service or sidecar';
   return destinationUrlProblem(url);
 }
 
@@ -40,7 +40,9 @@ export interface DestinationOptions { serviceHost?: string }
 /** The destination URL a connector in the Subscription's namespace delivers to. */
 export function destinationUrl(sub: Subscription, o: DestinationOptions = {}): string | undefined {
   const d = sub.spec.destination;
-  if (d.url && d.service) return undefined;
+  if ([d.url, d.service, d.sidecar].filter(Boolean).length > 1) return undefined;
+  // The sidecar shares the pod's network namespace: localhost is the application.
+  if (d.sidecar) return `http://localhost:${d.sidecar.port}${d.sidecar.path}`;
   if (d.url) {
     const u = URL.canParse(d.url) ? new URL(d.url) : undefined;
     return u && (u.protocol === 'http:' || u.protocol === 'https:') ? d.url : undefined;

@@ -82,7 +82,14 @@ export const DestinationSpec = z.object({
     path: z.string().regex(/^\//).default('/'),
     scheme: z.enum(['http', 'https']).default('http'),
   }).optional(),
-}).describe('Where messages are delivered: a URL or a Service in the Subscription\'s namespace (exactly one).');
+  // A third kind rather than a `delivery.mode` flag: "served by a sidecar" and "delivered to the pod's own
+  // localhost" are the same decision, so one field cannot contradict the other (a sidecar mode with a
+  // Service destination, or a localhost URL the namespace connector would refuse).
+  sidecar: z.object({
+    port: z.number().int().min(1).max(65535).describe('Port the application listens on inside its own pod (the sidecar takes another one for its metrics).'),
+    path: z.string().regex(/^\//).default('/').describe('HTTP path on localhost.'),
+  }).optional().describe('Delivered by a connector sidecar injected into each pod annotated hookbridge.io/inject with this Subscription\'s name, to http://localhost:<port><path> inside that pod; the namespace connector Deployment does not serve it.'),
+}).describe('Where messages are delivered: a URL, a Service in the Subscription\'s namespace, or the pods that carry a connector sidecar (exactly one).');
 
 export const RetrySpec = z.object({
   maxAttempts: z.number().int().min(1).max(100).default(5).describe('Attempts before a message is dead-lettered.'),

@@ -170,6 +170,41 @@ test('RBAC is least privilege', async () => {
   assert.deepEqual(one(objs, 'Role', 'hookbridge-receiver').rules, [{ apiGroups: [''], resources: ['secrets'], verbs: ['get', 'list', 'watch'] }]);
 });
 
+test('sidecar injection: off by default; on, a webhook that can never block a pod, with no caBundle for helm to fight over', async () => {
+  const off = await render();
+  assert.ok(!off.some((o) => o.kind === 'MutatingWebhookConfiguration'), 'off by default');
+  assert.ok(!one(off, 'ClusterRole', 'hookbridge-operator').rules.some((r: Any) => r.resources.includes('pods')), 'no pod access when off');
+  const objs = await render('--set', 'operator.sidecarInjection.enabled=true');
+  const cfg = one(objs, 'MutatingWebhookConfiguration', 'hookbridge-operator-sidecar-injector');
+  assert.equal(cfg.webhooks.length, 1);
+  const w = cfg.webhooks[0];
+  assert.equal(w.failurePolicy, 'Ignore');
+  assert.equal(w.sideEffects, 'None');
+  assert.deepEqual(w.admissionReviewVersions, ['v1']);
+  assert.equal(w.clientConfig.caBundle, undefined, 'the operator owns caBundle; helm renders none');
+  assert.deepEqual(w.clientConfig.service, { name: 'hookbridge-operator-webhook', namespace: 'hb', path: '/mutate', port: 443 });
+  assert.deepEqual(w.rules, [{ apiGroups: [''], apiVersions: ['v1'], operations: ['CREATE'], resources: ['pods'], scope: 'Namespaced' }]);
+  const excluded = w.namespaceSelector.matchExpressions.find((e: Any) => e.key === 'kubernetes.io/metadata.name');
+  assert.equal(excluded.operator, 'NotIn');
+  for (const ns of ['kube-system', 'kube-public', 'kube-node-lease', 'hb']) assert.ok(excluded.values.includes(ns), `${ns} is never sent to the webhook`);
+  assert.match(w.matchConditions[0].expression, /'hookbridge\.io\/inject' in object\.metadata\.annotations/);
+  const svc = one(objs, 'Service', 'hookbridge-operator-webhook');
+  assert.deepEqual(svc.spec.ports, [{ name: 'webhook', port: 443, targetPort: 'webhook', protocol: 'TCP' }]);
+  const op = one(objs, 'Deployment', 'hookbridge-operator').spec.template.spec.containers[0];
+  assert.ok(op.args.includes('--sidecar-injection'));
+  assert.ok(op.ports.some((p: Any) => p.name === 'webhook' && p.containerPort === 9443));
+  const rules = one(objs, 'ClusterRole', 'hookbridge-operator').rules as Any[];
+  assert.deepEqual(rules.filter((r) => r.resources.includes('pods')).flatMap((r) => r.verbs).sort(), ['get', 'list', 'watch'], 'pods are read, never written');
+  const mwc = rules.filter((r) => r.resources.includes('mutatingwebhookconfigurations'));
+  assert.deepEqual(mwc, [{ apiGroups: ['admissionregistration.k8s.io'], resources: ['mutatingwebhookconfigurations'], resourceNames: ['hookbridge-operator-sidecar-injector'], verbs: ['get', 'watch', 'patch'] }]);
+  const guard = one(objs, 'ValidatingAdmissionPolicy', 'hookbridge-operator-webhook-cabundle-only');
+  assert.match(guard.spec.validations[0].expression, /n\.\?rules == o\.\?rules/);
+  const sel = await render('--set', 'operator.sidecarInjection.enabled=true', '--set', 'operator.sidecarInjection.namespaceSelector.matchLabels.team=shop');
+  const ws = one(sel, 'MutatingWebhookConfiguration', 'hookbridge-operator-sidecar-injector').webhooks[0];
+  assert.deepEqual(ws.namespaceSelector.matchLabels, { team: 'shop' });
+  assert.ok(ws.namespaceSelector.matchExpressions.some((e: Any) => e.key === 'kubernetes.io/metadata.name'), 'a user selector narrows, never replaces, the exclusions');
+});
+
 test('the PrometheusRule is files/alerts.yaml, with runbook links on the configured base', async () => {
   const base = 'https://runbooks.example.com/hookbridge';
   const objs = await render(...TOGGLES, '--set', `prometheusRule.runbookBaseUrl=${base}/`, '--set', 'prometheusRule.additionalLabels.release=prom');

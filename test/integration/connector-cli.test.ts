@@ -116,6 +116,32 @@ test('hookbridge connector --receiver-url / $HOOKBRIDGE_RECEIVER_URL overrides t
   }
 });
 
+test('hookbridge connector --subscriptions serves only the named Subscriptions of the config (a sidecar)', async () => {
+  const a = await scriptedDestination(() => ({ status: 200 }));
+  const buffer = new MemoryBuffer({ sweepIntervalMs: 10 });
+  const r = await startRig({ buffer, destinationUrl: a.url });
+  const file = join(r.secretsDir, 'config.json');
+  // The namespace's sidecar config lists another pod's Subscription too, whose token this pod does not mount.
+  const other = { ...r.config.subscriptions[0], name: 'other', tokenFile: 'secrets/other-hookbridge-token/token' };
+  writeFileSync(file, JSON.stringify({ ...r.config, subscriptions: [...r.config.subscriptions, other] }));
+  const p = spawnCli(['connector', '--config', file, '--secrets-dir', r.secretsDir, '--metrics-port', '0', '--metrics-host', '127.0.0.1',
+    '--subscriptions', `${r.config.subscriptions[0].name},later`]);
+  try {
+    await until(() => p.out(), (o) => o.includes('"msg":"connected"'), 'connector connected');
+    await r.post('one');
+    await a.count(1);
+    assert.match(p.out(), /"subscriptions":\["later"\].*not in the config/, 'a named Subscription the config lacks is reported');
+    assert.doesNotMatch(p.out(), /"subscription":"shop\/other"/, 'the Subscription not named is never started');
+    p.child.kill('SIGTERM');
+    assert.equal(await p.exited, 0);
+  } finally {
+    if (p.child.exitCode === null) p.child.kill('SIGKILL');
+    await r.close();
+    await buffer.close();
+    await a.close();
+  }
+});
+
 test('hookbridge listen: forwards to a local URL and prints one line per delivery', async () => {
   const dest = await scriptedDestination((n) => ({ status: n === 1 ? 200 : 404 }));
   const buffer = new MemoryBuffer({ sweepIntervalMs: 10 });

@@ -16,7 +16,9 @@ export const CONTROLLER = 'connector';
 
 export function connectorReconciler(d: Deps): (namespace: string) => Promise<Outcome> {
   return async (namespace) => {
-    const subs = d.world.allSubscriptions(namespace).filter((s) => !s.metadata.deletionTimestamp && bindingOf(s, d.world).bound);
+    // destination.sidecar Subscriptions are delivered by sidecars in the app's pods (operator/injection):
+    // this Deployment would refuse their localhost destination (--forbid-loopback) and dead-letter everything.
+    const subs = d.world.allSubscriptions(namespace).filter((s) => !s.metadata.deletionTimestamp && !s.spec.destination.sidecar && bindingOf(s, d.world).bound);
     await sweepOrphanSecrets(d, namespace);
     const caches: [ResourceType, (n: string, name: string) => KubeObject | undefined][] = [
       [Deployments, (n, name) => d.world.c.deployments.get(n, name)],
