@@ -127,7 +127,7 @@ test('hookbridge connector --subscriptions serves only the named Subscriptions o
   const p = spawnCli(['connector', '--config', file, '--secrets-dir', r.secretsDir, '--metrics-port', '0', '--metrics-host', '127.0.0.1',
     '--subscriptions', `${r.config.subscriptions[0].name},later`]);
   try {
-    await until(() => p.out(), (o) => o.includes('"msg":"connected"'), 'connector connected');
+    await eventually(() => p.out().includes('"msg":"connected"'), { message: 'connector connected', timeoutMs: 20_000, intervalMs: 50 });
     await r.post('one');
     await a.count(1);
     assert.match(p.out(), /"subscriptions":\["later"\].*not in the config/, 'a named Subscription the config lacks is reported');
