@@ -12,6 +12,12 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' }],
       '@typescript-eslint/no-explicit-any': 'warn',
       'no-console': ['error', { allow: ['error'] }],
+      // One kind of privacy: ECMAScript #private (enforced at run time, and what most of the code uses).
+      // `private constructor` stays: a factory-only class has no # form.
+      'no-restricted-syntax': ['error',
+        { selector: "PropertyDefinition[accessibility='private']", message: 'Use a #private field, not the TypeScript private modifier.' },
+        { selector: "MethodDefinition[accessibility='private'][kind!='constructor']", message: 'Use a #private method, not the TypeScript private modifier.' },
+      ],
     },
   },
   { files: ['cli/**', 'bench/**', 'test/**', 'examples/**'], rules: { 'no-console': 'off' } },

@@ -35,15 +35,15 @@ export function orderingKey(m: MessageFrame, from: EventTypeSource | undefined):
 
 /** Runs tasks one at a time per key. */
 export class KeyedSerializer {
-  private readonly tails = new Map<string, Promise<unknown>>();
+  readonly #tails = new Map<string, Promise<unknown>>();
 
   run<T>(key: string | undefined, task: () => Promise<T>): Promise<T> {
     if (key === undefined) return task();
-    const prev = this.tails.get(key) ?? Promise.resolve();
+    const prev = this.#tails.get(key) ?? Promise.resolve();
     const next = prev.then(task, task);
     const tail = next.catch(() => {});
-    this.tails.set(key, tail);
-    void tail.then(() => { if (this.tails.get(key) === tail) this.tails.delete(key); });
+    this.#tails.set(key, tail);
+    void tail.then(() => { if (this.#tails.get(key) === tail) this.#tails.delete(key); });
     return next;
   }
 }

@@ -41,115 +41,115 @@ const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms).unref()
 
 export class SubscriptionRunner {
   readonly key: string;
-  private readonly o: RunnerOptions;
-  private readonly log: Logger;
-  private readonly token: WatchedFile;
-  private readonly secrets: WatchedFile[];
-  private readonly sender: HttpSender;
-  private readonly deliverer: Deliverer;
-  private readonly client: StreamClient;
-  private readonly serializer = new KeyedSerializer();
-  private readonly inflight = new Set<Promise<void>>();
-  private readonly abort = new AbortController();
-  private draining = false;
-  private phase: StreamPhase = 'connecting';
-  private readonly streamLabels: { namespace: string; channel: string; subscription: string };
+  readonly #o: RunnerOptions;
+  readonly #log: Logger;
+  readonly #token: WatchedFile;
+  readonly #secrets: WatchedFile[];
+  readonly #sender: HttpSender;
+  readonly #deliverer: Deliverer;
+  readonly #client: StreamClient;
+  readonly #serializer = new KeyedSerializer();
+  readonly #inflight = new Set<Promise<void>>();
+  readonly #abort = new AbortController();
+  #draining = false;
+  #phase: StreamPhase = 'connecting';
+  readonly #streamLabels: { namespace: string; channel: string; subscription: string };
 
   constructor(o: RunnerOptions) {
-    this.o = o;
+    this.#o = o;
     const { sub } = o;
     this.key = `${sub.namespace}/${sub.name}`;
-    this.log = o.logger.child({ subscription: this.key, channel: `${sub.channel.namespace}/${sub.channel.name}` });
+    this.#log = o.logger.child({ subscription: this.key, channel: `${sub.channel.namespace}/${sub.channel.name}` });
     const pollMs = o.tuning?.filePollMs;
-    this.token = new WatchedFile(secretPath(o.secretsDir, sub.tokenFile), { pollMs, root: o.secretsDir });
-    this.secrets = sub.signing.secretFiles.map((f) => new WatchedFile(secretPath(o.secretsDir, f), { pollMs, root: o.secretsDir }));
+    this.#token = new WatchedFile(secretPath(o.secretsDir, sub.tokenFile), { pollMs, root: o.secretsDir });
+    this.#secrets = sub.signing.secretFiles.map((f) => new WatchedFile(secretPath(o.secretsDir, f), { pollMs, root: o.secretsDir }));
     const guard = new DestinationGuard({ namespace: sub.namespace, allowed: o.allowedDestinations, allowLoopback: o.allowLoopback ?? true });
     // The guard checks before each attempt (cached) and again at every socket connect (no DNS rebinding).
-    this.sender = new HttpSender({ connections: sub.delivery.concurrency, lookup: guard.connectLookup() });
-    this.deliverer = new Deliverer({
-      sub, sender: this.sender, clock: o.clock, metrics: o.metrics, logger: this.log,
+    this.#sender = new HttpSender({ connections: sub.delivery.concurrency, lookup: guard.connectLookup() });
+    this.#deliverer = new Deliverer({
+      sub, sender: this.#sender, clock: o.clock, metrics: o.metrics, logger: this.#log,
       guard,
       signingSecrets: () => {
-        const values = this.secrets.map((s) => s.current()).filter((v): v is string => !!v);
-        return this.secrets.length > 0 && values.length === 0 ? undefined : values;
+        const values = this.#secrets.map((s) => s.current()).filter((v): v is string => !!v);
+        return this.#secrets.length > 0 && values.length === 0 ? undefined : values;
       },
     });
-    this.streamLabels = { namespace: sub.namespace, channel: sub.channel.name, subscription: sub.name };
+    this.#streamLabels = { namespace: sub.namespace, channel: sub.channel.name, subscription: sub.name };
     const window = sub.delivery.concurrency;
-    this.client = new StreamClient({
+    this.#client = new StreamClient({
       url: o.transport === 'sse' ? sseUrl(o.receiverUrl, sub.channel, window) : websocketUrl(o.receiverUrl, sub.channel, window),
       ackUrl: ackUrl(o.receiverUrl, sub.channel),
       dial: o.transport === 'sse' ? dialSse : dialWebSocket,
-      token: this.token,
-      logger: this.log,
+      token: this.#token,
+      logger: this.#log,
       backoff: o.tuning?.backoff,
       stableMs: o.tuning?.stableMs,
       connectTimeoutMs: o.tuning?.connectTimeoutMs,
-      onReconnectAttempt: () => o.metrics.reconnects.inc(this.streamLabels),
+      onReconnectAttempt: () => o.metrics.reconnects.inc(this.#streamLabels),
       events: {
-        onMessage: (f, s) => this.onMessage(f, s),
+        onMessage: (f, s) => this.#onMessage(f, s),
         onConnected: (s) => {
-          this.phase = 'connected';
-          o.metrics.connected.set(this.streamLabels, 1);
+          this.#phase = 'connected';
+          o.metrics.connected.set(this.#streamLabels, 1);
           if (s.hello.ackTimeoutMs > 0 && sub.delivery.timeoutMs >= s.hello.ackTimeoutMs) {
-            this.log.warn({ timeoutMs: sub.delivery.timeoutMs, ackTimeoutMs: s.hello.ackTimeoutMs }, 'delivery timeout is not shorter than the channel ack timeout: slow deliveries will be redelivered');
+            this.#log.warn({ timeoutMs: sub.delivery.timeoutMs, ackTimeoutMs: s.hello.ackTimeoutMs }, 'delivery timeout is not shorter than the channel ack timeout: slow deliveries will be redelivered');
           }
         },
         onDisconnected: () => {
-          this.phase = 'reconnecting';
-          o.metrics.connected.set(this.streamLabels, 0);
+          this.#phase = 'reconnecting';
+          o.metrics.connected.set(this.#streamLabels, 0);
         },
       },
     });
   }
 
   async start(): Promise<void> {
-    for (const s of this.secrets) {
-      await s.read().catch((err: Error) => this.log.error({ file: s.path, err: err.message }, 'signing secret unreadable: deliveries wait until it appears'));
+    for (const s of this.#secrets) {
+      await s.read().catch((err: Error) => this.#log.error({ file: s.path, err: err.message }, 'signing secret unreadable: deliveries wait until it appears'));
       s.start();
     }
-    this.token.start();
-    this.o.metrics.connected.set(this.streamLabels, 0);
-    this.client.start();
-    this.log.info({ destination: new URL(this.o.sub.destination.url).origin, transport: this.o.transport }, 'subscription started');
+    this.#token.start();
+    this.#o.metrics.connected.set(this.#streamLabels, 0);
+    this.#client.start();
+    this.#log.info({ destination: new URL(this.#o.sub.destination.url).origin, transport: this.#o.transport }, 'subscription started');
   }
 
   /** For the connector's readiness (readiness.ts). */
-  get streamPhase(): StreamPhase { return this.phase; }
+  get streamPhase(): StreamPhase { return this.#phase; }
 
-  private onMessage(f: MessageFrame, session: Session): void {
+  #onMessage(f: MessageFrame, session: Session): void {
     // Draining: leave it unsettled; the receiver puts it back in the queue when the stream closes.
-    if (this.draining) return;
-    const key = this.o.sub.delivery.ordering === 'perKey' ? orderingKey(f, this.o.sub.delivery.keyFrom) : undefined;
-    const p = this.serializer
+    if (this.#draining) return;
+    const key = this.#o.sub.delivery.ordering === 'perKey' ? orderingKey(f, this.#o.sub.delivery.keyFrom) : undefined;
+    const p = this.#serializer
       .run(key, async () => {
-        if (this.draining && !this.abort.signal.aborted && key !== undefined) return; // queued behind its key; not started
-        const s = await this.deliverer.deliver(f, { signal: this.abort.signal, ackTimeoutMs: session.hello.ackTimeoutMs });
-        if (s.frame && !session.send(s.frame)) this.log.debug({ messageId: f.id }, 'stream gone before the settlement: the receiver requeued the message');
-        this.o.onReport?.(s.report);
+        if (this.#draining && !this.#abort.signal.aborted && key !== undefined) return; // queued behind its key; not started
+        const s = await this.#deliverer.deliver(f, { signal: this.#abort.signal, ackTimeoutMs: session.hello.ackTimeoutMs });
+        if (s.frame && !session.send(s.frame)) this.#log.debug({ messageId: f.id }, 'stream gone before the settlement: the receiver requeued the message');
+        this.#o.onReport?.(s.report);
       })
-      .catch((err: Error) => this.log.error({ messageId: f.id, err: err.message }, 'delivery crashed; the message will be redelivered'))
-      .finally(() => this.inflight.delete(p));
-    this.inflight.add(p);
+      .catch((err: Error) => this.#log.error({ messageId: f.id, err: err.message }, 'delivery crashed; the message will be redelivered'))
+      .finally(() => this.#inflight.delete(p));
+    this.#inflight.add(p);
   }
 
   /** Graceful stop: in-flight deliveries get until `deadlineMs`, then are cut short and nacked (retry). */
   async stop(deadlineMs = 10_000): Promise<void> {
-    this.draining = true;
-    if (this.inflight.size > 0) {
-      this.log.info({ inFlight: this.inflight.size, deadlineMs }, 'finishing in-flight deliveries');
-      await Promise.race([Promise.allSettled([...this.inflight]), sleep(deadlineMs)]);
+    this.#draining = true;
+    if (this.#inflight.size > 0) {
+      this.#log.info({ inFlight: this.#inflight.size, deadlineMs }, 'finishing in-flight deliveries');
+      await Promise.race([Promise.allSettled([...this.#inflight]), sleep(deadlineMs)]);
     }
-    if (this.inflight.size > 0) {
-      this.log.warn({ inFlight: this.inflight.size }, 'shutdown deadline reached: handing the rest back (nack retry)');
-      this.abort.abort();
-      await Promise.race([Promise.allSettled([...this.inflight]), sleep(2000)]);
+    if (this.#inflight.size > 0) {
+      this.#log.warn({ inFlight: this.#inflight.size }, 'shutdown deadline reached: handing the rest back (nack retry)');
+      this.#abort.abort();
+      await Promise.race([Promise.allSettled([...this.#inflight]), sleep(2000)]);
     }
-    await this.client.stop();
-    this.o.metrics.connected.set(this.streamLabels, 0);
-    this.token.stop();
-    for (const s of this.secrets) s.stop();
-    await this.sender.close();
-    this.log.info('subscription stopped');
+    await this.#client.stop();
+    this.#o.metrics.connected.set(this.#streamLabels, 0);
+    this.#token.stop();
+    for (const s of this.#secrets) s.stop();
+    await this.#sender.close();
+    this.#log.info('subscription stopped');
   }
 }

@@ -10,88 +10,88 @@ import { dirname, relative, resolve } from 'node:path';
 
 export class WatchedFile {
   readonly path: string;
-  private value: string | undefined;
-  private watchers: FSWatcher[] = [];
-  private readonly root: string | undefined;
-  private timer: NodeJS.Timeout | undefined;
-  private debounce: NodeJS.Timeout | undefined;
-  private readonly pollMs: number;
-  private readonly listeners = new Set<(value: string) => void>();
-  private stopped = true;
-  private attempted = false;
+  #value: string | undefined;
+  #watchers: FSWatcher[] = [];
+  readonly #root: string | undefined;
+  #timer: NodeJS.Timeout | undefined;
+  #debounce: NodeJS.Timeout | undefined;
+  readonly #pollMs: number;
+  readonly #listeners = new Set<(value: string) => void>();
+  #stopped = true;
+  #attempted = false;
 
   /** `root`: the volume's mount point (the connector's --secrets-dir); directories up to it are watched. */
   constructor(path: string, opts: { pollMs?: number; root?: string } = {}) {
     this.path = path;
-    this.pollMs = opts.pollMs ?? 10_000;
-    this.root = opts.root;
+    this.#pollMs = opts.pollMs ?? 10_000;
+    this.#root = opts.root;
   }
 
   /** The last value read (trimmed), or undefined if the file could not be read yet. */
-  current(): string | undefined { return this.value; }
+  current(): string | undefined { return this.#value; }
 
   /** Read the file now; notifies listeners when the value changed. Throws if it cannot be read. */
   async read(): Promise<string> {
-    const first = !this.attempted;
-    this.attempted = true;
+    const first = !this.#attempted;
+    this.#attempted = true;
     const v = (await readFile(this.path, 'utf8')).trim();
-    const changed = !first && v !== this.value;
-    this.value = v;
-    if (changed) for (const l of this.listeners) l(v);
+    const changed = !first && v !== this.#value;
+    this.#value = v;
+    if (changed) for (const l of this.#listeners) l(v);
     return v;
   }
 
   onChange(listener: (value: string) => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
   }
 
   start(): void {
-    if (!this.stopped) return;
-    this.stopped = false;
-    this.tryWatch();
-    this.timer = setInterval(() => { this.tryWatch(); this.check(); }, this.pollMs);
-    this.timer.unref();
+    if (!this.#stopped) return;
+    this.#stopped = false;
+    this.#tryWatch();
+    this.#timer = setInterval(() => { this.#tryWatch(); this.#check(); }, this.#pollMs);
+    this.#timer.unref();
   }
 
   stop(): void {
-    this.stopped = true;
-    this.closeWatchers();
-    if (this.timer) clearInterval(this.timer);
-    if (this.debounce) clearTimeout(this.debounce);
+    this.#stopped = true;
+    this.#closeWatchers();
+    if (this.#timer) clearInterval(this.#timer);
+    if (this.#debounce) clearTimeout(this.#debounce);
   }
 
-  private check(): void { this.read().catch(() => {}); }
+  #check(): void { this.read().catch(() => {}); }
 
   /** The file's directory and, when it lies under `root`, every directory up to and including root. */
-  private directories(): string[] {
+  #directories(): string[] {
     const dirs = [dirname(this.path)];
-    if (!this.root) return dirs;
-    const root = resolve(this.root);
+    if (!this.#root) return dirs;
+    const root = resolve(this.#root);
     const rel = relative(root, dirs[0]);
     if (rel.startsWith('..') || rel === dirs[0]) return dirs;
     for (let d = dirs[0]; d !== root && dirname(d) !== d;) { d = dirname(d); dirs.push(d); }
     return dirs;
   }
 
-  private closeWatchers(): void {
-    for (const w of this.watchers.splice(0)) w.close();
+  #closeWatchers(): void {
+    for (const w of this.#watchers.splice(0)) w.close();
   }
 
-  private tryWatch(): void {
-    if (this.watchers.length > 0 || this.stopped) return;
+  #tryWatch(): void {
+    if (this.#watchers.length > 0 || this.#stopped) return;
     try {
-      for (const dir of this.directories()) {
+      for (const dir of this.#directories()) {
         const w = watch(dir, { persistent: false }, () => {
-          if (this.debounce) clearTimeout(this.debounce);
-          this.debounce = setTimeout(() => this.check(), 25);
+          if (this.#debounce) clearTimeout(this.#debounce);
+          this.#debounce = setTimeout(() => this.#check(), 25);
         });
         // A watched directory that went away (an old ..data target): watch again on the next poll.
-        w.on('error', () => this.closeWatchers());
-        this.watchers.push(w);
+        w.on('error', () => this.#closeWatchers());
+        this.#watchers.push(w);
       }
     } catch {
-      this.closeWatchers(); // a directory is not there yet: the poll keeps trying
+      this.#closeWatchers(); // a directory is not there yet: the poll keeps trying
     }
   }
 }

@@ -34,31 +34,31 @@ interface Flight { ctl: AbortController; deadline: number; timedOut: boolean; sh
 const SWEEP_MS = 25;
 
 export class HttpSender {
-  private readonly pools = new Map<string, Pool>();
-  private readonly connections: number;
-  private readonly lookup: LookupFunction | undefined;
-  private readonly flights = new Set<Flight>();
-  private readonly hooked = new WeakSet<AbortSignal>();
-  private sweeper: NodeJS.Timeout | undefined;
-  private closed = false;
+  readonly #pools = new Map<string, Pool>();
+  readonly #connections: number;
+  readonly #lookup: LookupFunction | undefined;
+  readonly #flights = new Set<Flight>();
+  readonly #hooked = new WeakSet<AbortSignal>();
+  #sweeper: NodeJS.Timeout | undefined;
+  #closed = false;
 
   constructor(opts: { connections: number; lookup?: LookupFunction }) {
-    this.connections = Math.max(1, opts.connections);
-    this.lookup = opts.lookup;
+    this.#connections = Math.max(1, opts.connections);
+    this.#lookup = opts.lookup;
   }
 
-  private pool(origin: string, timeoutMs: number): Pool {
-    let p = this.pools.get(origin);
+  #pool(origin: string, timeoutMs: number): Pool {
+    let p = this.#pools.get(origin);
     if (!p) {
       p = new Pool(origin, {
-        connections: this.connections,
+        connections: this.#connections,
         keepAliveTimeout: 30_000,
         keepAliveMaxTimeout: 120_000,
         headersTimeout: timeoutMs,
         bodyTimeout: timeoutMs,
-        connect: { timeout: timeoutMs, ...(this.lookup && { lookup: this.lookup }) },
+        connect: { timeout: timeoutMs, ...(this.#lookup && { lookup: this.#lookup }) },
       });
-      this.pools.set(origin, p);
+      this.#pools.set(origin, p);
     }
     return p;
   }
@@ -66,13 +66,13 @@ export class HttpSender {
   async send(req: AttemptRequest): Promise<AttemptResponse> {
     const started = performance.now();
     const latency = () => Math.round((performance.now() - started) * 1000) / 1000;
-    if (this.closed) return { error: 'connector shutting down', latencyMs: 0 };
+    if (this.#closed) return { error: 'connector shutting down', latencyMs: 0 };
     const u = targetOf(req.url);
     if (!u) return { error: 'invalid destination URL', latencyMs: 0 };
     const flight: Flight = { ctl: new AbortController(), deadline: started + req.timeoutMs, timedOut: false, shutdown: req.signal };
-    this.track(flight);
+    this.#track(flight);
     try {
-      const res = await this.pool(u.origin, req.timeoutMs).request({
+      const res = await this.#pool(u.origin, req.timeoutMs).request({
         method: 'POST',
         path: u.path,
         headers: req.headers,
@@ -96,37 +96,37 @@ export class HttpSender {
       }
       return { error, latencyMs: latency() };
     } finally {
-      this.untrack(flight);
+      this.#untrack(flight);
     }
   }
 
-  private track(f: Flight): void {
-    this.flights.add(f);
+  #track(f: Flight): void {
+    this.#flights.add(f);
     const s = f.shutdown;
     if (s) {
       if (s.aborted) f.ctl.abort();
-      else if (!this.hooked.has(s)) {
-        this.hooked.add(s);
-        s.addEventListener('abort', () => { for (const x of this.flights) if (x.shutdown === s) x.ctl.abort(); }, { once: true });
+      else if (!this.#hooked.has(s)) {
+        this.#hooked.add(s);
+        s.addEventListener('abort', () => { for (const x of this.#flights) if (x.shutdown === s) x.ctl.abort(); }, { once: true });
       }
     }
-    this.sweeper ??= setInterval(() => this.sweep(), SWEEP_MS).unref();
+    this.#sweeper ??= setInterval(() => this.#sweep(), SWEEP_MS).unref();
   }
 
-  private untrack(f: Flight): void {
-    this.flights.delete(f);
-    if (this.flights.size === 0 && this.sweeper) { clearInterval(this.sweeper); this.sweeper = undefined; }
+  #untrack(f: Flight): void {
+    this.#flights.delete(f);
+    if (this.#flights.size === 0 && this.#sweeper) { clearInterval(this.#sweeper); this.#sweeper = undefined; }
   }
 
-  private sweep(): void {
+  #sweep(): void {
     const now = performance.now();
-    for (const f of this.flights) if (!f.timedOut && now >= f.deadline) { f.timedOut = true; f.ctl.abort(); }
+    for (const f of this.#flights) if (!f.timedOut && now >= f.deadline) { f.timedOut = true; f.ctl.abort(); }
   }
 
   async close(): Promise<void> {
-    this.closed = true;
-    const pools = [...this.pools.values()];
-    this.pools.clear();
+    this.#closed = true;
+    const pools = [...this.#pools.values()];
+    this.#pools.clear();
     await Promise.all(pools.map((p) => p.close().catch(() => p.destroy())));
   }
 }

@@ -121,20 +121,20 @@ export function connectLookup(o: GuardOptions): LookupFunction {
 
 /** Caches verdicts per URL origin for a short while, so the hot path does not resolve on every attempt. */
 export class DestinationGuard {
-  private readonly cache = new Map<string, { at: number; verdict: GuardVerdict }>();
-  private readonly o: GuardOptions;
-  private readonly ttlMs: number;
-  constructor(o: GuardOptions, ttlMs = 30_000) { this.o = o; this.ttlMs = ttlMs; }
+  readonly #cache = new Map<string, { at: number; verdict: GuardVerdict }>();
+  readonly #o: GuardOptions;
+  readonly #ttlMs: number;
+  constructor(o: GuardOptions, ttlMs = 30_000) { this.#o = o; this.#ttlMs = ttlMs; }
 
   /** The same rules at socket connect time (give it to HttpSender). */
-  connectLookup(): LookupFunction { return connectLookup(this.o); }
+  connectLookup(): LookupFunction { return connectLookup(this.#o); }
 
   async check(url: string): Promise<GuardVerdict> {
     const key = targetOf(url)?.origin ?? url;
-    const hit = this.cache.get(key);
-    if (hit && Date.now() - hit.at < this.ttlMs) return hit.verdict;
-    const verdict = await checkDestination(url, this.o);
-    this.cache.set(key, { at: Date.now(), verdict });
+    const hit = this.#cache.get(key);
+    if (hit && Date.now() - hit.at < this.#ttlMs) return hit.verdict;
+    const verdict = await checkDestination(url, this.#o);
+    this.#cache.set(key, { at: Date.now(), verdict });
     return verdict;
   }
 }

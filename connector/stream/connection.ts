@@ -30,46 +30,46 @@ export class Connection {
   readonly startedAt = Date.now();
   /** Resolves once the transport is over. */
   readonly ended: Promise<void>;
-  private readonly o: ConnectionOptions;
-  private readonly transport: Transport;
-  private readonly held = new Set<string>();
-  private session: (Session & { open: boolean }) | undefined;
-  private helloTimer: NodeJS.Timeout | undefined;
-  private heartbeat: NodeJS.Timeout | undefined;
-  private drainTimer: NodeJS.Timeout | undefined;
-  private lastSeen = Date.now();
-  private retiring = false;
-  private retireReason = '';
-  private closing = false;
-  private markEnded!: () => void;
+  readonly #o: ConnectionOptions;
+  readonly #transport: Transport;
+  readonly #held = new Set<string>();
+  #session: (Session & { open: boolean }) | undefined;
+  #helloTimer: NodeJS.Timeout | undefined;
+  #heartbeat: NodeJS.Timeout | undefined;
+  #drainTimer: NodeJS.Timeout | undefined;
+  #lastSeen = Date.now();
+  #retiring = false;
+  #retireReason = '';
+  #closing = false;
+  #markEnded!: () => void;
 
   constructor(o: ConnectionOptions) {
-    this.o = o;
+    this.#o = o;
     this.token = o.token;
-    this.ended = new Promise((resolve) => { this.markEnded = resolve; });
-    this.helloTimer = setTimeout(() => {
-      this.helloTimer = undefined;
+    this.ended = new Promise((resolve) => { this.#markEnded = resolve; });
+    this.#helloTimer = setTimeout(() => {
+      this.#helloTimer = undefined;
       o.logger.warn('no hello from the receiver in time; dropping the connection');
       this.close(CloseCode.HeartbeatTimeout, 'no hello');
     }, o.connectTimeoutMs);
-    this.transport = o.dial({
+    this.#transport = o.dial({
       url: o.url, ackUrl: o.ackUrl, token: o.token, logger: o.logger, connectTimeoutMs: o.connectTimeoutMs,
-      handlers: { onFrame: (f) => this.onFrame(f), onClose: (code, reason) => this.onClose(code, reason) },
+      handlers: { onFrame: (f) => this.#onFrame(f), onClose: (code, reason) => this.#onClose(code, reason) },
     });
   }
 
   /** The hello arrived and the connection is still up. */
-  get live(): boolean { return this.session?.open ?? false; }
-  get current(): Session | undefined { return this.session; }
-  get isRetiring(): boolean { return this.retiring; }
+  get live(): boolean { return this.#session?.open ?? false; }
+  get current(): Session | undefined { return this.#session; }
+  get isRetiring(): boolean { return this.#retiring; }
   /** Messages handed out on this connection and not settled yet. */
-  get unsettled(): number { return this.held.size; }
+  get unsettled(): number { return this.#held.size; }
 
   close(code: number, reason: string): void {
-    if (this.closing) return;
-    this.closing = true;
-    clearTimeout(this.drainTimer);
-    this.transport.close(code, reason);
+    if (this.#closing) return;
+    this.#closing = true;
+    clearTimeout(this.#drainTimer);
+    this.#transport.close(code, reason);
   }
 
   /**
@@ -78,76 +78,76 @@ export class Connection {
    * then close with 1000 — at the latest after `drainMs`, when the receiver would requeue them anyway.
    */
   retire(drainMs: number, reason: string): void {
-    if (this.retiring) return;
-    this.retiring = true;
-    this.retireReason = reason;
-    this.o.logger.info({ session: this.session?.hello.session, unsettled: this.held.size }, 'retiring the old stream once what it holds is settled');
-    if (this.held.size === 0) { this.close(1000, reason); return; }
-    this.drainTimer = setTimeout(() => {
-      this.o.logger.warn({ unsettled: this.held.size }, 'old stream still holds unsettled messages after the ack timeout: closing it');
+    if (this.#retiring) return;
+    this.#retiring = true;
+    this.#retireReason = reason;
+    this.#o.logger.info({ session: this.#session?.hello.session, unsettled: this.#held.size }, 'retiring the old stream once what it holds is settled');
+    if (this.#held.size === 0) { this.close(1000, reason); return; }
+    this.#drainTimer = setTimeout(() => {
+      this.#o.logger.warn({ unsettled: this.#held.size }, 'old stream still holds unsettled messages after the ack timeout: closing it');
       this.close(1000, reason);
     }, drainMs);
   }
 
-  private onFrame(f: ServerFrame): void {
-    this.lastSeen = Date.now();
+  #onFrame(f: ServerFrame): void {
+    this.#lastSeen = Date.now();
     switch (f.type) {
       case 'hello': {
-        if (this.session) return;
-        clearTimeout(this.helloTimer);
-        this.helloTimer = undefined;
-        const session = { hello: f, open: true, send: (frame: ClientFrame) => this.send(session, frame) };
-        this.session = session;
-        this.startHeartbeat(f.heartbeatMs > 0 ? f.heartbeatMs : DEFAULT_HEARTBEAT_MS);
-        this.o.onHello(this);
+        if (this.#session) return;
+        clearTimeout(this.#helloTimer);
+        this.#helloTimer = undefined;
+        const session = { hello: f, open: true, send: (frame: ClientFrame) => this.#send(session, frame) };
+        this.#session = session;
+        this.#startHeartbeat(f.heartbeatMs > 0 ? f.heartbeatMs : DEFAULT_HEARTBEAT_MS);
+        this.#o.onHello(this);
         return;
       }
-      case 'ping': this.transport.send({ type: 'pong', t: f.t }); return;
+      case 'ping': this.#transport.send({ type: 'pong', t: f.t }); return;
       case 'pong': return;
       case 'message':
-        if (!this.session) this.o.logger.warn({ messageId: f.id }, 'message before hello: ignored (it will be redelivered)');
-        else if (this.retiring) this.o.logger.debug({ messageId: f.id }, 'message on a retiring stream: left for the new stream');
+        if (!this.#session) this.#o.logger.warn({ messageId: f.id }, 'message before hello: ignored (it will be redelivered)');
+        else if (this.#retiring) this.#o.logger.debug({ messageId: f.id }, 'message on a retiring stream: left for the new stream');
         else {
-          this.held.add(f.id);
-          this.o.onMessage(f, this.session);
+          this.#held.add(f.id);
+          this.#o.onMessage(f, this.#session);
         }
         return;
     }
   }
 
-  private send(session: { open: boolean }, frame: ClientFrame): boolean {
+  #send(session: { open: boolean }, frame: ClientFrame): boolean {
     if (!session.open) return false;
-    this.transport.send(frame);
-    if ((frame.type === 'ack' || frame.type === 'nack') && this.held.delete(frame.id) && this.retiring && this.held.size === 0) {
-      this.close(1000, this.retireReason);
+    this.#transport.send(frame);
+    if ((frame.type === 'ack' || frame.type === 'nack') && this.#held.delete(frame.id) && this.#retiring && this.#held.size === 0) {
+      this.close(1000, this.#retireReason);
     }
     return true;
   }
 
-  private onClose(code: number, reason: string): void {
-    clearTimeout(this.helloTimer);
-    clearTimeout(this.drainTimer);
-    this.stopHeartbeat();
-    this.closing = true;
-    if (this.session) this.session.open = false;
-    this.o.onClose(this, code, reason);
-    this.markEnded();
+  #onClose(code: number, reason: string): void {
+    clearTimeout(this.#helloTimer);
+    clearTimeout(this.#drainTimer);
+    this.#stopHeartbeat();
+    this.#closing = true;
+    if (this.#session) this.#session.open = false;
+    this.#o.onClose(this, code, reason);
+    this.#markEnded();
   }
 
-  private startHeartbeat(everyMs: number): void {
-    this.heartbeat = setInterval(() => {
-      if (Date.now() - this.lastSeen > MISSED_HEARTBEATS * everyMs) {
-        this.o.logger.warn({ silentMs: Date.now() - this.lastSeen }, 'receiver silent for 3 heartbeat intervals: dropping the connection');
-        this.stopHeartbeat();
+  #startHeartbeat(everyMs: number): void {
+    this.#heartbeat = setInterval(() => {
+      if (Date.now() - this.#lastSeen > MISSED_HEARTBEATS * everyMs) {
+        this.#o.logger.warn({ silentMs: Date.now() - this.#lastSeen }, 'receiver silent for 3 heartbeat intervals: dropping the connection');
+        this.#stopHeartbeat();
         this.close(CloseCode.HeartbeatTimeout, 'heartbeat timeout');
         return;
       }
-      this.transport.send({ type: 'ping', t: Date.now() });
+      this.#transport.send({ type: 'ping', t: Date.now() });
     }, everyMs);
   }
 
-  private stopHeartbeat(): void {
-    clearInterval(this.heartbeat);
-    this.heartbeat = undefined;
+  #stopHeartbeat(): void {
+    clearInterval(this.#heartbeat);
+    this.#heartbeat = undefined;
   }
 }

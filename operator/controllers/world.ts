@@ -32,11 +32,11 @@ function parse<T>(raw: KubeObject, schema: { safeParse(v: unknown): { success: t
 
 export class World implements BindingWorld {
   readonly c: Caches;
-  private byChannel?: Map<string, Subscription[]>;
+  #byChannel?: Map<string, Subscription[]>;
 
   constructor(caches: Caches) {
     this.c = caches;
-    caches.subscriptions.onChange(() => { this.byChannel = undefined; });
+    caches.subscriptions.onChange(() => { this.#byChannel = undefined; });
   }
 
   parsedChannel(namespace: string, name: string): Parsed<WebhookChannel> | undefined {
@@ -67,14 +67,14 @@ export class World implements BindingWorld {
   }
 
   subscriptionsOf(channelNamespace: string, channelName: string): Subscription[] {
-    if (!this.byChannel) {
-      this.byChannel = new Map();
+    if (!this.#byChannel) {
+      this.#byChannel = new Map();
       for (const s of this.allSubscriptions()) {
         const k = `${s.spec.channelRef.namespace ?? s.metadata.namespace}/${s.spec.channelRef.name}`;
-        this.byChannel.set(k, [...(this.byChannel.get(k) ?? []), s]);
+        this.#byChannel.set(k, [...(this.#byChannel.get(k) ?? []), s]);
       }
     }
-    return this.byChannel.get(`${channelNamespace}/${channelName}`) ?? [];
+    return this.#byChannel.get(`${channelNamespace}/${channelName}`) ?? [];
   }
 
   secret(namespace: string, name: string): KubeObject | undefined { return this.c.secrets.get(namespace, name); }

@@ -39,11 +39,11 @@ export interface ControllerOptions {
 export class Controller {
   readonly name: string;
   readonly queue: WorkQueue;
-  private readonly opts: ControllerOptions;
-  private workers: Promise<void>[] = [];
+  readonly #opts: ControllerOptions;
+  #workers: Promise<void>[] = [];
 
   constructor(opts: ControllerOptions) {
-    this.opts = opts;
+    this.#opts = opts;
     this.name = opts.name;
     this.queue = opts.queue ?? new WorkQueue();
     opts.metrics.queues.set(this.name, () => this.queue.length);
@@ -59,16 +59,16 @@ export class Controller {
   }
 
   start(): void {
-    for (let i = 0; i < (this.opts.workers ?? 2); i++) this.workers.push(this.work());
+    for (let i = 0; i < (this.#opts.workers ?? 2); i++) this.#workers.push(this.#work());
   }
 
   /** Stops taking keys and waits for reconciles in flight. */
   async stop(): Promise<void> {
     this.queue.shutdown();
-    await Promise.all(this.workers);
+    await Promise.all(this.#workers);
   }
 
-  private async work(): Promise<void> {
+  async #work(): Promise<void> {
     for (;;) {
       const key = await this.queue.get();
       if (key === undefined) return;
@@ -78,12 +78,12 @@ export class Controller {
 
   /** One reconcile and what the queue does with its outcome; public so tests can drive one key without the worker loop. */
   async process(key: string): Promise<Outcome> {
-    const { metrics, logger } = this.opts;
+    const { metrics, logger } = this.#opts;
     const labels = { controller: this.name };
     const end = metrics.reconcileDuration.startTimer(labels);
     let outcome: Outcome;
     try {
-      outcome = await this.opts.reconcile(key);
+      outcome = await this.#opts.reconcile(key);
     } catch (err) {
       if (isConflict(err)) {
         // Someone wrote in between; our cache catches up and the next attempt sees it. Not an error.

@@ -10,19 +10,19 @@ class FakeLeases {
   lease: KubeObject | undefined;
   stalled = false;
   requests = 0;
-  private call<T>(signal: AbortSignal | undefined, fn: () => T): Promise<T> {
+  #call<T>(signal: AbortSignal | undefined, fn: () => T): Promise<T> {
     this.requests++;
     if (!this.stalled) return Promise.resolve().then(fn);
     return new Promise((_resolve, reject) => signal?.addEventListener('abort', () => reject(new Error('aborted')), { once: true }));
   }
   client(): LeaseClient {
     return {
-      get: ((_r: unknown, _ns: unknown, _n: unknown, o: { signal?: AbortSignal } = {}) => this.call(o.signal, () => {
+      get: ((_r: unknown, _ns: unknown, _n: unknown, o: { signal?: AbortSignal } = {}) => this.#call(o.signal, () => {
         if (!this.lease) throw new ApiError(404, 'NotFound', 'not found');
         return structuredClone(this.lease);
       })) as LeaseClient['get'],
-      create: ((_r: unknown, obj: KubeObject, o: { signal?: AbortSignal } = {}) => this.call(o.signal, () => { this.lease = { ...obj, metadata: { ...obj.metadata, resourceVersion: '1' } }; return this.lease; })) as LeaseClient['create'],
-      replace: ((_r: unknown, obj: KubeObject, _s: unknown, o: { signal?: AbortSignal } = {}) => this.call(o.signal, () => { this.lease = obj; return obj; })) as LeaseClient['replace'],
+      create: ((_r: unknown, obj: KubeObject, o: { signal?: AbortSignal } = {}) => this.#call(o.signal, () => { this.lease = { ...obj, metadata: { ...obj.metadata, resourceVersion: '1' } }; return this.lease; })) as LeaseClient['create'],
+      replace: ((_r: unknown, obj: KubeObject, _s: unknown, o: { signal?: AbortSignal } = {}) => this.#call(o.signal, () => { this.lease = obj; return obj; })) as LeaseClient['replace'],
     };
   }
 }

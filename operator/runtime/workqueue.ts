@@ -27,83 +27,83 @@ export interface QueueOptions {
 }
 
 export class WorkQueue {
-  private readonly queue: string[] = [];
-  private readonly dirty = new Set<string>();
-  private readonly processing = new Set<string>();
-  private readonly failures = new Map<string, number>();
-  private readonly delayed = new Map<string, { at: number; handle: unknown }>();
-  private readonly waiters: ((key: string | undefined) => void)[] = [];
-  private readonly backoff: BackoffOptions;
-  private readonly bucket: TokenBucket;
-  private readonly timers: Timers;
-  private closed = false;
+  readonly #queue: string[] = [];
+  readonly #dirty = new Set<string>();
+  readonly #processing = new Set<string>();
+  readonly #failures = new Map<string, number>();
+  readonly #delayed = new Map<string, { at: number; handle: unknown }>();
+  readonly #waiters: ((key: string | undefined) => void)[] = [];
+  readonly #backoff: BackoffOptions;
+  readonly #bucket: TokenBucket;
+  readonly #timers: Timers;
+  #closed = false;
 
   constructor(opts: QueueOptions = {}) {
-    this.backoff = { baseMs: opts.baseDelayMs ?? 50, capMs: opts.maxDelayMs ?? 300_000, jitter: 'none' };
-    this.timers = opts.timers ?? realTimers;
-    this.bucket = new TokenBucket(opts.qps ?? 10, this.timers, opts.burst ?? 100);
+    this.#backoff = { baseMs: opts.baseDelayMs ?? 50, capMs: opts.maxDelayMs ?? 300_000, jitter: 'none' };
+    this.#timers = opts.timers ?? realTimers;
+    this.#bucket = new TokenBucket(opts.qps ?? 10, this.#timers, opts.burst ?? 100);
   }
 
   /** Keys waiting to be processed. */
-  get length(): number { return this.queue.length; }
-  get shuttingDown(): boolean { return this.closed; }
+  get length(): number { return this.#queue.length; }
+  get shuttingDown(): boolean { return this.#closed; }
 
   add(key: string): void {
-    if (this.closed || this.dirty.has(key)) return;
-    this.dirty.add(key);
-    if (this.processing.has(key)) return;
-    const waiter = this.waiters.shift();
-    if (waiter) { this.dirty.delete(key); this.processing.add(key); waiter(key); return; }
-    this.queue.push(key);
+    if (this.#closed || this.#dirty.has(key)) return;
+    this.#dirty.add(key);
+    if (this.#processing.has(key)) return;
+    const waiter = this.#waiters.shift();
+    if (waiter) { this.#dirty.delete(key); this.#processing.add(key); waiter(key); return; }
+    this.#queue.push(key);
   }
 
   /** Adds the key after `ms`; an earlier pending add-after for the same key wins. */
   addAfter(key: string, ms: number): void {
-    if (this.closed) return;
+    if (this.#closed) return;
     if (ms <= 0) { this.add(key); return; }
-    const at = this.timers.now() + ms;
-    const existing = this.delayed.get(key);
+    const at = this.#timers.now() + ms;
+    const existing = this.#delayed.get(key);
     if (existing && existing.at <= at) return;
-    if (existing) this.timers.clearTimeout(existing.handle);
-    const handle = this.timers.setTimeout(() => { this.delayed.delete(key); this.add(key); }, ms);
-    this.delayed.set(key, { at, handle });
+    if (existing) this.#timers.clearTimeout(existing.handle);
+    const handle = this.#timers.setTimeout(() => { this.#delayed.delete(key); this.add(key); }, ms);
+    this.#delayed.set(key, { at, handle });
   }
 
   /** Re-adds after this key's backoff (base·2^failures, capped) or the overall bucket's wait, whichever is longer. */
   addRateLimited(key: string): number {
-    const n = this.failures.get(key) ?? 0;
-    this.failures.set(key, n + 1);
-    const delay = Math.max(backoffDelay(n, this.backoff), this.bucket.reserve());
+    const n = this.#failures.get(key) ?? 0;
+    this.#failures.set(key, n + 1);
+    const delay = Math.max(backoffDelay(n, this.#backoff), this.#bucket.reserve());
     this.addAfter(key, delay);
     return delay;
   }
 
   /** Clears the key's failure count (it succeeded). */
-  forget(key: string): void { this.failures.delete(key); }
-  failuresOf(key: string): number { return this.failures.get(key) ?? 0; }
+  forget(key: string): void { this.#failures.delete(key); }
+  failuresOf(key: string): number { return this.#failures.get(key) ?? 0; }
 
   /** Next key to process, or undefined once shut down. */
   get(): Promise<string | undefined> {
-    if (this.closed) return Promise.resolve(undefined);
-    const key = this.queue.shift();
+    if (this.#closed) return Promise.resolve(undefined);
+    const key = this.#queue.shift();
     if (key !== undefined) {
-      this.dirty.delete(key);
-      this.processing.add(key);
+      this.#dirty.delete(key);
+      this.#processing.add(key);
       return Promise.resolve(key);
     }
-    return new Promise((resolve) => this.waiters.push(resolve));
+    return new Promise((resolve) => this.#waiters.push(resolve));
   }
 
   /** Marks processing finished; a key re-added meanwhile is queued again now. */
   done(key: string): void {
-    this.processing.delete(key);
-    if (this.dirty.has(key)) { this.dirty.delete(key); this.add(key); }
+    this.#processing.delete(key);
+    if (this.#dirty.has(key)) { this.#dirty.delete(key); this.add(key); }
   }
 
   shutdown(): void {
-    this.closed = true;
-    for (const { handle } of this.delayed.values()) this.timers.clearTimeout(handle);
-    this.delayed.clear();
-    for (const w of this.waiters.splice(0)) w(undefined);
+    this.#closed = true;
+    for (const { handle } of this.#delayed.values()) this.#timers.clearTimeout(handle);
+    this.#delayed.clear();
+    for (const w of this.#waiters.splice(0)) w(undefined);
   }
 }

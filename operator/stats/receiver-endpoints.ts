@@ -48,10 +48,10 @@ export interface ReceiverEndpointsOptions {
 export class ReceiverEndpoints {
   readonly informer: Informer<KubeObject>;
   readonly source: string;
-  private readonly o: ReceiverEndpointsOptions;
+  readonly #o: ReceiverEndpointsOptions;
 
   constructor(client: KubeClient, o: ReceiverEndpointsOptions) {
-    this.o = o;
+    this.#o = o;
     this.source = `EndpointSlices of Service ${o.namespace}/${o.service}`;
     this.informer = new Informer<KubeObject>(client, EndpointSlices, {
       namespaces: [o.namespace], labelSelector: `${SERVICE_NAME_LABEL}=${o.service}`, logger: o.logger, relistMs: o.relistMs,
@@ -60,6 +60,6 @@ export class ReceiverEndpoints {
 
   urls(): string[] | undefined {
     if (!this.informer.synced()) return undefined;
-    return readyEndpointUrls(this.informer.list(this.o.namespace) as EndpointSliceLike[], { scheme: this.o.scheme, portName: this.o.portName ?? 'http' });
+    return readyEndpointUrls(this.informer.list(this.#o.namespace) as EndpointSliceLike[], { scheme: this.#o.scheme, portName: this.#o.portName ?? 'http' });
   }
 }

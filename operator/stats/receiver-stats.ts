@@ -120,127 +120,127 @@ export function mergeViews(views: readonly StatsView[]): StatsView {
 }
 
 export class ReceiverStats {
-  private readonly o: StatsOptions;
-  private readonly views = new Map<string, StatsView>();
+  readonly #o: StatsOptions;
+  readonly #views = new Map<string, StatsView>();
   /** Each receiver's last answer, by base URL (dropped when it is no longer listed). */
-  private readonly answers = new Map<string, Map<string, StatsView>>();
-  private readonly silent = new Set<string>();
-  private readonly handlers: ((channel: string) => void)[] = [];
-  private unreachable?: string;
-  private polled = false;
-  private timer?: NodeJS.Timeout;
-  private running?: Promise<void>;
+  readonly #answers = new Map<string, Map<string, StatsView>>();
+  readonly #silent = new Set<string>();
+  readonly #handlers: ((channel: string) => void)[] = [];
+  #unreachable?: string;
+  #polled = false;
+  #timer?: NodeJS.Timeout;
+  #running?: Promise<void>;
 
-  constructor(opts: StatsOptions) { this.o = opts; }
+  constructor(opts: StatsOptions) { this.#o = opts; }
 
   /**
    * Called with a channel's key whenever its figures (or the receivers' reachability) changed. Registered
    * after construction, as informers' handlers are: the controllers it feeds need the stats to exist.
    */
-  onChange(handler: (channel: string) => void): void { this.handlers.push(handler); }
+  onChange(handler: (channel: string) => void): void { this.#handlers.push(handler); }
 
-  private changed(channel: string): void { for (const h of this.handlers) h(channel); }
+  #changed(channel: string): void { for (const h of this.#handlers) h(channel); }
 
-  get enabled(): boolean { return Boolean(this.o.receiverUrl) || this.o.endpoints !== undefined; }
+  get enabled(): boolean { return Boolean(this.#o.receiverUrl) || this.#o.endpoints !== undefined; }
 
   /** A poll round has finished since start (views are the receivers' word, not 'missing' for want of asking). */
-  get ready(): boolean { return this.polled || !this.enabled; }
+  get ready(): boolean { return this.#polled || !this.enabled; }
 
   view(channel: ObjectKey): StatsView {
     if (!this.enabled) return { state: 'disabled' };
-    if (!this.polled) return { state: 'pending' };
-    if (this.unreachable !== undefined) return { state: 'unreachable', error: this.unreachable };
-    return this.views.get(keyOf(channel)) ?? { state: 'missing' };
+    if (!this.#polled) return { state: 'pending' };
+    if (this.#unreachable !== undefined) return { state: 'unreachable', error: this.#unreachable };
+    return this.#views.get(keyOf(channel)) ?? { state: 'missing' };
   }
 
   start(): void {
     if (!this.enabled) return;
     const loop = () => {
-      this.running = this.pollOnce().catch((err: unknown) => this.o.logger.warn({ err: String(err) }, 'stats poll failed'));
-      void this.running.then(() => { if (this.timer !== undefined) this.timer = setTimeout(loop, this.o.intervalMs).unref(); });
+      this.#running = this.pollOnce().catch((err: unknown) => this.#o.logger.warn({ err: String(err) }, 'stats poll failed'));
+      void this.#running.then(() => { if (this.#timer !== undefined) this.#timer = setTimeout(loop, this.#o.intervalMs).unref(); });
     };
-    this.timer = setTimeout(loop, 0).unref();
+    this.#timer = setTimeout(loop, 0).unref();
   }
 
   async stop(): Promise<void> {
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = undefined;
-    await this.running;
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = undefined;
+    await this.#running;
   }
 
   /** One round: fetch every known channel's stats from every receiver; report the channels whose view changed. */
   async pollOnce(): Promise<void> {
-    const channels = this.o.channels();
+    const channels = this.#o.channels();
     let next: Map<string, StatsView>;
     let failure: string | undefined;
     try {
-      next = await this.fetchEverywhere(channels);
+      next = await this.#fetchEverywhere(channels);
     } catch (err) {
       failure = err instanceof Error ? err.message : String(err);
       next = new Map();
     }
-    this.polled = true;
-    const wasUnreachable = this.unreachable;
-    this.unreachable = failure;
+    this.#polled = true;
+    const wasUnreachable = this.#unreachable;
+    this.#unreachable = failure;
     if (failure !== undefined) {
       if (wasUnreachable === undefined) {
-        this.o.logger.warn({ err: failure }, 'receiver admin API unreachable');
-        for (const ch of channels) this.changed(keyOf(ch));
+        this.#o.logger.warn({ err: failure }, 'receiver admin API unreachable');
+        for (const ch of channels) this.#changed(keyOf(ch));
       }
       return;
     }
-    const previous = new Map(this.views);
-    this.views.clear();
-    for (const [k, v] of next) this.views.set(k, v);
+    const previous = new Map(this.#views);
+    this.#views.clear();
+    for (const [k, v] of next) this.#views.set(k, v);
     for (const ch of channels) {
       const k = keyOf(ch);
-      if (wasUnreachable !== undefined || !deepEqual(previous.get(k), next.get(k))) this.changed(k);
+      if (wasUnreachable !== undefined || !deepEqual(previous.get(k), next.get(k))) this.#changed(k);
     }
   }
 
   /** Asks every receiver; throws when none could be asked. */
-  private async fetchEverywhere(channels: ObjectKey[]): Promise<Map<string, StatsView>> {
-    const urls = this.o.endpoints ? this.o.endpoints() : [this.o.receiverUrl as string];
-    if (urls === undefined) throw new Error(`receiver endpoints not known yet (${this.o.endpointsSource ?? 'endpoints'})`);
-    if (urls.length === 0) throw new Error(`no ready receiver endpoints (${this.o.endpointsSource ?? 'endpoints'})`);
-    for (const u of [...this.answers.keys()]) if (!urls.includes(u)) this.answers.delete(u);
-    const results = await Promise.allSettled(urls.map((u) => this.fetchAll(u, channels)));
+  async #fetchEverywhere(channels: ObjectKey[]): Promise<Map<string, StatsView>> {
+    const urls = this.#o.endpoints ? this.#o.endpoints() : [this.#o.receiverUrl as string];
+    if (urls === undefined) throw new Error(`receiver endpoints not known yet (${this.#o.endpointsSource ?? 'endpoints'})`);
+    if (urls.length === 0) throw new Error(`no ready receiver endpoints (${this.#o.endpointsSource ?? 'endpoints'})`);
+    for (const u of [...this.#answers.keys()]) if (!urls.includes(u)) this.#answers.delete(u);
+    const results = await Promise.allSettled(urls.map((u) => this.#fetchAll(u, channels)));
     let answered = 0;
     let firstError: string | undefined;
     results.forEach((r, i) => {
       const u = urls[i];
       if (r.status === 'fulfilled') {
         answered++;
-        this.answers.set(u, r.value);
-        if (this.silent.delete(u) && urls.length > 1) this.o.logger.info({ receiver: u }, 'receiver admin API answers again');
+        this.#answers.set(u, r.value);
+        if (this.#silent.delete(u) && urls.length > 1) this.#o.logger.info({ receiver: u }, 'receiver admin API answers again');
         return;
       }
       const err = r.reason instanceof Error ? r.reason.message : String(r.reason);
       firstError ??= urls.length > 1 ? `${u}: ${err}` : err;
-      if (!this.silent.has(u) && urls.length > 1) this.o.logger.warn({ receiver: u, err }, 'a receiver did not answer; counting its last figures while it is listed');
-      this.silent.add(u);
+      if (!this.#silent.has(u) && urls.length > 1) this.#o.logger.warn({ receiver: u, err }, 'a receiver did not answer; counting its last figures while it is listed');
+      this.#silent.add(u);
     });
     if (answered === 0) throw new Error(firstError ?? 'no receiver answered');
     const merged = new Map<string, StatsView>();
     for (const ch of channels) {
       const k = keyOf(ch);
-      merged.set(k, mergeViews(urls.flatMap((u) => { const v = this.answers.get(u)?.get(k); return v ? [v] : []; })));
+      merged.set(k, mergeViews(urls.flatMap((u) => { const v = this.#answers.get(u)?.get(k); return v ? [v] : []; })));
     }
     return merged;
   }
 
-  private async get(base: string, path: string): Promise<Response> {
-    const token = this.o.adminTokenFile ? fs.readFileSync(this.o.adminTokenFile, 'utf8').trim() : undefined;
-    return (this.o.fetch ?? fetch)(`${base.replace(/\/$/, '')}/admin/webhook-connect/channels${path}`, {
+  async #get(base: string, path: string): Promise<Response> {
+    const token = this.#o.adminTokenFile ? fs.readFileSync(this.#o.adminTokenFile, 'utf8').trim() : undefined;
+    return (this.#o.fetch ?? fetch)(`${base.replace(/\/$/, '')}/admin/webhook-connect/channels${path}`, {
       headers: { accept: 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
       signal: AbortSignal.timeout(5_000),
     });
   }
 
   /** All channels' views from one receiver: from the list when it answers, else channel by channel. Throws when it cannot be asked. */
-  private async fetchAll(base: string, channels: ObjectKey[]): Promise<Map<string, StatsView>> {
+  async #fetchAll(base: string, channels: ObjectKey[]): Promise<Map<string, StatsView>> {
     const views = new Map<string, StatsView>(channels.map((c) => [keyOf(c), { state: 'missing' }]));
-    const res = await this.get(base, '');
+    const res = await this.#get(base, '');
     if (res.ok) {
       const body = (await res.json()) as { channels?: Raw[] };
       for (const item of body.channels ?? []) {
@@ -254,14 +254,14 @@ export class ReceiverStats {
     if (res.status !== 503) throw new Error(`GET /admin/webhook-connect/channels: ${res.status}`);
     const queue = [...channels];
     const worker = async () => {
-      for (let ch = queue.shift(); ch; ch = queue.shift()) views.set(keyOf(ch), await this.fetchOne(base, ch));
+      for (let ch = queue.shift(); ch; ch = queue.shift()) views.set(keyOf(ch), await this.#fetchOne(base, ch));
     };
     await Promise.all(Array.from({ length: Math.min(8, channels.length) }, worker));
     return views;
   }
 
-  private async fetchOne(base: string, ch: ObjectKey): Promise<StatsView> {
-    const res = await this.get(base, `/${encodeURIComponent(ch.namespace)}/${encodeURIComponent(ch.name)}`);
+  async #fetchOne(base: string, ch: ObjectKey): Promise<StatsView> {
+    const res = await this.#get(base, `/${encodeURIComponent(ch.namespace)}/${encodeURIComponent(ch.name)}`);
     if (res.ok) return { state: 'ok', stats: parseChannelStats(await res.json()) };
     const body = (await res.json().catch(() => ({}))) as { error?: string; message?: string };
     if (res.status === 404) return { state: 'missing' };

@@ -22,14 +22,14 @@ export const DEFAULT_TOKEN_SETTLE_MS = 2_000;
 export interface TokenResult { rotatedAt: string; nextRotationAt: number; /** When to look again for a step of a rotation in progress. */ wakeAt?: number }
 
 export class TokenKeeper {
-  private readonly d: Deps;
+  readonly #d: Deps;
   /** `sub|hash` → when the receiver config was first seen carrying the staged hash. */
-  private readonly seen = new Map<string, number>();
+  readonly #seen = new Map<string, number>();
 
-  constructor(d: Deps) { this.d = d; }
+  constructor(d: Deps) { this.#d = d; }
 
   async ensure(sub: Subscription, raw: KubeObject, channel: WebhookChannel): Promise<TokenResult> {
-    const { d } = this;
+    const d = this.#d;
     const ns = sub.metadata.namespace ?? 'default';
     const name = tokenSecretName(sub.metadata.name);
     const interval = parseDuration(channel.spec.tokenRotation.interval);
@@ -40,7 +40,7 @@ export class TokenKeeper {
       const now = d.now();
       const current = readTokenSecret(live);
       const decision = tokenPolicy({ secret: live ? current : undefined, annotation, lastHandledAnnotation: current.handled, interval, now });
-      const next = nextTokenState({ current, decision, annotation, nextAccepted: this.accepted(sub, current.next, now), graceMs, now, mint: mintToken });
+      const next = nextTokenState({ current, decision, annotation, nextAccepted: this.#accepted(sub, current.next, now), graceMs, now, mint: mintToken });
       const desired = buildTokenSecret(sub, next.state);
       return { current, decision, next, desired, changes: needsApply(live, desired) || !deepEqual(owned(live), owned(desired)) || (live?.data?.['next-token'] !== undefined && !next.state.next) };
     };
@@ -50,7 +50,7 @@ export class TokenKeeper {
     const { current, decision, next } = p;
     if (p.changes) {
       await d.client.apply(Secrets, p.desired);
-      this.record(raw, name, next.step, decision.reason, current, next.state.previous?.notAfter);
+      this.#record(raw, name, next.step, decision.reason, current, next.state.previous?.notAfter);
     }
     const now = d.now();
     const rotatedAt = Date.parse(next.state.rotatedAt);
@@ -62,26 +62,26 @@ export class TokenKeeper {
   }
 
   /** The staged token's hash has been in the receiver config for the settle time. */
-  private accepted(sub: Subscription, next: string | undefined, now: number): boolean {
+  #accepted(sub: Subscription, next: string | undefined, now: number): boolean {
     if (!next) return false;
-    const { d } = this;
+    const d = this.#d;
     const ck = channelKeyOf(sub);
     const config = readReceiverConfig(d.world.secret(d.settings.receiverNamespace, receiverConfigSecretName(ck)));
     const hash = hashToken(next);
     const route = config?.subscriptions.find((s) => s.namespace === sub.metadata.namespace && s.name === sub.metadata.name);
     const key = `${sub.metadata.namespace}/${sub.metadata.name}|${hash}`;
-    if (!route?.tokens.some((t) => t.sha256 === hash && t.notAfter === undefined)) { this.seen.delete(key); return false; }
-    const since = this.seen.get(key) ?? now;
-    this.seen.set(key, since);
-    if (this.seen.size > 10_000) this.seen.clear();
+    if (!route?.tokens.some((t) => t.sha256 === hash && t.notAfter === undefined)) { this.#seen.delete(key); return false; }
+    const since = this.#seen.get(key) ?? now;
+    this.#seen.set(key, since);
+    if (this.#seen.size > 10_000) this.#seen.clear();
     return now - since >= (d.settings.tokenSettleMs ?? DEFAULT_TOKEN_SETTLE_MS);
   }
 
-  private record(raw: KubeObject, secret: string, step: string, reason: string, current: ReturnType<typeof readTokenSecret>, notAfter?: string): void {
-    const ev = this.d.events;
+  #record(raw: KubeObject, secret: string, step: string, reason: string, current: ReturnType<typeof readTokenSecret>, notAfter?: string): void {
+    const ev = this.#d.events;
     if (step === 'issued') ev.record(Subscriptions, raw, 'Normal', current.token ? EventReason.TokenRotated : EventReason.TokenIssued, 'Issue', `Token issued in Secret ${secret}${current.token ? ' (the old one was not a valid token)' : ''}`);
     else if (step === 'promoted') ev.record(Subscriptions, raw, 'Normal', EventReason.TokenRotated, 'Rotate', `Token rotated${notAfter ? `; the previous token is accepted until ${notAfter}` : '; the previous token is revoked now'}`);
-    else if (step === 'staged') this.d.logger.info({ subscription: `${raw.metadata.namespace}/${raw.metadata.name}`, reason }, 'token rotation started: new token staged for the receiver');
+    else if (step === 'staged') this.#d.logger.info({ subscription: `${raw.metadata.namespace}/${raw.metadata.name}`, reason }, 'token rotation started: new token staged for the receiver');
     else if (current.previous && !(notAfter)) ev.record(Subscriptions, raw, 'Normal', EventReason.TokenRevoked, 'Revoke', 'Previous token revoked: grace period over');
   }
 }

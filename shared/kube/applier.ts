@@ -17,16 +17,16 @@ function atLeast(a: string | undefined, b: string | undefined): boolean {
 }
 
 export class Applier {
-  private readonly client: KubeClient;
-  private readonly written = new Map<string, Written>();
-  constructor(client: KubeClient) { this.client = client; }
+  readonly #client: KubeClient;
+  readonly #written = new Map<string, Written>();
+  constructor(client: KubeClient) { this.#client = client; }
 
   /** Called with every object an informer delivers: drops memories the cache has caught up with. */
   observe(type: ResourceType, obj: KubeObject): void {
     for (const sub of ['', '/status']) {
       const k = keyOf(type, obj.metadata.namespace, obj.metadata.name, sub);
-      const w = this.written.get(k);
-      if (w && atLeast(obj.metadata.resourceVersion, w.rv)) this.written.delete(k);
+      const w = this.#written.get(k);
+      if (w && atLeast(obj.metadata.resourceVersion, w.rv)) this.#written.delete(k);
     }
   }
 
@@ -34,9 +34,9 @@ export class Applier {
   async apply<T extends KubeObject>(type: ResourceType, desired: KubeObject, live: KubeObject | undefined, differs = needsApply(live, desired)): Promise<T | undefined> {
     if (!differs) return undefined;
     const k = keyOf(type, desired.metadata.namespace, desired.metadata.name);
-    if (deepEqual(this.written.get(k)?.body, desired)) return undefined;
-    const res = await this.client.apply<T>(type, desired);
-    this.written.set(k, { rv: res.metadata.resourceVersion, body: desired });
+    if (deepEqual(this.#written.get(k)?.body, desired)) return undefined;
+    const res = await this.#client.apply<T>(type, desired);
+    this.#written.set(k, { rv: res.metadata.resourceVersion, body: desired });
     return res;
   }
 
@@ -45,15 +45,15 @@ export class Applier {
     const clean = JSON.parse(JSON.stringify(status)) as Record<string, unknown>;
     if (deepEqual(obj.status ?? {}, clean)) return false;
     const k = keyOf(type, obj.metadata.namespace, obj.metadata.name, '/status');
-    if (deepEqual(this.written.get(k)?.body, clean)) return false;
-    const res = await this.client.apply<KubeObject>(type, { metadata: { name: obj.metadata.name, namespace: obj.metadata.namespace }, status: clean }, 'status');
-    this.written.set(k, { rv: res.metadata.resourceVersion, body: clean });
+    if (deepEqual(this.#written.get(k)?.body, clean)) return false;
+    const res = await this.#client.apply<KubeObject>(type, { metadata: { name: obj.metadata.name, namespace: obj.metadata.namespace }, status: clean }, 'status');
+    this.#written.set(k, { rv: res.metadata.resourceVersion, body: clean });
     return true;
   }
 
   /** Forget a memory (after a delete of our own). */
   forget(type: ResourceType, ns: string | undefined, name: string): void {
-    this.written.delete(keyOf(type, ns, name));
-    this.written.delete(keyOf(type, ns, name, '/status'));
+    this.#written.delete(keyOf(type, ns, name));
+    this.#written.delete(keyOf(type, ns, name, '/status'));
   }
 }

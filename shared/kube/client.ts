@@ -79,13 +79,13 @@ export interface RequestCounter { (verb: string, resource: string): void }
 
 export class KubeClient {
   readonly config: KubeConfig;
-  private readonly onRequest: RequestCounter;
-  private opts?: { at: number; value: https.RequestOptions };
-  private agent?: { material: string; agent: https.Agent };
+  readonly #onRequest: RequestCounter;
+  #opts?: { at: number; value: https.RequestOptions };
+  #agent?: { material: string; agent: https.Agent };
 
   constructor(config: KubeConfig, onRequest: RequestCounter = () => {}) {
     this.config = config;
-    this.onRequest = onRequest;
+    this.#onRequest = onRequest;
   }
 
   /** Loads a kubeconfig file, or the in-cluster service account when `file` is empty. */
@@ -102,30 +102,30 @@ export class KubeClient {
    * context per connection) would cost more CPU than everything else the operator does. Credentials
    * are re-read now and then (in-cluster tokens are rotated by the kubelet).
    */
-  private async requestOptions(): Promise<https.RequestOptions> {
-    if (!this.opts || Date.now() - this.opts.at > 60_000) {
+  async #requestOptions(): Promise<https.RequestOptions> {
+    if (!this.#opts || Date.now() - this.#opts.at > 60_000) {
       const o: https.RequestOptions = {};
       await this.config.applyToHTTPSOptions(o);
       const material = JSON.stringify([o.ca, o.cert, o.key, o.pfx, o.passphrase, o.rejectUnauthorized, o.servername].map((v) => (v === undefined ? null : String(v))));
-      if (!this.agent || this.agent.material !== material) {
-        this.agent?.agent.destroy();
+      if (!this.#agent || this.#agent.material !== material) {
+        this.#agent?.agent.destroy();
         const secureContext = tls.createSecureContext({ ca: o.ca, cert: o.cert, key: o.key, pfx: o.pfx, passphrase: o.passphrase });
         const agent = new https.Agent({ keepAlive: true, maxSockets: 32, secureContext, rejectUnauthorized: o.rejectUnauthorized, servername: o.servername });
-        this.agent = { material, agent };
+        this.#agent = { material, agent };
       }
-      this.opts = { at: Date.now(), value: { agent: this.agent.agent, headers: o.headers, ...(o.auth ? { auth: o.auth } : {}) } };
+      this.#opts = { at: Date.now(), value: { agent: this.#agent.agent, headers: o.headers, ...(o.auth ? { auth: o.auth } : {}) } };
     }
-    return this.opts.value;
+    return this.#opts.value;
   }
 
   /** Closes idle keep-alive connections. */
-  close(): void { this.agent?.agent.destroy(); }
+  close(): void { this.#agent?.agent.destroy(); }
 
   /** One request, sent again while throttled; `signal` aborts it (the leader elector bounds a renewal by its renew deadline). */
   async request<T>(method: string, path: string, body?: unknown, contentType = 'application/json', verb = method, signal?: AbortSignal): Promise<T> {
     for (let attempt = 0; ; attempt++) {
       try {
-        return await this.send<T>(method, path, body, contentType, verb, signal);
+        return await this.#send<T>(method, path, body, contentType, verb, signal);
       } catch (err) {
         if (!isTooManyRequests(err) || err.retryAfterMs === undefined || attempt >= THROTTLE_RETRIES) throw err;
         await wait(err.retryAfterMs, signal);
@@ -133,13 +133,13 @@ export class KubeClient {
     }
   }
 
-  private async send<T>(method: string, path: string, body: unknown, contentType: string, verb: string, signal?: AbortSignal): Promise<T> {
+  async #send<T>(method: string, path: string, body: unknown, contentType: string, verb: string, signal?: AbortSignal): Promise<T> {
     const server = this.config.getCurrentCluster()?.server;
     if (!server) throw new Error('kubeconfig has no current cluster');
     const url = new URL(path, server);
-    const base = await this.requestOptions();
+    const base = await this.#requestOptions();
     const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
-    this.onRequest(verb, path.replace(/\?.*$/, ''));
+    this.#onRequest(verb, path.replace(/\?.*$/, ''));
     // A plain-http server (a local test apiserver) cannot use the TLS agent.
     const plain = url.protocol === 'http:';
     const lib = plain ? http : https;

@@ -35,23 +35,23 @@ interface Source<T extends KubeObject> {
 
 export class Informer<T extends KubeObject> {
   readonly type: ResourceType;
-  private readonly client: KubeClient;
-  private readonly opts: Required<Omit<InformerOptions, 'namespaces' | 'labelSelector'>> & Pick<InformerOptions, 'namespaces' | 'labelSelector'>;
-  private readonly handlers: Handler<T>[] = [];
-  private readonly sources: Source<T>[] = [];
-  private relistTimer?: NodeJS.Timeout;
-  private stopped = false;
+  readonly #client: KubeClient;
+  readonly #opts: Required<Omit<InformerOptions, 'namespaces' | 'labelSelector'>> & Pick<InformerOptions, 'namespaces' | 'labelSelector'>;
+  readonly #handlers: Handler<T>[] = [];
+  readonly #sources: Source<T>[] = [];
+  #relistTimer?: NodeJS.Timeout;
+  #stopped = false;
 
   constructor(client: KubeClient, type: ResourceType, opts: InformerOptions) {
-    this.client = client;
+    this.#client = client;
     this.type = type;
-    this.opts = { ...opts, relistMs: opts.relistMs ?? 10 * 60_000, minBackoffMs: opts.minBackoffMs ?? 500, maxBackoffMs: opts.maxBackoffMs ?? 30_000 };
+    this.#opts = { ...opts, relistMs: opts.relistMs ?? 10 * 60_000, minBackoffMs: opts.minBackoffMs ?? 500, maxBackoffMs: opts.maxBackoffMs ?? 30_000 };
   }
 
-  onChange(handler: Handler<T>): void { this.handlers.push(handler); }
+  onChange(handler: Handler<T>): void { this.#handlers.push(handler); }
 
   get(namespace: string | undefined, name: string): T | undefined {
-    for (const s of this.sources) {
+    for (const s of this.#sources) {
       if (s.namespace !== undefined && namespace !== undefined && s.namespace !== namespace) continue;
       const o = s.lw.get(name, this.type.namespaced ? namespace : undefined);
       if (o) return o;
@@ -60,87 +60,87 @@ export class Informer<T extends KubeObject> {
   }
 
   list(namespace?: string): T[] {
-    return this.sources.flatMap((s) => (s.namespace === undefined || namespace === undefined || s.namespace === namespace ? s.lw.list(namespace) : []));
+    return this.#sources.flatMap((s) => (s.namespace === undefined || namespace === undefined || s.namespace === namespace ? s.lw.list(namespace) : []));
   }
 
   /** Every source has listed once and none is in an error state. */
-  healthy(): boolean { return this.sources.length > 0 && this.sources.every((s) => s.healthy && s.synced); }
-  synced(): boolean { return this.sources.length > 0 && this.sources.every((s) => s.synced); }
+  healthy(): boolean { return this.#sources.length > 0 && this.#sources.every((s) => s.healthy && s.synced); }
+  synced(): boolean { return this.#sources.length > 0 && this.#sources.every((s) => s.synced); }
   /** Since when a watch has been down (epoch ms, the earliest of them); undefined while all are up. */
   downSince(): number | undefined {
     let since: number | undefined;
-    for (const s of this.sources) if (s.downSince !== undefined && (since === undefined || s.downSince < since)) since = s.downSince;
+    for (const s of this.#sources) if (s.downSince !== undefined && (since === undefined || s.downSince < since)) since = s.downSince;
     return since;
   }
 
   /** Starts watching; resolves once every source has listed (retrying with backoff until then). */
   async start(): Promise<void> {
-    const namespaces = this.type.namespaced && this.opts.namespaces?.length ? this.opts.namespaces : [undefined];
-    for (const namespace of namespaces) this.sources.push(this.newSource(namespace));
-    await Promise.all(this.sources.map((s) => this.run(s)));
-    while (!this.stopped && !this.synced()) await new Promise((r) => setTimeout(r, 50));
-    if (this.stopped) return; // stopped while waiting for the first list: no relist timer to leak
-    this.relistTimer = setInterval(() => { void this.relist(); }, this.opts.relistMs);
-    this.relistTimer.unref();
+    const namespaces = this.type.namespaced && this.#opts.namespaces?.length ? this.#opts.namespaces : [undefined];
+    for (const namespace of namespaces) this.#sources.push(this.#newSource(namespace));
+    await Promise.all(this.#sources.map((s) => this.#run(s)));
+    while (!this.#stopped && !this.synced()) await new Promise((r) => setTimeout(r, 50));
+    if (this.#stopped) return; // stopped while waiting for the first list: no relist timer to leak
+    this.#relistTimer = setInterval(() => { void this.relist(); }, this.#opts.relistMs);
+    this.#relistTimer.unref();
   }
 
   async stop(): Promise<void> {
-    this.stopped = true;
-    if (this.relistTimer) clearInterval(this.relistTimer);
-    for (const s of this.sources) await this.retire(s);
+    this.#stopped = true;
+    if (this.#relistTimer) clearInterval(this.#relistTimer);
+    for (const s of this.#sources) await this.#retire(s);
   }
 
-  private newSource(namespace: string | undefined): Source<T> {
+  #newSource(namespace: string | undefined): Source<T> {
     const path = resourcePath(this.type, namespace);
-    const listFn = () => this.client.list<T>(this.type, namespace, this.opts.labelSelector);
-    const lw = makeInformer<KubernetesObject>(this.client.config, path, listFn as never, this.opts.labelSelector) as unknown as ListWatch<T>;
+    const listFn = () => this.#client.list<T>(this.type, namespace, this.#opts.labelSelector);
+    const lw = makeInformer<KubernetesObject>(this.#client.config, path, listFn as never, this.#opts.labelSelector) as unknown as ListWatch<T>;
     // Deterministic doubling (no jitter), as these restarts have always been.
-    const backoff = new Backoff({ baseMs: this.opts.minBackoffMs, capMs: this.opts.maxBackoffMs, jitter: 'none' });
+    const backoff = new Backoff({ baseMs: this.#opts.minBackoffMs, capMs: this.#opts.maxBackoffMs, jitter: 'none' });
     const s: Source<T> = { namespace, lw, active: true, healthy: false, synced: false, backoff };
-    const emit = (obj: KubernetesObject) => { if (s.active) for (const h of this.handlers) h(obj as T); };
+    const emit = (obj: KubernetesObject) => { if (s.active) for (const h of this.#handlers) h(obj as T); };
     lw.on('add', emit);
     lw.on('update', emit);
     lw.on('delete', emit);
-    lw.on('error', (err: unknown) => this.failed(s, err));
+    lw.on('error', (err: unknown) => this.#failed(s, err));
     return s;
   }
 
-  private async run(s: Source<T>): Promise<void> {
+  async #run(s: Source<T>): Promise<void> {
     s.healthy = true;
-    await s.lw.start().catch((err: unknown) => this.failed(s, err));
+    await s.lw.start().catch((err: unknown) => this.#failed(s, err));
     if (!s.healthy) return;
     s.synced = true;
     s.backoff.reset();
-    if (s.downSince !== undefined) this.opts.logger.info({ resource: this.type.plural, namespace: s.namespace, downMs: Date.now() - s.downSince }, 'watch is back');
+    if (s.downSince !== undefined) this.#opts.logger.info({ resource: this.type.plural, namespace: s.namespace, downMs: Date.now() - s.downSince }, 'watch is back');
     s.downSince = undefined;
   }
 
-  private failed(s: Source<T>, err: unknown): void {
+  #failed(s: Source<T>, err: unknown): void {
     s.healthy = false;
     s.downSince ??= Date.now();
-    if (this.stopped || !s.active || s.timer) return;
+    if (this.#stopped || !s.active || s.timer) return;
     const delay = s.backoff.next();
-    this.opts.logger.warn({ resource: this.type.plural, namespace: s.namespace, err: errText(err), retryInMs: delay }, 'watch failed; restarting');
-    s.timer = setTimeout(() => { s.timer = undefined; void this.run(s); }, delay);
+    this.#opts.logger.warn({ resource: this.type.plural, namespace: s.namespace, err: errText(err), retryInMs: delay }, 'watch failed; restarting');
+    s.timer = setTimeout(() => { s.timer = undefined; void this.#run(s); }, delay);
     s.timer.unref();
   }
 
   /** A fresh list+watch per source, serving reads only once listed; objects gone from it are reported deleted. */
   async relist(): Promise<void> {
-    for (const old of [...this.sources]) {
-      if (this.stopped) return;
-      const fresh = this.newSource(old.namespace);
-      await this.run(fresh);
-      if (!fresh.synced || this.stopped) { await this.retire(fresh); continue; }
-      this.sources[this.sources.indexOf(old)] = fresh;
-      await this.retire(old);
+    for (const old of [...this.#sources]) {
+      if (this.#stopped) return;
+      const fresh = this.#newSource(old.namespace);
+      await this.#run(fresh);
+      if (!fresh.synced || this.#stopped) { await this.#retire(fresh); continue; }
+      this.#sources[this.#sources.indexOf(old)] = fresh;
+      await this.#retire(old);
       for (const o of old.lw.list()) {
-        if (!fresh.lw.get(o.metadata.name, this.type.namespaced ? o.metadata.namespace : undefined)) for (const h of this.handlers) h(o);
+        if (!fresh.lw.get(o.metadata.name, this.type.namespaced ? o.metadata.namespace : undefined)) for (const h of this.#handlers) h(o);
       }
     }
   }
 
-  private async retire(s: Source<T>): Promise<void> {
+  async #retire(s: Source<T>): Promise<void> {
     s.active = false;
     if (s.timer) clearTimeout(s.timer);
     await s.lw.stop();
