@@ -92,6 +92,9 @@ test('usage errors exit 2 with a message', async () => {
   });
   assert.equal(badEnv.code, 2, 'HOOKBRIDGE_TRUSTED_PROXIES is the same list');
   assert.match(badEnv.stderr, /not an IPv4 or IPv6 CIDR: "fd00::\/129"/);
+  const tiny = await run(['-f', '/nonexistent-dir-for-hookbridge', '--history-max-bytes', '1000']);
+  assert.equal(tiny.code, 2);
+  assert.match(tiny.stderr, /--history-max-bytes must be .* at least 1048576/);
   const url = await run(['-f', '/nonexistent-dir-for-hookbridge', '--rabbitmq-url', 'amqp://u:p@a:5672/x,http://u:secret@b:5672']);
   assert.equal(url.code, 2);
   assert.match(url.stderr, /--rabbitmq-url: not an amqp:\/\/ or amqps:\/\/ URL/);

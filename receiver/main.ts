@@ -13,6 +13,7 @@ import { KubeConfigSource } from './config/kube.ts';
 import type { SubscriptionToken } from './config/manifests.ts';
 import { parseTrustedProxies } from './client-address.ts';
 import { startReceiver } from './server.ts';
+import { DEFAULT_HISTORY_MAX_BYTES } from './buffer/history.ts';
 
 const FLAGS = {
   port: { type: 'number', default: 8080, help: 'HTTP port for ingest, streams, admin, probes and metrics' },
@@ -33,6 +34,11 @@ const FLAGS = {
     type: 'number',
     help: 'Messages each stream reads from RabbitMQ ahead of its window, so the next one goes out as soon as an ack frees a slot (default 2 x window, at most 64; 0 = off). '
       + 'When a stream ends they go back with their delivery count one higher, like the messages it held',
+  },
+  'history-max-bytes': {
+    type: 'number',
+    default: DEFAULT_HISTORY_MAX_BYTES,
+    help: 'Memory budget of the message history index (the admin API\'s messages; oldest dropped first): it bounds the receiver\'s heap under load. The chart sets the memory limit from it',
   },
   'log-level': { type: 'string', default: 'info', help: 'trace, debug, info, warn, error' },
   help: { type: 'boolean', short: 'h', help: 'Show this help' },
@@ -58,7 +64,7 @@ export async function run(argv: string[]): Promise<void> {
   const trustedProxies = trustedCidrs(f['trusted-proxies']);
 
   const logger = createLogger({ name: 'receiver', level: f['log-level'] });
-  const buffer = await createBuffer(kind, f['rabbitmq-url'], logger);
+  const buffer = await createBuffer(kind, f['rabbitmq-url'], historyMaxBytes(f['history-max-bytes']), logger);
   if (kind === 'memory') logger.warn('memory buffer: messages do not survive a restart (use --rabbitmq-url for production)');
   let kube: KubeConfigSource | undefined;
   const rx = await startReceiver({
@@ -92,13 +98,18 @@ export async function run(argv: string[]): Promise<void> {
   }, { secondSignalExitCode: 1, onSecondSignal: (signal) => logger.warn({ signal }, 'second signal: exiting now') });
 }
 
-async function createBuffer(kind: 'rabbitmq' | 'memory', url: string | undefined, logger: Logger): Promise<MessageBuffer> {
+async function createBuffer(kind: 'rabbitmq' | 'memory', url: string | undefined, historyMaxBytes: number, logger: Logger): Promise<MessageBuffer> {
   if (kind === 'memory') {
     const { MemoryBuffer } = await import('./buffer/memory/index.ts');
-    return new MemoryBuffer();
+    return new MemoryBuffer({ history: { maxBytes: historyMaxBytes } });
   }
   const { RabbitBuffer } = await import('./buffer/rabbitmq/index.ts');
-  return new RabbitBuffer({ url: url as string, logger });
+  return new RabbitBuffer({ url: url as string, logger, history: { maxBytes: historyMaxBytes } });
+}
+
+function historyMaxBytes(n: number): number {
+  if (!Number.isSafeInteger(n) || n < 1024 * 1024) throw new UsageError(`--history-max-bytes must be a whole number of bytes, at least 1048576 (1 MiB), got ${n}`);
+  return n;
 }
 
 function trustedCidrs(values: string[]): readonly string[] {

@@ -1,7 +1,8 @@
-// The in-memory history index: bounded by maxMessages (pruned in 1% steps, oldest first) and by retention.
+// The in-memory history index: bounded by a byte budget and optionally maxMessages (pruned in 1% steps,
+// oldest first), and by retention.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { foldHistory, HistoryIndex } from './history.ts';
+import { eventBytes, foldHistory, HistoryIndex } from './history.ts';
 
 test('beyond maxMessages the oldest messages go first; the index never holds more than 1% over the bound', () => {
   const idx = new HistoryIndex({ maxMessages: 200 });
@@ -13,6 +14,35 @@ test('beyond maxMessages the oldest messages go first; the index never holds mor
   assert.equal(idx.get('m700'), undefined);
   assert.equal(idx.get('m999')?.channel, 'ns/ch');
   assert.equal(idx.get('m800')?.channel, 'ns/ch');
+});
+
+test('beyond maxBytes the oldest messages go first; the estimate never runs more than 1% over the budget', () => {
+  const budget = 100_000;
+  const idx = new HistoryIndex({ maxBytes: budget });
+  for (let i = 0; i < 2000; i++) {
+    const id = `m${i}`;
+    idx.add({ id, at: Date.now(), kind: 'received', channel: 'ns/ch', subscriptions: ['ns/s'], eventType: 'order.created' });
+    // Every tenth message has a long retry history: the budget counts its events, not one entry.
+    for (let a = 1; a <= (i % 10 === 0 ? 20 : 1); a++) {
+      idx.add({ id, at: Date.now(), kind: 'attempt', subscription: 'ns/s', attempt: a, result: { statusCode: 503, latencyMs: 1, error: 'upstream unavailable' } });
+    }
+    assert.ok(idx.bytes <= budget * 1.01, `${idx.bytes} B after ${i + 1} messages`);
+  }
+  assert.ok(idx.bytes > budget * 0.9, 'pruning stops once within the budget');
+  assert.equal(idx.get('m0'), undefined);
+  assert.equal(idx.get('m1999')?.channel, 'ns/ch');
+  // The byte count is the sum of what is held: dropping everything brings it back to zero.
+  const empty = new HistoryIndex({ maxBytes: 1 });
+  empty.add({ id: 'x', at: Date.now(), kind: 'received', channel: 'ns/ch' });
+  empty.prune();
+  assert.equal(empty.size, 0);
+  assert.equal(empty.bytes, 0);
+});
+
+test('eventBytes grows with what an event carries', () => {
+  const bare = eventBytes({ id: 'm', at: 1, kind: 'state', subscription: 'ns/s', state: 'delivered' });
+  const failed = eventBytes({ id: 'm', at: 1, kind: 'attempt', subscription: 'ns/s', result: { latencyMs: 1, error: 'x'.repeat(500) } });
+  assert.ok(failed >= bare + 500, `${failed} vs ${bare}`);
 });
 
 test('messages first seen before the retention window are dropped', () => {

@@ -99,3 +99,19 @@ app.kubernetes.io/component: {{ index . 1 }}
 - name: tmp
   mountPath: /tmp
 {{- end -}}
+
+{{/*
+The receiver's resources. Without an explicit limits.memory, the limit is derived from the message history
+budget, which is what grows with traffic: 320 MiB for the process, its sockets and read-ahead, plus three
+times the budget (the index's heap, and the garbage collector's room to copy it). 64 MiB gives 512Mi.
+*/}}
+{{- define "hookbridge.receiverResources" -}}
+{{- $r := .Values.receiver -}}
+{{- $res := deepCopy (default dict $r.resources) -}}
+{{- $limits := deepCopy (default dict $res.limits) -}}
+{{- if not $limits.memory -}}
+{{- $_ := set $limits "memory" (printf "%dMi" (add 320 (div (mul 3 (int64 $r.history.maxBytes)) 1048576))) -}}
+{{- end -}}
+{{- $_ := set $res "limits" $limits -}}
+{{- toYaml $res -}}
+{{- end -}}

@@ -40,8 +40,11 @@ export interface RabbitBufferOptions {
   heartbeatSeconds?: number;
   reconnectMinMs?: number;
   reconnectMaxMs?: number;
-  /** Message history retention (stream x-max-age) and bounds. */
-  history?: { retentionMs?: number; maxMessages?: number; maxBytes?: number; flushMs?: number };
+  /**
+   * Message history: retention (also the stream's x-max-age), the in-memory index's budget (`maxBytes`,
+   * `maxMessages`: history.ts) and the stream's own size cap on disk (`streamMaxBytes`).
+   */
+  history?: { retentionMs?: number; maxBytes?: number; maxMessages?: number; streamMaxBytes?: number; flushMs?: number };
   /** Most dead letters one list/redrive/purge looks at. */
   deadLetterScanLimit?: number;
   /** How often a queue that rejected a publish as full is re-checked. */
@@ -80,14 +83,14 @@ export class RabbitBuffer implements MessageBuffer {
     this.#consumers = new Consumers({ logger, publisher: this.#publisher, clock: this.#clock, record, model, tiers: (q) => this.#tiers(q) });
     this.#deadLetters = new DeadLetters({ logger, publisher: this.#publisher, clock: this.#clock, record, model, scanLimit: opts.deadLetterScanLimit ?? 10_000 });
     const h = opts.history ?? {};
-    this.#history = new HistoryLog({ logger, publisher: this.#publisher, clock: this.#clock, retentionMs: h.retentionMs, maxMessages: h.maxMessages, flushMs: h.flushMs });
+    this.#history = new HistoryLog({ logger, publisher: this.#publisher, clock: this.#clock, retentionMs: h.retentionMs, maxBytes: h.maxBytes, maxMessages: h.maxMessages, flushMs: h.flushMs });
 
     this.#pubConn.onSetup((m) => this.#publisher.attach(m));
     this.#pubConn.onDown(() => this.#publisher.detach());
     // The history catch-up and consumer settles publish: the publishing connection comes up first.
     this.#conn.onSetup(() => this.#pubConn.start(this.#o.connectTimeoutMs ?? 30_000));
     this.#conn.onSetup(async (m) => {
-      await declareEventsStream(m, h.retentionMs, h.maxBytes, logger);
+      await declareEventsStream(m, h.retentionMs, h.streamMaxBytes, logger);
       for (const ch of this.#channels.values()) await declareChannelTopology(m, ch, logger);
     });
     this.#conn.onSetup((m) => this.#consumers.reattach(m));
