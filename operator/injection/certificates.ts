@@ -14,6 +14,7 @@ import type { Logger } from '../../shared/logger.ts';
 import { managedLabels, NAME } from '../../shared/labels.ts';
 import type { KubeClient, KubeObject, ResourceType } from '../../shared/kube/client.ts';
 import { Secrets } from '../../shared/kube/resource-types.ts';
+import { ownerRef } from '../../shared/kube/owner.ts';
 import {
   caBundlePatch, CA_LIFETIME_MS, certSecretData, certsFromSecret, mintCa, mintServing, planRotation, serviceDnsNames,
   SERVING_LIFETIME_MS, WEBHOOK_CERT_COMPONENT, type KeyPair, type MutatingWebhookConfigurationLike, type WebhookCerts,
@@ -103,15 +104,22 @@ export class CertKeeper {
     const stored: WebhookCerts | undefined = certsFromSecret(live?.data as Record<string, string> | undefined);
     const plan = planRotation(stored, { now, dnsNames: this.#dnsNames, caLifetimeMs: CA_LIFETIME_MS, servingLifetimeMs: SERVING_LIFETIME_MS });
     const next: WebhookCerts = { ca: plan.ca, serving: plan.serving, caBundle: plan.caBundle };
-    if (!stored || plan.caRotated || plan.servingRotated || stored.caBundle !== plan.caBundle) {
+    const config = await client.tryGet<KubeObject & MutatingWebhookConfigurationLike>(MutatingWebhookConfigurations, undefined, this.#o.configuration);
+    // Owned by the configuration (a cluster-scoped owner may have namespaced dependents): `helm uninstall`
+    // deletes the configuration and the garbage collector the Secret, so nothing of the release is left.
+    const owner = config?.metadata.uid ? [ownerRef(MutatingWebhookConfigurations, config, false)] : undefined;
+    const ownerChanged = owner !== undefined && live?.metadata.ownerReferences?.[0]?.uid !== owner[0].uid;
+    if (!stored || plan.caRotated || plan.servingRotated || stored.caBundle !== plan.caBundle || ownerChanged) {
       await client.apply(Secrets, {
         apiVersion: 'v1', kind: 'Secret', type: 'Opaque',
-        metadata: { name: this.secretName, namespace, labels: { ...managedLabels(WEBHOOK_CERT_COMPONENT), [NAME]: this.secretName } },
+        metadata: {
+          name: this.secretName, namespace, labels: { ...managedLabels(WEBHOOK_CERT_COMPONENT), [NAME]: this.secretName },
+          ...(owner ? { ownerReferences: owner } : {}),
+        },
         data: certSecretData(next),
       });
       logger.info({ secret: this.secretName, caRotated: plan.caRotated, servingRotated: plan.servingRotated, first: !stored }, 'webhook certificate stored');
     }
-    const config = await client.tryGet<KubeObject & MutatingWebhookConfigurationLike>(MutatingWebhookConfigurations, undefined, this.#o.configuration);
     if (!config) {
       // The chart renders it; without it nothing calls us. Look again soon (an install in progress).
       logger.warn({ configuration: this.#o.configuration }, 'MutatingWebhookConfiguration not found: caBundle not published');
