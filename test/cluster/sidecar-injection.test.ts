@@ -288,8 +288,10 @@ step(`a token rotation reaches the sidecars: the old token is refused after ${GR
 step('removing the annotation removes the sidecar on the next rollout; status.sidecars 0', async () => {
   await kubectl(['-n', NS, 'patch', 'deployment', APP, '--type=json', '-p', JSON.stringify([{ op: 'remove', path: '/spec/template/metadata/annotations/hookbridge.io~1inject' }])]);
   await kubectl(['-n', NS, 'rollout', 'status', `deployment/${APP}`, '--timeout=180s']);
-  const pods = await until('only pods without a sidecar', async () => { const p = await appPods(); return p.length === 1 && !p.some(hasSidecar) && p; }, 180_000);
-  assert.equal(pods[0].metadata.labels['hookbridge.io/sidecar'], undefined);
+  // The Deployment runs 2 replicas since the deletion step; every pod not being deleted is a new one.
+  const pods = await until('only pods without a sidecar', async () => { const p = await appPods(); return p.length === 2 && !p.some(hasSidecar) && p; }, 180_000);
+  for (const pod of pods) assert.equal(pod.metadata.labels['hookbridge.io/sidecar'], undefined);
+  assert.equal(pods[0].metadata.annotations?.['hookbridge.io/inject-skipped'], undefined, 'a pod that did not ask is not touched');
   await until('status.sidecars 0, ConnectorReady NoSidecars', async () => { const s = await subStatus(); return s.sidecars === 0 && condition(s, 'ConnectorReady')?.reason === 'NoSidecars'; });
 });
 
