@@ -35,6 +35,7 @@ const dest = new Destination();
 let ingestUrl = '';
 let receiverUrl = '';
 let signingSecret = '';
+let installedAt = 0;
 
 const kubectl = (args: string[], input?: string): Promise<string> => ok(cluster.kubectl(args, input), `kubectl ${args.join(' ')}`);
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -131,6 +132,7 @@ before(async () => {
   const began = Date.now();
   cluster = await startCluster();
   hb = await installHookbridge(cluster, { values: ['--set', 'operator.sidecarInjection.enabled=true'] });
+  installedAt = Date.now();
   receiverUrl = await hb.receiverUrl();
   ingestUrl = `${receiverUrl}/webhook/${NS}/${CHANNEL}`;
   await dest.listen(NODE_IP);
@@ -157,7 +159,11 @@ step('the operator stores the webhook certificate in a Secret and publishes its 
   assert.equal(serving.checkHost(`${operatorName()}-webhook.${hb.namespace}.svc`), `${operatorName()}-webhook.${hb.namespace}.svc`);
   const owner = (await getJson(['-n', hb.namespace, 'secret', secret])).metadata.ownerReferences?.[0];
   assert.equal(owner?.kind, 'MutatingWebhookConfiguration', 'the Secret goes with the configuration on uninstall');
-  t.diagnostic(`CA ${ca.subject}, serving ${serving.subject} until ${serving.validTo}`);
+  t.diagnostic(`caBundle published ${Date.now() - installedAt} ms after helm install returned; CA ${ca.subject}, serving ${serving.subject} until ${serving.validTo}`);
+  // What the operators said about it (the pod logs on the node), for the record.
+  const said = cluster.podDirs(hb.namespace, operatorName()).flatMap((d) => cluster.podLog(d, 'operator').split('\n'))
+    .filter((l) => /webhook|leader|lease/i.test(l)).map((l) => l.slice(0, 300));
+  t.diagnostic(said.join('\n'));
 });
 
 step('a sidecar Subscription binds; the hookbridge-sidecar ConfigMap lists it; with no pod it is not Ready (NoSidecars)', async () => {
