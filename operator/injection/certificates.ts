@@ -92,7 +92,7 @@ export class CertKeeper {
     if (!stored || stored.serving.certPem === this.#serving) return false;
     this.#o.serve(stored.serving.certPem, stored.serving.keyPem);
     this.#serving = stored.serving.certPem;
-    this.#o.logger.info({ secret: this.secretName }, 'webhook certificate loaded');
+    this.#o.logger.info({ secretName: this.secretName }, 'webhook certificate loaded');
     return true;
   }
 
@@ -118,7 +118,7 @@ export class CertKeeper {
         },
         data: certSecretData(next),
       });
-      logger.info({ secret: this.secretName, caRotated: plan.caRotated, servingRotated: plan.servingRotated, first: !stored }, 'webhook certificate stored');
+      logger.info({ secretName: this.secretName, caRotated: plan.caRotated, servingRotated: plan.servingRotated, first: !stored }, 'webhook certificate stored');
     }
     if (!config) {
       // The chart renders it; without it nothing calls us. Look again soon (an install in progress).

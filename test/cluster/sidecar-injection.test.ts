@@ -226,6 +226,8 @@ step('under load the Deployment scales 1 → 3 → 1: every pod gets a sidecar, 
     await kubectl(['-n', NS, 'scale', `deployment/${APP}`, '--replicas=3']);
     await until('3 ready pods, each with a sidecar', async () => { const p = await readyPods(); return p.length === 3 && p.every(hasSidecar); }, 180_000);
     await until('status.sidecars 3', async () => (await subStatus()).sidecars === 3);
+    // The sidecars' streams are the channel's connectors: CONNECTED counts them (from the receivers' stats, every 30 s).
+    await until('CONNECTED 3 in the channel status', async () => (await getJson(['-n', NS, 'whc', CHANNEL])).status?.connectedConnectors === 3, 120_000);
     const n = poster.accepted.size;
     await until('load flowing through 3 pods', () => poster.accepted.size >= n + 100, 60_000);
     await kubectl(['-n', NS, 'scale', `deployment/${APP}`, '--replicas=1']);
@@ -261,6 +263,21 @@ step('under load the app\'s pods are deleted one after another: nothing is lost'
   assertDelivered(dest, new Map([...accepted].map(([id, body]) => [id, { body, contentType: 'application/json' } satisfies Sent])), signingSecret);
   const f = tally(accepted.keys());
   t.diagnostic(`pod deletions: sent ${f.sent}, received ${f.received}, lost ${f.lost}, duplicated ${f.duplicated}`);
+});
+
+step('more sidecars than the channel\'s maxConnections: a TooManySidecars warning and a ConnectorReady message that says how many cannot connect', async (t) => {
+  await kubectl(['-n', NS, 'patch', 'whc', CHANNEL, '--type=merge', '-p', JSON.stringify({ spec: { maxConnections: 1 } })]);
+  try {
+    const event = await until('a TooManySidecars event on the Subscription', async () =>
+      (await getJson(['-n', NS, 'events', '--field-selector', `involvedObject.name=${SUB},reason=TooManySidecars`])).items[0], 120_000);
+    assert.match(event.message ?? event.note, /2 pods run a sidecar .* allows 1 stream/);
+    const message = await until('the ConnectorReady message', async () =>
+      condition(await subStatus(), 'ConnectorReady')?.message?.includes('exceed') && condition(await subStatus(), 'ConnectorReady').message, 60_000);
+    t.diagnostic(message);
+  } finally {
+    await kubectl(['-n', NS, 'patch', 'whc', CHANNEL, '--type=merge', '-p', JSON.stringify({ spec: { maxConnections: 10 } })]);
+  }
+  await until('the message clears once the limit is raised', async () => !condition(await subStatus(), 'ConnectorReady')?.message?.includes('exceed'), 60_000);
 });
 
 step(`a token rotation reaches the sidecars: the old token is refused after ${GRACE_S}s and deliveries go on with the new one`, async (t) => {

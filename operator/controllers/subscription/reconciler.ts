@@ -130,10 +130,13 @@ function destinationEvent(d: Deps, raw: KubeObject, was: Condition | undefined, 
   else if (now.reason === Reason.DestinationRecovered && was?.status === 'False') d.events.record(Subscriptions, raw, 'Normal', EventReason.DestinationRecovered, 'Deliver', now.message);
 }
 
+const OVER_LIMIT = /exceed the channel's maxConnections/;
+
 /** A warning when the sidecars serving a Subscription first exceed its channel's maxConnections (the extra ones are refused streams). */
 function sidecarLimitEvent(d: Deps, raw: KubeObject, previous: SubscriptionStatus | undefined, now: SubscriptionStatus, max: number | undefined): void {
   if (max === undefined || now.sidecars === undefined || now.sidecars <= max) return;
-  if ((previous?.sidecars ?? 0) > max) return;
+  // Over already at the last look (more pods, or a lowered maxConnections, got us here then): said once.
+  if (OVER_LIMIT.test(findCondition(previous?.conditions, T.ConnectorReady)?.message ?? '')) return;
   d.events.record(Subscriptions, raw, 'Warning', EventReason.TooManySidecars, 'Count',
     `${now.sidecars} pods run a sidecar for this Subscription but its channel allows ${max} streams (spec.maxConnections): ${now.sidecars - max} cannot connect; raise maxConnections above the app's replicas plus surge`);
 }
