@@ -86,6 +86,12 @@ export class CertKeeper {
     return pair;
   }
 
+  /** The Secret holds the pair and bundle this keeper serves and last published (false: deleted or changed by someone else). */
+  holds(secret: KubeObject | undefined): boolean {
+    const stored = certsFromSecret(secret?.data as Record<string, string> | undefined);
+    return stored !== undefined && stored.serving.certPem === this.#serving && (this.published === '' || stored.caBundle === this.published);
+  }
+
   /** Every replica: the Secret changed in the cache; serve what it holds (no-op when it is what we serve). */
   load(secret: KubeObject | undefined): boolean {
     const stored = certsFromSecret(secret?.data as Record<string, string> | undefined);

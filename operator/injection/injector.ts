@@ -69,31 +69,53 @@ export async function startInjection(d: InjectionDeps, o: InjectionOptions): Pro
     },
     onError: (err) => logger.warn({ err: err.message }, 'webhook request not answered as a review'),
   });
-  // Every replica: serve what the Secret holds as soon as the cache sees it (the leader wrote it).
-  world.c.secrets.onChange((s) => {
-    if (s.metadata.namespace === o.namespace && s.metadata.name === keeper.secretName) keeper.load(secretOf());
-  });
-  logger.info({ port: server.port, service: `${o.service}.${o.namespace}.svc`, configuration: o.configuration }, 'sidecar injection webhook serving');
-
   const timers = new Set<NodeJS.Timeout>();
   let stopped = false;
-  const later = (ms: number, fn: () => void) => {
-    if (stopped) return;
+  const later = (ms: number, fn: () => void): NodeJS.Timeout | undefined => {
+    if (stopped) return undefined;
     const t = setTimeout(() => { timers.delete(t); fn(); }, ms);
     timers.add(t);
+    return t;
   };
+
+  // The leader's certificate loop: one pass at a time; a pass asked for while one runs follows it.
+  let leading = false;
+  let certTimer: NodeJS.Timeout | undefined;
+  let certRunning = false;
+  let certAgain = false;
   let certFailures = 0;
-  const certLoop = async (): Promise<void> => {
+  const certSoon = (ms: number): void => {
+    if (certTimer) { clearTimeout(certTimer); timers.delete(certTimer); }
+    certTimer = later(ms, () => { certTimer = undefined; void certPass(); });
+  };
+  const certPass = async (): Promise<void> => {
+    if (certRunning) { certAgain = true; return; }
+    certRunning = true;
+    let next: number;
     try {
-      const next = await keeper.reconcile();
+      next = await keeper.reconcile();
       certFailures = 0;
-      later(next, () => void certLoop());
     } catch (err) {
       certFailures++;
       logger.warn({ err: String(err), failures: certFailures }, 'webhook certificate: could not reconcile; retrying');
-      later(backoffDelay(certFailures, { baseMs: 1_000, capMs: 60_000 }), () => void certLoop());
+      next = backoffDelay(certFailures, { baseMs: 1_000, capMs: 60_000 });
+    } finally {
+      certRunning = false;
     }
+    if (certAgain) { certAgain = false; next = 0; }
+    certSoon(next);
   };
+
+  // Every replica: serve what the Secret holds as soon as the cache sees it (the leader wrote it). The
+  // leader also looks again when it is not what it wrote (deleted or edited by someone): a new pair, at once.
+  world.c.secrets.onChange((s) => {
+    if (s.metadata.namespace !== o.namespace || s.metadata.name !== keeper.secretName) return;
+    const live = secretOf();
+    keeper.load(live);
+    if (leading && !keeper.holds(live)) certSoon(200);
+  });
+  logger.info({ port: server.port, service: `${o.service}.${o.namespace}.svc`, configuration: o.configuration }, 'sidecar injection webhook serving');
+
   const explained = new Set<string>();
   const explainLoop = async (): Promise<void> => {
     try { await explainPods(d, explained); } catch (err) { logger.warn({ err: String(err) }, 'could not scan pods for missing sidecars'); }
@@ -101,7 +123,7 @@ export async function startInjection(d: InjectionDeps, o: InjectionOptions): Pro
   };
   return {
     server, keeper, reviews,
-    lead() { void certLoop(); void explainLoop(); },
+    lead() { leading = true; void certPass(); void explainLoop(); },
     async stop() {
       stopped = true;
       for (const t of timers) clearTimeout(t);

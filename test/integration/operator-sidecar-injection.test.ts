@@ -85,6 +85,23 @@ test('the leader stores the certificate and publishes the caBundle; leader and s
   assert.equal(ops.filter((o) => o.isLeader()).length, 1);
 });
 
+test('deleting the certificate Secret re-keys at once: a new CA in the caBundle (the old one dropped), served by leader and standby', async () => {
+  const bundleNow = async (): Promise<string> => Buffer.from((await getJson(kube, ['mutatingwebhookconfiguration', CONFIG]))?.webhooks[0].clientConfig.caBundle, 'base64').toString();
+  const before = await bundleNow();
+  await must(kube, ['-n', RECEIVER_NS, 'delete', 'secret', `${SERVICE}-certificate`]);
+  const after = await until('a new caBundle', async () => { const b = await bundleNow(); return b !== before && b; });
+  assert.equal(new X509Certificate(after).fingerprint256 === new X509Certificate(before).fingerprint256, false);
+  assert.equal((after.match(/BEGIN CERTIFICATE/g) ?? []).length, 1, 'the old CA is not trusted any more: deleting the Secret is how to revoke it');
+  const secret: Json = await until('the Secret back', () => getJson(kube, ['-n', RECEIVER_NS, 'secret', `${SERVICE}-certificate`]));
+  assert.equal(Buffer.from(secret.data['ca-bundle.crt'], 'base64').toString(), after);
+  for (const op of ops) {
+    await until(`operator ${op.identity} serves a certificate of the new CA`, async () => {
+      const r = await review(op.injection?.server.port ?? 0, after, { metadata: { name: 'p', namespace: NS }, spec: { containers: [] } }).catch(() => undefined);
+      return r?.response?.allowed === true;
+    });
+  }
+});
+
 test('a sidecar Subscription: the ConfigMap lists it, the webhook injects a pod that asks, status counts ready sidecars', async () => {
   await applyChannelAndSubscription(kube, { ns: NS, channel: 'payments', subscription: 'orders', wait: 'channel', subscriptionSpec: { destination: { sidecar: { port: 8080, path: '/hooks' } } } });
   const cm: Json = await until('the hookbridge-sidecar ConfigMap', () => getJson(kube, ['-n', NS, 'configmap', 'hookbridge-sidecar']));
