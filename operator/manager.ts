@@ -146,7 +146,7 @@ export async function startOperator(o: OperatorOptions): Promise<Operator> {
 async function serveInjection(deps: Deps, o: OperatorOptions): Promise<Injection | undefined> {
   if (!o.sidecarInjection) return undefined;
   return startInjection({
-    client: deps.client, world: deps.world, events: deps.events, logger: deps.logger,
+    client: deps.client, world: deps.world, events: deps.events, logger: deps.logger, metrics: deps.metrics,
     settings: { image: o.connectorImage, imagePullPolicy: o.connectorImagePullPolicy },
   }, o.sidecarInjection);
 }

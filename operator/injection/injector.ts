@@ -8,6 +8,8 @@ import { backoffDelay } from '../../shared/process/backoff.ts';
 import type { EventRecorder } from '../runtime/events.ts';
 import type { World } from '../controllers/world.ts';
 import type { EventReason } from '../api/conditions.ts';
+import type { OperatorMetrics } from '../runtime/metrics.ts';
+import { X509Certificate } from 'node:crypto';
 import { CertKeeper } from './certificates.ts';
 import { explainPod } from './explain.ts';
 import type { InjectionSettings } from './mutation.ts';
@@ -30,7 +32,7 @@ export interface InjectionOptions {
 export interface Injection {
   server: WebhookServer;
   keeper: CertKeeper;
-  /** Reviews answered since start, by outcome (tests and logs). */
+  /** Reviews of pods that asked, since start, by outcome (also hookbridge_sidecar_admissions_total). */
   reviews: { injected: number; skipped: number; unchanged: number };
   /** On becoming leader: the certificate loop and the explaining scan. */
   lead(): void;
@@ -43,7 +45,11 @@ export interface InjectionDeps {
   events: EventRecorder;
   logger: Logger;
   settings: InjectionSettings;
+  metrics?: Pick<OperatorMetrics, 'sidecarAdmissions' | 'webhookCertificateExpiry'>;
 }
+
+/** notAfter of a PEM certificate in unix seconds (NaN when unreadable). */
+const notAfterSeconds = (pem: string): number => { try { return Date.parse(new X509Certificate(pem).validTo) / 1000; } catch { return NaN; } };
 
 export async function startInjection(d: InjectionDeps, o: InjectionOptions): Promise<Injection> {
   const { client, world, logger } = d;
@@ -51,10 +57,11 @@ export async function startInjection(d: InjectionDeps, o: InjectionOptions): Pro
   const ref: { server?: WebhookServer } = {};
   const keeper = new CertKeeper({
     client, logger, namespace: o.namespace, service: o.service, configuration: o.configuration,
-    serve: (cert, key) => ref.server?.setCertificate(cert, key),
+    serve: (cert, key) => { ref.server?.setCertificate(cert, key); d.metrics?.webhookCertificateExpiry.set(notAfterSeconds(cert)); },
   });
   const secretOf = () => world.c.secrets.get(o.namespace, keeper.secretName);
   const first = keeper.initial(secretOf());
+  d.metrics?.webhookCertificateExpiry.set(notAfterSeconds(first.certPem));
   const reviews = { injected: 0, skipped: 0, unchanged: 0 };
   const server = ref.server = await startWebhookServer({
     cert: first.certPem, key: first.keyPem, port: o.port, host: o.host,
@@ -62,9 +69,9 @@ export async function startInjection(d: InjectionDeps, o: InjectionOptions): Pro
     subscriptionsIn: (ns) => world.allSubscriptions(ns),
     onReview: ({ result }) => {
       if (!result?.requested) return;
-      if (result.injected.length > 0) reviews.injected++;
-      if (result.skipped.length > 0) reviews.skipped++;
-      if (result.injected.length === 0 && result.skipped.length === 0) reviews.unchanged++;
+      const outcome = result.injected.length > 0 ? 'injected' : result.skipped.length > 0 ? 'skipped' : 'unchanged';
+      reviews[outcome]++;
+      d.metrics?.sidecarAdmissions.inc({ result: outcome });
       logger.debug({ injected: result.injected, skipped: result.skipped.map((s) => `${s.subscription}: ${s.reason}`), already: result.alreadyInjected }, 'admission review');
     },
     onError: (err) => logger.warn({ err: err.message }, 'webhook request not answered as a review'),

@@ -143,6 +143,15 @@ test('a sidecar Subscription: the ConfigMap lists it, the webhook injects a pod 
   await until('status.sidecars 0 once the pod is gone', async () => (await getJson(kube, ['-n', NS, 'whsub', 'orders']))?.status?.sidecars === 0);
 });
 
+test('/metrics: admissions by result and the served certificate\'s expiry', async () => {
+  const standby = ops.find((o) => !o.isLeader());
+  const port = (standby?.server.address() as { port: number }).port;
+  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  assert.match(text, /^hookbridge_sidecar_admissions_total\{result="injected"\} [1-9]/m, 'the standby injected the pod of the previous test');
+  const expiry = Number(/^hookbridge_webhook_certificate_expiry_timestamp_seconds (\S+)$/m.exec(text)?.[1]);
+  assert.ok(expiry > Date.now() / 1000 + 80 * 86_400, `a 90-day certificate (${expiry})`);
+});
+
 test('a pod that asked and was not injected (the webhook was not called) gets a SidecarMissing event, on the pod and on the Subscription', async () => {
   await must(kube, ['apply', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'Pod', ...askingPod('api-2') }));
   const events = await until('a SidecarMissing event on the pod', async () => {
