@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { UsageError } from '../shared/process/flags.ts';
-import { destinationAllow, run } from './main.ts';
+import { destinationAllow, injectionOptions, run } from './main.ts';
 
 test('hookbridge operator --help lists every flag with its HOOKBRIDGE_* variable', async () => {
   const chunks: string[] = [];
@@ -41,4 +41,14 @@ test('the connector image defaults to this release; its pull policy is checked',
   assert.ok(chunks.join('').includes(`ghcr.io/hookbridge/hookbridge:${version}`));
   await assert.rejects(run(['--receiver-namespace', 'x', '--public-url', 'https://h', '--connector-image-pull-policy', 'Sometimes']),
     (e: unknown) => e instanceof UsageError && /connector-image-pull-policy/.test(e.message));
+});
+
+test('--sidecar-injection needs the webhook Service and configuration; they mean nothing without it', () => {
+  const f = (o: Record<string, unknown>) => ({ 'webhook-port': 9443, ...o });
+  assert.equal(injectionOptions(f({}), 'hb'), undefined);
+  assert.deepEqual(injectionOptions(f({ 'sidecar-injection': true, 'webhook-service': 'svc', 'webhook-configuration': 'cfg' }), 'hb'),
+    { port: 9443, namespace: 'hb', service: 'svc', configuration: 'cfg' });
+  assert.throws(() => injectionOptions(f({ 'sidecar-injection': true, 'webhook-service': 'svc' }), 'hb'), UsageError);
+  assert.throws(() => injectionOptions(f({ 'webhook-service': 'svc' }), 'hb'), /need --sidecar-injection/);
+  assert.throws(() => injectionOptions(f({ 'sidecar-injection': true, 'webhook-service': 's', 'webhook-configuration': 'c', 'webhook-port': 70000 }), 'hb'), /--webhook-port/);
 });

@@ -6,6 +6,7 @@ import { createLogger } from '../shared/logger.ts';
 import { untilSignal } from '../shared/process/signals.ts';
 import { PRIVATE_RANGES } from '../shared/destinations.ts';
 import { startOperator } from './manager.ts';
+import type { InjectionOptions } from './injection/injector.ts';
 import { PULL_POLICIES, type PullPolicy } from './controllers/connector/resources/connector.ts';
 
 /** The package version: the default connector image is the release's own. */
@@ -32,6 +33,10 @@ const spec = {
   'leader-elect-namespace': { type: 'string', help: 'namespace of the Lease (default: the operator\'s namespace)' },
   'lease-duration': { type: 'number', default: 15, help: 'seconds a leader holds the Lease without renewing' },
   'stats-interval': { type: 'number', default: 30, help: 'seconds between polls of the receiver\'s channel stats' },
+  'sidecar-injection': { type: 'boolean', help: 'serve the connector sidecar injection webhook (every replica) and keep its certificate and caBundle (the leader)' },
+  'webhook-port': { type: 'number', default: 9443, help: 'HTTPS port of the injection webhook' },
+  'webhook-service': { type: 'string', help: 'the webhook\'s Service in the operator\'s namespace (its names go into the serving certificate); required with --sidecar-injection' },
+  'webhook-configuration': { type: 'string', help: 'the MutatingWebhookConfiguration whose caBundle the operator keeps; required with --sidecar-injection' },
   help: { type: 'boolean', short: 'h', help: 'show this help' },
 } satisfies FlagSpec;
 
@@ -46,6 +51,7 @@ export async function run(argv: string[]): Promise<void> {
   if (pullPolicy !== undefined && !(PULL_POLICIES as readonly string[]).includes(pullPolicy)) {
     throw new UsageError(`--connector-image-pull-policy must be one of ${PULL_POLICIES.join(', ')}, got ${JSON.stringify(pullPolicy)}`);
   }
+  const sidecarInjection = injectionOptions(f, ownNamespace ?? receiverNamespace);
   const receiverUrl = f['receiver-url'];
   const connectorReceiverUrl = f['connector-receiver-url'] ?? receiverUrl ?? f['public-url'];
   const logger = createLogger({ name: 'operator' });
@@ -70,6 +76,7 @@ export async function run(argv: string[]): Promise<void> {
     renewDeadlineMs: leaseSeconds * 1000 * (2 / 3),
     retryPeriodMs: Math.max(200, leaseSeconds * 1000 * (2 / 15)),
     statsIntervalMs: f['stats-interval'] * 1000,
+    sidecarInjection,
     logger,
     onFatal: (reason) => { logger.error({ reason }, 'exiting'); void operator.stop().finally(() => process.exit(1)); },
   });
@@ -77,6 +84,20 @@ export async function run(argv: string[]): Promise<void> {
     logger.info({ signal }, 'shutting down');
     await operator.stop();
   });
+}
+
+/** The webhook's settings, or undefined without --sidecar-injection; the Service and configuration names are then required. */
+export function injectionOptions(f: { 'sidecar-injection'?: boolean; 'webhook-port': number; 'webhook-service'?: string; 'webhook-configuration'?: string }, namespace: string): InjectionOptions | undefined {
+  if (!f['sidecar-injection']) {
+    if (f['webhook-service'] || f['webhook-configuration']) throw new UsageError('--webhook-service and --webhook-configuration need --sidecar-injection');
+    return undefined;
+  }
+  const service = f['webhook-service'];
+  const configuration = f['webhook-configuration'];
+  if (!service || !configuration) throw new UsageError('--sidecar-injection needs --webhook-service and --webhook-configuration');
+  const port = f['webhook-port'];
+  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new UsageError(`--webhook-port must be a port number, got ${port}`);
+  return { port, namespace, service, configuration };
 }
 
 /** `--destination-allow`: absent → the private ranges; `none` (or an empty value) → Services of the namespace only. */

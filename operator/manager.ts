@@ -23,7 +23,9 @@ import { Informer } from '../shared/kube/informer.ts';
 import { KubeClient, type KubeObject, type ResourceType } from '../shared/kube/client.ts';
 import { LeaderElector } from './runtime/leader.ts';
 import { createOperatorMetrics, type OperatorMetrics } from './runtime/metrics.ts';
-import { ConfigMaps, Deployments, Namespaces, Secrets, ServiceAccounts, Subscriptions, WebhookChannels } from '../shared/kube/resource-types.ts';
+import { ConfigMaps, Deployments, Namespaces, Pods, Secrets, ServiceAccounts, Subscriptions, WebhookChannels } from '../shared/kube/resource-types.ts';
+import { startInjection, type Injection, type InjectionOptions } from './injection/injector.ts';
+import { SIDECAR_LABEL } from './injection/mutation.ts';
 
 export interface OperatorOptions extends OperatorSettings {
   kubeconfig?: string;
@@ -55,6 +57,8 @@ export interface OperatorOptions extends OperatorSettings {
   logger?: Logger;
   /** Called when leadership is lost: the process should exit (a fresh start re-campaigns). */
   onFatal?: (reason: string) => void;
+  /** Connector sidecar injection (`--sidecar-injection`): every replica serves the webhook. */
+  sidecarInjection?: InjectionOptions;
 }
 
 export interface Operator {
@@ -66,6 +70,8 @@ export interface Operator {
   /** The same by `VERB resource[/subresource]`. */
   requestsByResource: Map<string, number>;
   controllers: Controller[];
+  /** The injection webhook, when sidecarInjection is on. */
+  injection?: Injection;
   isLeader(): boolean;
   ready(): boolean;
   stop(): Promise<void>;
@@ -105,19 +111,22 @@ export async function startOperator(o: OperatorOptions): Promise<Operator> {
   await Promise.all(informers.map((i) => i.start()));
   logger.info({ identity, namespaces: watched ?? 'all', receiverNamespace: o.receiverNamespace }, 'caches synced');
 
+  const injection = await serveInjection(deps, o);
   const all = [controllers.channel, controllers.subscription, controllers.connector];
   const leadership = campaign(client, o, identity, logger, metrics, () => {
     enqueueEverything(caches, controllers);
     for (const c of all) c.start();
     deps.stats.start();
+    injection?.lead();
   });
 
   return {
-    identity, registry, server, requests, requestsByResource, controllers: all,
+    identity, registry, server, requests, requestsByResource, controllers: all, injection,
     isLeader: () => leadership.leading(),
     ready: () => informers.every((i) => i.healthy()),
     async stop() {
       leadership.stopping();
+      await injection?.stop();
       await deps.stats.stop();
       await Promise.all(all.map((c) => c.stop()));
       await leadership.stop();
@@ -127,6 +136,19 @@ export async function startOperator(o: OperatorOptions): Promise<Operator> {
       logger.info({ identity }, 'operator stopped');
     },
   };
+}
+
+/**
+ * Sidecar injection, on every replica (the apiserver calls any of them through the Service): the webhook
+ * answers from the caches synced just before; the leader's part (certificate, explaining events) starts
+ * with the others' on election.
+ */
+async function serveInjection(deps: Deps, o: OperatorOptions): Promise<Injection | undefined> {
+  if (!o.sidecarInjection) return undefined;
+  return startInjection({
+    client: deps.client, world: deps.world, events: deps.events, logger: deps.logger, metrics: deps.metrics,
+    settings: { image: o.connectorImage, imagePullPolicy: o.connectorImagePullPolicy },
+  }, o.sidecarInjection);
 }
 
 interface Leadership {
@@ -189,14 +211,17 @@ function countingClient(kubeconfig: string | undefined): { client: KubeClient; r
 function watchCaches(client: KubeClient, o: OperatorOptions, watched: string[] | undefined, logger: Logger): Caches {
   const inf = (type: ResourceType, opts: { namespaces?: string[]; labelSelector?: string } = {}) =>
     new Informer<KubeObject>(client, type, { logger, relistMs: o.relistMs, namespaces: watched, ...opts });
+  const own = [o.receiverNamespace, ...(o.sidecarInjection ? [o.sidecarInjection.namespace] : [])];
   return {
     channels: inf(WebhookChannels),
     subscriptions: inf(Subscriptions),
-    secrets: inf(Secrets, { labelSelector: MANAGED_SELECTOR, namespaces: watched ? [...new Set([...watched, o.receiverNamespace])] : undefined }),
+    secrets: inf(Secrets, { labelSelector: MANAGED_SELECTOR, namespaces: watched ? [...new Set([...watched, ...own])] : undefined }),
     configMaps: inf(ConfigMaps, { labelSelector: MANAGED_SELECTOR }),
     serviceAccounts: inf(ServiceAccounts, { labelSelector: MANAGED_SELECTOR }),
     deployments: inf(Deployments, { labelSelector: MANAGED_SELECTOR }),
     namespaces: inf(Namespaces),
+    // Only injected pods (the webhook labels them): a cache of every pod in the cluster would cost memory everywhere.
+    ...(o.sidecarInjection ? { pods: inf(Pods, { labelSelector: `${SIDECAR_LABEL}=true` }) } : {}),
   };
 }
 

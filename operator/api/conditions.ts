@@ -45,6 +45,10 @@ export const Reason = {
   ConnectorAvailable: 'ConnectorAvailable',
   ConnectorUnavailable: 'ConnectorUnavailable',
   ConnectorPending: 'ConnectorPending',
+  // ConnectorReady of destination.sidecar Subscriptions
+  NoSidecars: 'NoSidecars',
+  SidecarsNotConnected: 'SidecarsNotConnected',
+  SidecarsConnected: 'SidecarsConnected',
   NotBound: 'NotBound',
   // DestinationHealthy
   NoGoneAnswer: 'NoGoneAnswer',
@@ -69,6 +73,10 @@ export const EventReason = {
   CleanedUp: 'CleanedUp',
   DestinationGone: 'DestinationGone',
   DestinationRecovered: 'DestinationRecovered',
+  // Sidecar injection: on the pod and on the Subscription it named
+  SidecarSkipped: 'SidecarSkipped',
+  SidecarMissing: 'SidecarMissing',
+  TooManySidecars: 'TooManySidecars',
 } as const;
 export type EventReason = (typeof EventReason)[keyof typeof EventReason];
 

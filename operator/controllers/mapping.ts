@@ -8,6 +8,7 @@ import { keyOf } from '../../shared/config.ts';
 import { COMPONENT, Component, CONNECTOR_NAME, CHANNEL_ANNOTATION } from '../../shared/labels.ts';
 import type { KubeObject } from '../../shared/kube/client.ts';
 import type { World } from './world.ts';
+import { INJECTED_ANNOTATION, parseInjectAnnotation, SIDECAR_CONFIG_MAP } from '../injection/mutation.ts';
 
 export interface Queues {
   channel(key: string): void;
@@ -98,7 +99,7 @@ export function wireMapping(world: World, q: Queues): { channelStatsChanged: (ch
   });
 
   const connectorChild = (o: KubeObject) => {
-    if (o.metadata.name !== CONNECTOR_NAME) return;
+    if (o.metadata.name !== CONNECTOR_NAME && o.metadata.name !== SIDECAR_CONFIG_MAP) return;
     const ns = o.metadata.namespace ?? 'default';
     q.connector(ns);
     for (const s of world.allSubscriptions(ns)) q.subscription(`${ns}/${s.metadata.name}`);
@@ -106,6 +107,12 @@ export function wireMapping(world: World, q: Queues): { channelStatsChanged: (ch
   world.c.configMaps.onChange(connectorChild);
   world.c.deployments.onChange(connectorChild);
   world.c.serviceAccounts.onChange(connectorChild);
+
+  // Injected pods: their Subscriptions' status counts them (status.sidecars, ConnectorReady).
+  world.c.pods?.onChange((pod) => {
+    const ns = pod.metadata.namespace ?? 'default';
+    for (const name of parseInjectAnnotation(pod.metadata.annotations?.[INJECTED_ANNOTATION])) q.subscription(`${ns}/${name}`);
+  });
 
   return {
     channelStatsChanged: (channelKey) => {

@@ -4,6 +4,7 @@ import { Subscription, WebhookChannel } from '../../shared/api/v1alpha1.ts';
 import type { BindingWorld } from './binding.ts';
 import type { Informer } from '../../shared/kube/informer.ts';
 import type { KubeObject } from '../../shared/kube/client.ts';
+import type { PodStatusLike } from '../injection/status.ts';
 
 export interface Caches {
   channels: Informer<KubeObject>;
@@ -14,6 +15,8 @@ export interface Caches {
   serviceAccounts: Informer<KubeObject>;
   deployments: Informer<KubeObject>;
   namespaces: Informer<KubeObject>;
+  /** With sidecar injection only: pods labelled hookbridge.io/sidecar=true (injected ones). */
+  pods?: Informer<KubeObject>;
 }
 
 export type Parsed<T> = { ok: true; value: T; raw: KubeObject } | { ok: false; error: string; raw: KubeObject };
@@ -75,6 +78,11 @@ export class World implements BindingWorld {
       }
     }
     return this.#byChannel.get(`${channelNamespace}/${channelName}`) ?? [];
+  }
+
+  /** Injected pods of a namespace (none without sidecar injection). */
+  sidecarPods(namespace: string): KubeObject[] & PodStatusLike[] {
+    return (this.c.pods?.list(namespace) ?? []) as KubeObject[] & PodStatusLike[];
   }
 
   secret(namespace: string, name: string): KubeObject | undefined { return this.c.secrets.get(namespace, name); }

@@ -30,7 +30,7 @@ export const SKIPPED_ANNOTATION = `${GROUP}/inject-skipped`;
 /** Label on injected pods, so the operator can watch only those (a cluster-wide pod informer would be all pods). */
 export const SIDECAR_LABEL = `${GROUP}/sidecar`;
 export const SIDECAR_CONTAINER = 'hookbridge-connector';
-/** The namespace ConfigMap the sidecars read (phase 2: written by the connector controller). */
+/** The namespace ConfigMap the sidecars read (written by the connector controller). */
 export const SIDECAR_CONFIG_MAP = 'hookbridge-sidecar';
 export const SIDECAR_CONFIG_KEY = 'config.json';
 /** Volume names, prefixed so they cannot collide with the application's. */

@@ -14,7 +14,7 @@ export interface WebhookServerOptions extends AdmissionContext {
   key: string;
   port: number;
   host?: string;
-  /** Told about every answered review (phase 2: events for skipped pods, metrics). Must not throw. */
+  /** Told about every answered review (injector.ts counts and logs them). Must not throw. */
   onReview?: (outcome: AdmissionOutcome) => void;
   /** Told about requests that could not be answered as a review (bad body, too large). */
   onError?: (err: Error) => void;

@@ -2,7 +2,7 @@
 // listing the namespace's bound destination.sidecar Subscriptions (each sidecar serves the ones its pod
 // names, `--subscriptions`). One ConfigMap per namespace, independent of the pods, so a pod never waits
 // for it to be written for its own set, and a Subscription change reaches running sidecars by the same
-// in-place volume update the connector Deployment uses. Phase 2: the connector controller applies it.
+// in-place volume update the connector Deployment uses. The connector controller applies it.
 import { compileConnector } from '../../shared/api/compile.ts';
 import type { Subscription } from '../../shared/api/v1alpha1.ts';
 import { Component, managedLabels, NAME } from '../../shared/labels.ts';

@@ -1,5 +1,5 @@
-// What the operator reads back from injected pods, pure (phase 2 feeds it from a pod informer limited to
-// the label hookbridge.io/sidecar=true): how many pods serve each Subscription (`status.sidecars`), and
+// What the operator reads back from injected pods, pure (the manager feeds it from a pod informer limited
+// to the label hookbridge.io/sidecar=true): how many pods serve each Subscription (`status.sidecars`), and
 // which pods asked but were not served (an event per pod and Subscription, for `kubectl describe`).
 import { INJECT_ANNOTATION, INJECTED_ANNOTATION, parseInjectAnnotation, SIDECAR_CONTAINER, SKIPPED_ANNOTATION, SkipReason, type Skipped } from './mutation.ts';
 
@@ -45,7 +45,7 @@ export function skippedOf(pod: PodStatusLike): Pick<Skipped, 'subscription' | 'r
 
 /**
  * Names the pod asked for and that neither its sidecar serves nor the webhook explained: the webhook was
- * not called (down, timed out: failurePolicy Ignore). Phase 2 reports them as `SidecarMissing` events.
+ * not called (down, timed out: failurePolicy Ignore). explain.ts reports them as `SidecarMissing` events.
  */
 export function unexplained(pod: PodStatusLike): string[] {
   const asked = parseInjectAnnotation(pod.metadata.annotations?.[INJECT_ANNOTATION]);

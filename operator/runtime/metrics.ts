@@ -13,6 +13,10 @@ export interface OperatorMetrics {
   tokens: Map<string, TokenTimes>;
   /** Work queue lengths by controller; the depth gauge reads them at scrape time. */
   queues: Map<string, () => number>;
+  /** Sidecar injection: admission reviews of pods that asked, by result (injected, skipped, unchanged). */
+  sidecarAdmissions: Counter<'result'>;
+  /** Sidecar injection: notAfter of the certificate this replica serves (unix seconds). */
+  webhookCertificateExpiry: Gauge;
 }
 
 export interface TokenTimes { namespace: string; subscription: string; rotatedAt: number; nextRotationAt: number }
@@ -31,6 +35,8 @@ export function createOperatorMetrics(registry: Registry, now: () => number = Da
       name: 'hookbridge_workqueue_depth', help: 'Keys waiting in the work queue.', labelNames: ['controller'] as const, registers,
       collect() { for (const [controller, length] of queues) this.set({ controller }, length()); },
     }),
+    sidecarAdmissions: new Counter({ name: 'hookbridge_sidecar_admissions_total', help: 'Admission reviews of pods that asked for a connector sidecar, by result: injected (at least one Subscription served), skipped (none served, reasons on the pod), unchanged (already injected).', labelNames: ['result'] as const, registers }),
+    webhookCertificateExpiry: new Gauge({ name: 'hookbridge_webhook_certificate_expiry_timestamp_seconds', help: 'When the injection webhook certificate this replica serves expires (unix seconds).', registers }),
     leader: new Gauge({ name: 'hookbridge_leader', help: '1 on the instance holding the leader lease.', registers }),
     tokenAge: new Gauge({
       name: 'hookbridge_token_age_seconds', help: 'Age of the subscription\'s current token.', labelNames: ['namespace', 'subscription'] as const, registers,

@@ -12,6 +12,9 @@ import { bindingOf } from '../binding.ts';
 import type { Deps } from '../deps.ts';
 import { buildConnectorConfigMap, buildConnectorDeployment, buildConnectorServiceAccount, type ConnectorInput } from './resources/connector.ts';
 
+import { SIDECAR_CONFIG_MAP } from '../../injection/mutation.ts';
+import { buildSidecarConfigMap } from '../../injection/sidecar-config.ts';
+
 export const CONTROLLER = 'connector';
 
 export function connectorReconciler(d: Deps): (namespace: string) => Promise<Outcome> {
@@ -20,6 +23,7 @@ export function connectorReconciler(d: Deps): (namespace: string) => Promise<Out
     // this Deployment would refuse their localhost destination (--forbid-loopback) and dead-letter everything.
     const subs = d.world.allSubscriptions(namespace).filter((s) => !s.metadata.deletionTimestamp && !s.spec.destination.sidecar && bindingOf(s, d.world).bound);
     await sweepOrphanSecrets(d, namespace);
+    await reconcileSidecarConfig(d, namespace);
     const caches: [ResourceType, (n: string, name: string) => KubeObject | undefined][] = [
       [Deployments, (n, name) => d.world.c.deployments.get(n, name)],
       [ConfigMaps, (n, name) => d.world.c.configMaps.get(n, name)],
@@ -56,6 +60,24 @@ export function connectorReconciler(d: Deps): (namespace: string) => Promise<Out
     }
     return done();
   };
+}
+
+/**
+ * The namespace's hookbridge-sidecar ConfigMap (operator/injection/sidecar-config.ts): every bound
+ * destination.sidecar Subscription of the namespace, read by each sidecar there. Applied while there is one,
+ * deleted with the last. Written whether or not a pod asks yet, so an injected pod never waits for it.
+ */
+async function reconcileSidecarConfig(d: Deps, namespace: string): Promise<void> {
+  const subs = d.world.allSubscriptions(namespace).filter((s) => !s.metadata.deletionTimestamp && s.spec.destination.sidecar && bindingOf(s, d.world).bound);
+  const live = d.world.c.configMaps.get(namespace, SIDECAR_CONFIG_MAP);
+  if (subs.length === 0) {
+    if (!live) return;
+    await d.client.delete(ConfigMaps, namespace, SIDECAR_CONFIG_MAP);
+    d.applier.forget(ConfigMaps, namespace, SIDECAR_CONFIG_MAP);
+    d.logger.info({ namespace }, 'sidecar config removed: no sidecar Subscriptions left');
+    return;
+  }
+  await d.applier.apply<KubeObject>(ConfigMaps, buildSidecarConfigMap(namespace, subs, d.settings.connectorReceiverUrl), live);
 }
 
 /** Token and signing Secrets we generated whose owning Subscription no longer exists. */

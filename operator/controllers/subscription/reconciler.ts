@@ -14,7 +14,9 @@ import { Secrets, Subscriptions } from '../../../shared/kube/resource-types.ts';
 import { bindingOf, type Binding } from '../binding.ts';
 import { MAX_REQUEUE_MS, MISSING_SECRET_RECHECK_MS, type Deps } from '../deps.ts';
 import { buildSigningSecret } from './resources/signing-secret.ts';
-import { subscriptionStatus } from './status.ts';
+import { subscriptionStatus, type SidecarView } from './status.ts';
+import { SIDECAR_CONFIG_MAP } from '../../injection/mutation.ts';
+import { countSidecars } from '../../injection/status.ts';
 import { TokenKeeper, type TokenResult } from '../../tokens/keeper.ts';
 
 export const CONTROLLER = 'subscription';
@@ -52,6 +54,7 @@ export function subscriptionReconciler(d: Deps): (key: string) => Promise<Outcom
     const status = boundStatus(d, key, sub, previous, binding, token, signing);
     await d.applier.status(Subscriptions, raw, status as Record<string, unknown>);
     destinationEvent(d, raw, findCondition(previous?.conditions, T.DestinationHealthy), findCondition(status.conditions, T.DestinationHealthy));
+    sidecarLimitEvent(d, raw, previous, status, d.world.channel(ck.namespace, ck.name)?.spec.maxConnections);
     return nextLook(d, token, signing);
   };
 }
@@ -79,13 +82,32 @@ function bindingEvent(d: Deps, sub: Subscription, raw: KubeObject, binding: Bind
 function boundStatus(d: Deps, key: string, sub: Subscription, previous: SubscriptionStatus | undefined, binding: Binding,
   token: TokenResult, signing: ConditionInput | undefined): SubscriptionStatus {
   const ns = sub.metadata.namespace ?? 'default';
-  const view = d.stats.view(channelKeyOf(sub));
+  const ck = channelKeyOf(sub);
+  const view = d.stats.view(ck);
+  const figures = view.state === 'ok' ? view.stats.subscriptions[key] : undefined;
+  if (sub.spec.destination.sidecar) {
+    const sidecars: SidecarView = {
+      ready: countSidecars(d.world.sidecarPods(ns)).get(sub.metadata.name) ?? 0,
+      connected: figures?.connected,
+      maxConnections: d.world.channel(ck.namespace, ck.name)?.spec.maxConnections ?? Infinity,
+    };
+    return subscriptionStatus({
+      sub, previous, binding,
+      secrets: signing ?? condTrue(T.SecretsReady, Reason.SecretsIssued, `Token in Secret ${tokenSecretName(sub.metadata.name)}`),
+      token: { rotatedAt: token.rotatedAt, nextRotationAt: token.nextRotationAt },
+      connector: { configured: connectorLists(d.world.c.configMaps.get(ns, SIDECAR_CONFIG_MAP), sub) },
+      sidecars,
+      figures,
+      statsPending: view.state === 'pending',
+      now: d.now(),
+    });
+  }
   return subscriptionStatus({
     sub, previous, binding,
     secrets: signing ?? condTrue(T.SecretsReady, Reason.SecretsIssued, `Token in Secret ${tokenSecretName(sub.metadata.name)}`),
     token: { rotatedAt: token.rotatedAt, nextRotationAt: token.nextRotationAt },
     connector: { configured: connectorLists(d.world.c.configMaps.get(ns, CONNECTOR_NAME), sub), deployment: d.world.c.deployments.get(ns, CONNECTOR_NAME) },
-    figures: view.state === 'ok' ? view.stats.subscriptions[key] : undefined,
+    figures,
     statsPending: view.state === 'pending',
     now: d.now(),
   });
@@ -106,6 +128,17 @@ function destinationEvent(d: Deps, raw: KubeObject, was: Condition | undefined, 
   if (!now || now.status === was?.status) return;
   if (now.reason === Reason.DestinationGone) d.events.record(Subscriptions, raw, 'Warning', EventReason.DestinationGone, 'Deliver', now.message);
   else if (now.reason === Reason.DestinationRecovered && was?.status === 'False') d.events.record(Subscriptions, raw, 'Normal', EventReason.DestinationRecovered, 'Deliver', now.message);
+}
+
+const OVER_LIMIT = /exceed the channel's maxConnections/;
+
+/** A warning when the sidecars serving a Subscription first exceed its channel's maxConnections (the extra ones are refused streams). */
+function sidecarLimitEvent(d: Deps, raw: KubeObject, previous: SubscriptionStatus | undefined, now: SubscriptionStatus, max: number | undefined): void {
+  if (max === undefined || now.sidecars === undefined || now.sidecars <= max) return;
+  // Over already at the last look (more pods, or a lowered maxConnections, got us here then): said once.
+  if (OVER_LIMIT.test(findCondition(previous?.conditions, T.ConnectorReady)?.message ?? '')) return;
+  d.events.record(Subscriptions, raw, 'Warning', EventReason.TooManySidecars, 'Count',
+    `${now.sidecars} pods run a sidecar for this Subscription but its channel allows ${max} streams (spec.maxConnections): ${now.sidecars - max} cannot connect; raise maxConnections above the app's replicas plus surge`);
 }
 
 /** The signing secret: the referenced one must exist; else one is generated once (create, never overwrite). */

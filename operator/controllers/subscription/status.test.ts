@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { condFalse, condTrue } from '../../runtime/conditions.ts';
 import { sub } from '../testing/fixtures.ts';
-import { connectorCondition, subscriptionStatus, type SubscriptionStatusInput } from './status.ts';
+import { connectorCondition, sidecarCondition, subscriptionStatus, type SubscriptionStatusInput } from './status.ts';
 
 const s = sub({ name: 'sink', namespace: 'team', spec: { destination: { service: { name: 'api', port: 8080 } } } });
 const deployment = (available?: 'True' | 'False') => ({
@@ -64,4 +64,36 @@ test('a 410 Gone on the Subscription: Ready=False with what to do, destinationGo
   assert.equal(health2?.lastTransitionTime, '2030-01-02T00:05:00Z');
   assert.equal(back.destinationGoneAt, '2030-01-01T23:00:00.000Z', 'kept as history; the condition says it is over');
   assert.equal(back.lastDeliveryAt, '2030-01-02T00:01:00.000Z');
+});
+
+const sidecarSub = sub({ name: 'orders', namespace: 'shop', spec: { destination: { sidecar: { port: 8080, path: '/hooks' } } } });
+
+test('ConnectorReady of a sidecar Subscription: pending until the ConfigMap lists it, False with no pod, Unknown while no stream is open, True with one', () => {
+  const view = (ready: number, connected?: number, maxConnections = 10) => ({ ready, connected, maxConnections });
+  const table: [boolean, ReturnType<typeof view>, string, string][] = [
+    [false, view(2, 2), 'Unknown', 'ConnectorPending'],
+    [true, view(0), 'False', 'NoSidecars'],
+    [true, view(0, 3), 'False', 'NoSidecars'], // streams of pods being deleted do not make a ready pod
+    [true, view(2, 0), 'Unknown', 'SidecarsNotConnected'],
+    [true, view(2), 'True', 'SidecarsConnected'], // no figures yet: the ready pods decide
+    [true, view(2, 2), 'True', 'SidecarsConnected'],
+  ];
+  for (const [configured, v, status, reason] of table) {
+    const c = sidecarCondition(configured, v);
+    assert.deepEqual([c.status, c.reason], [status, reason], JSON.stringify({ configured, v }));
+  }
+  assert.match(sidecarCondition(true, view(12, 10, 10)).message, /12 sidecars exceed the channel's maxConnections 10: 2 cannot open a stream/);
+  assert.doesNotMatch(sidecarCondition(true, view(10, 10, 10)).message, /exceed/);
+});
+
+test('a sidecar Subscription\'s status: sidecars counted, no connector Deployment named, Ready follows the sidecars', () => {
+  const input: SubscriptionStatusInput = { ...base, sub: sidecarSub, connector: { configured: true }, sidecars: { ready: 3, connected: 3, maxConnections: 10 } };
+  const st = subscriptionStatus(input);
+  assert.equal(st.sidecars, 3);
+  assert.equal(st.connector, undefined, 'no Deployment serves it');
+  assert.equal(st.destination, 'http://localhost:8080/hooks');
+  assert.deepEqual([st.conditions?.[0].type, st.conditions?.[0].status, st.conditions?.[0].message], ['Ready', 'True', 'Delivering through connector sidecars']);
+  const none = subscriptionStatus({ ...input, sidecars: { ready: 0, maxConnections: 10 } });
+  assert.equal(none.sidecars, 0, 'zero is written, so SIDECARS shows 0 rather than nothing');
+  assert.deepEqual([none.conditions?.[0].status, none.conditions?.[0].reason], ['False', 'NoSidecars']);
 });

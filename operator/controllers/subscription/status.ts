@@ -3,6 +3,7 @@ import { destinationUrl } from '../../../shared/api/compile.ts';
 import { tokenSecretName, type Subscription } from '../../../shared/api/v1alpha1.ts';
 import { ConditionType as T, Reason } from '../../api/conditions.ts';
 import { CONNECTOR_NAME } from '../../../shared/labels.ts';
+import { SIDECAR_CONFIG_MAP } from '../../injection/mutation.ts';
 import type { Condition, SubscriptionStatus } from '../../api/status.ts';
 import { condFalse, condTrue, condUnknown, mergeConditions, rfc3339, rollup, type ConditionInput } from '../../runtime/conditions.ts';
 import type { KubeObject } from '../../../shared/kube/client.ts';
@@ -19,6 +20,8 @@ export interface SubscriptionStatusInput {
   token?: { rotatedAt: string; nextRotationAt?: number };
   /** The namespace's connector: does its config list this subscription, and the Deployment. */
   connector: { configured: boolean; deployment?: KubeObject };
+  /** destination.sidecar only: the sidecars serving it (connector above is then the namespace's hookbridge-sidecar ConfigMap). */
+  sidecars?: SidecarView;
   figures?: Figures;
   /** The operator has not heard from the receivers yet (just started): receiver-derived conditions stand. */
   statsPending?: boolean;
@@ -39,6 +42,31 @@ export function connectorCondition(c: SubscriptionStatusInput['connector']): Con
   return condTrue(T.ConnectorReady, Reason.ConnectorDeployed, `Deployment ${CONNECTOR_NAME} is deployed`);
 }
 
+export interface SidecarView {
+  /** Pods whose sidecar serves this Subscription and is ready. */
+  ready: number;
+  /** Streams the receivers count for this Subscription (undefined: no figures yet). */
+  connected?: number;
+  /** The channel's maxConnections: the receiver refuses streams beyond it. */
+  maxConnections: number;
+}
+
+/**
+ * ConnectorReady of a destination.sidecar Subscription: the namespace's hookbridge-sidecar ConfigMap lists
+ * it, at least one pod's sidecar serving it is ready, and (once the receivers have been heard) at least one
+ * of their streams is open. No pod at all is False: nothing delivers, so Ready must not say otherwise.
+ * More sidecars than the channel's maxConnections is said in the message (the extra ones cannot connect).
+ */
+export function sidecarCondition(configured: boolean, v: SidecarView): ConditionInput {
+  if (!configured) return condUnknown(T.ConnectorReady, Reason.ConnectorPending, `Waiting for ConfigMap ${SIDECAR_CONFIG_MAP} to list this Subscription`);
+  if (v.ready === 0) return condFalse(T.ConnectorReady, Reason.NoSidecars, `No ready pod serves this Subscription: annotate a pod template with hookbridge.io/inject`);
+  const over = v.ready > v.maxConnections
+    ? `; ${v.ready} sidecars exceed the channel's maxConnections ${v.maxConnections}: ${v.ready - v.maxConnections} cannot open a stream (raise maxConnections)` : '';
+  if (v.connected === 0) return condUnknown(T.ConnectorReady, Reason.SidecarsNotConnected, `${v.ready} sidecar(s) ready, no stream open yet${over}`);
+  const streams = v.connected === undefined ? '' : `, ${v.connected} stream(s) open`;
+  return condTrue(T.ConnectorReady, Reason.SidecarsConnected, `${v.ready} sidecar(s) ready${streams}${over}`);
+}
+
 export function subscriptionStatus(i: SubscriptionStatusInput): SubscriptionStatus {
   const { sub, previous: prev } = i;
   const gen = sub.metadata.generation;
@@ -53,12 +81,12 @@ export function subscriptionStatus(i: SubscriptionStatusInput): SubscriptionStat
     const deps = [
       condTrue(T.ChannelBound, Reason.Bound, 'Bound to the channel'),
       i.secrets ?? condUnknown(T.SecretsReady, Reason.TokenPending, 'Token not issued yet'),
-      connectorCondition(i.connector),
+      i.sidecars ? sidecarCondition(i.connector.configured, i.sidecars) : connectorCondition(i.connector),
       health.condition,
     ];
     // A 410 Gone holds Ready back (False DestinationGone): the Subscription delivers nothing while it lasts.
     // DestinationHealthy Unknown (no figures yet, destination just changed) does not.
-    conds = [rollup(deps, Reason.Ready, 'Delivering through the namespace connector', [T.DestinationHealthy]), ...deps];
+    conds = [rollup(deps, Reason.Ready, i.sidecars ? 'Delivering through connector sidecars' : 'Delivering through the namespace connector', [T.DestinationHealthy]), ...deps];
   }
   const f = i.figures;
   const keep = <K extends 'backlog' | 'deadLettered'>(k: K, v: SubscriptionStatus[K]) => {
@@ -69,7 +97,9 @@ export function subscriptionStatus(i: SubscriptionStatusInput): SubscriptionStat
     conditions: mergeConditions(prev?.conditions, conds, gen, new Date(i.now)),
     observedGeneration: gen,
     ...(destination ? { destination } : {}),
-    ...(i.binding.bound ? { connector: CONNECTOR_NAME, tokenSecretRef: { name: tokenSecretName(sub.metadata.name), key: 'token' } } : {}),
+    ...(i.binding.bound && !i.sidecars ? { connector: CONNECTOR_NAME } : {}),
+    ...(i.binding.bound && i.sidecars ? { sidecars: i.sidecars.ready } : {}),
+    ...(i.binding.bound ? { tokenSecretRef: { name: tokenSecretName(sub.metadata.name), key: 'token' } } : {}),
     ...(i.binding.bound && i.token ? {
       tokenRotatedAt: i.token.rotatedAt,
       ...(i.token.nextRotationAt !== undefined ? { nextTokenRotationAt: rfc3339(new Date(i.token.nextRotationAt)) } : {}),

@@ -4,7 +4,7 @@
 // so the test sees exactly what arrived in the pod, and a pod deleted mid-test loses nothing the test saw.
 import type { Cluster } from '../../harness/cluster/cluster.ts';
 
-const PROXY = `
+export const PROXY = `
 const http = require('node:http');
 const host = process.env.COLLECTOR_HOST, port = Number(process.env.COLLECTOR_PORT);
 http.createServer((req, res) => {
