@@ -60,22 +60,24 @@ test('helm lint is clean, toggles off and on', async () => {
   }
 });
 
-test('defaults render the operator, receiver, RBAC, admin token and helm test, and nothing optional', async () => {
+test('defaults render the operator, receiver, RBAC, admin token, helm test and the sidecar webhook, and nothing optional', async () => {
   const objs = await render();
   const kinds = objs.map((o) => `${o.kind}/${o.metadata.name}`).sort();
   assert.deepEqual(kinds, [
     'ClusterRole/hookbridge-edit', 'ClusterRole/hookbridge-operator', 'ClusterRole/hookbridge-view', 'ClusterRoleBinding/hookbridge-operator',
     'Deployment/hookbridge-operator', 'Deployment/hookbridge-receiver', 'Lease/hookbridge-operator',
+    'MutatingWebhookConfiguration/hookbridge-operator-sidecar-injector',
     'Pod/hookbridge-test-webhook', 'PodDisruptionBudget/hookbridge-receiver',
     'Role/hookbridge-operator-leader-election', 'Role/hookbridge-operator-receiver-endpoints', 'Role/hookbridge-receiver',
     'RoleBinding/hookbridge-operator-leader-election', 'RoleBinding/hookbridge-operator-receiver-endpoints', 'RoleBinding/hookbridge-receiver',
     'Secret/hookbridge-admin',
-    'Service/hookbridge-operator-metrics', 'Service/hookbridge-receiver',
+    'Service/hookbridge-operator-metrics', 'Service/hookbridge-operator-webhook', 'Service/hookbridge-receiver',
     'ServiceAccount/hookbridge-operator', 'ServiceAccount/hookbridge-receiver',
-    'ValidatingAdmissionPolicy/hookbridge-operator-writes', 'ValidatingAdmissionPolicyBinding/hookbridge-operator-writes',
+    'ValidatingAdmissionPolicy/hookbridge-operator-webhook-cabundle-only', 'ValidatingAdmissionPolicy/hookbridge-operator-writes',
+    'ValidatingAdmissionPolicyBinding/hookbridge-operator-webhook-cabundle-only', 'ValidatingAdmissionPolicyBinding/hookbridge-operator-writes',
     'WebhookChannel/hookbridge-smoke',
   ]);
-  const clusterScoped = new Set(['ClusterRole', 'ClusterRoleBinding', 'ValidatingAdmissionPolicy', 'ValidatingAdmissionPolicyBinding']);
+  const clusterScoped = new Set(['ClusterRole', 'ClusterRoleBinding', 'ValidatingAdmissionPolicy', 'ValidatingAdmissionPolicyBinding', 'MutatingWebhookConfiguration']);
   for (const o of objs.filter((x) => !clusterScoped.has(x.kind))) assert.equal(o.metadata.namespace, 'hb', `${o.kind}/${o.metadata.name}`);
   const token = Buffer.from(one(objs, 'Secret', 'hookbridge-admin').data.token, 'base64').toString();
   assert.match(token, /^[A-Za-z0-9]{48}$/);
@@ -91,6 +93,8 @@ test('the operator runs with the flags the contract names', async () => {
     '--receiver-admin-token-file=/var/run/hookbridge/admin/token',
     '--connector-image=ghcr.io/hookbridge/hookbridge:1.2.3', '--connector-image-pull-policy=IfNotPresent', '--metrics-port=8081',
     '--destination-allow=10.0.0.0/8,172.16.0.0/12,192.168.0.0/16,fc00::/7', '--namespaces=shop,lab', '--leader-elect',
+    '--sidecar-injection', '--webhook-port=9443', '--webhook-service=hookbridge-operator-webhook',
+    '--webhook-configuration=hookbridge-operator-sidecar-injector',
   ]);
   assert.deepEqual(c.volumeMounts.find((m: Any) => m.name === 'admin-token'), { name: 'admin-token', mountPath: '/var/run/hookbridge/admin', readOnly: true });
 });
@@ -170,11 +174,12 @@ test('RBAC is least privilege', async () => {
   assert.deepEqual(one(objs, 'Role', 'hookbridge-receiver').rules, [{ apiGroups: [''], resources: ['secrets'], verbs: ['get', 'list', 'watch'] }]);
 });
 
-test('sidecar injection: off by default; on, a webhook that can never block a pod, with no caBundle for helm to fight over', async () => {
-  const off = await render();
-  assert.ok(!off.some((o) => o.kind === 'MutatingWebhookConfiguration'), 'off by default');
+test('sidecar injection: on by default, a webhook that can never block a pod, with no caBundle for helm to fight over; false removes it', async () => {
+  const off = await render('--set', 'operator.sidecarInjection.enabled=false');
+  assert.ok(!off.some((o) => o.kind === 'MutatingWebhookConfiguration' || o.metadata.name === 'hookbridge-operator-webhook'), 'false: no webhook, no Service');
   assert.ok(!one(off, 'ClusterRole', 'hookbridge-operator').rules.some((r: Any) => r.resources.includes('pods')), 'no pod access when off');
-  const objs = await render('--set', 'operator.sidecarInjection.enabled=true');
+  assert.ok(!one(off, 'Deployment', 'hookbridge-operator').spec.template.spec.containers[0].args.includes('--sidecar-injection'));
+  const objs = await render();
   const cfg = one(objs, 'MutatingWebhookConfiguration', 'hookbridge-operator-sidecar-injector');
   assert.equal(cfg.webhooks.length, 1);
   const w = cfg.webhooks[0];

@@ -108,10 +108,12 @@ test('the release created what it should', async () => {
     'rolebinding.rbac.authorization.k8s.io/hookbridge-operator-leader-election', 'rolebinding.rbac.authorization.k8s.io/hookbridge-operator-receiver-endpoints',
     'rolebinding.rbac.authorization.k8s.io/hookbridge-receiver',
     'secret/hookbridge-admin',
-    'service/hookbridge-operator-metrics', 'service/hookbridge-receiver',
+    'service/hookbridge-operator-metrics', 'service/hookbridge-operator-webhook', 'service/hookbridge-receiver',
     'serviceaccount/hookbridge-operator', 'serviceaccount/hookbridge-receiver',
     'servicemonitor.monitoring.coreos.com/hookbridge-operator', 'servicemonitor.monitoring.coreos.com/hookbridge-receiver',
   ]);
+  // Sidecar injection is on by default: its webhook configuration is cluster-scoped.
+  await must(kube.kubectl(['get', 'mutatingwebhookconfiguration/hookbridge-operator-sidecar-injector']));
   for (const crd of ['webhookchannels.hookbridge.io', 'subscriptions.hookbridge.io']) {
     await must(kube.kubectl(['wait', '--for=condition=Established', '--timeout=30s', `crd/${crd}`]));
   }
