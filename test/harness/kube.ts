@@ -1,6 +1,7 @@
 // A real Kubernetes control plane for tests (like controller-runtime's envtest): etcd, kube-apiserver
 // and optionally kube-controller-manager on free loopback ports in a temp dir. No kubelet: no pod runs.
 // test/harness/cluster/ builds a real node (kubelet, containerd, CNI, kube-proxy, CoreDNS) on top of it.
+import assert from 'node:assert/strict';
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import https from 'node:https';
@@ -18,6 +19,8 @@ export interface Kube {
   binDir: string;
   env: { KUBECONFIG: string; KUBECACHEDIR: string };
   kubectl(args: string[], input?: string): Promise<KubectlResult>;
+  /** helm against this apiserver, with its cache, config and data kept in `dir` (never the user's). */
+  helm(args: string[]): Promise<KubectlResult>;
   /** `kubectl apply -f dir`, then waits until every CRD in it is Established. */
   applyCrds(dir: string): Promise<void>;
   /** The temp dir holding certs, kubeconfigs and every process's log. */
@@ -160,6 +163,13 @@ function run(cmd: string, args: string[], opts: { input?: string; env?: NodeJS.P
     child.stdin?.on('error', () => { /* the command may exit without reading its input */ });
     child.stdin?.end(opts.input);
   });
+}
+
+/** The stdout of a command that must succeed (its stderr is the failure message). */
+export async function succeeded(p: Promise<KubectlResult>): Promise<string> {
+  const r = await p;
+  assert.equal(r.code, 0, r.stderr);
+  return r.stdout;
 }
 
 async function must(cmd: string, args: string[]): Promise<string> {
@@ -306,6 +316,8 @@ export async function startKube(opts: KubeOptions = {}, binDirGiven?: string): P
     const env = { KUBECONFIG: kubeconfigPath, KUBECACHEDIR: f('kube-cache') };
     const kubectl = (args: string[], input?: string): Promise<KubectlResult> =>
       run(KUBECTL, args, { input, env: { ...process.env, ...env } });
+    const helmEnv = { ...process.env, ...env, HELM_CACHE_HOME: f('helm/cache'), HELM_CONFIG_HOME: f('helm/config'), HELM_DATA_HOME: f('helm/data') };
+    const helm = (args: string[]): Promise<KubectlResult> => run(path.join(binDir, 'helm'), args, { env: helmEnv });
     const applyCrds = async (crdDir: string): Promise<void> => {
       const applied = await kubectl(['apply', '-f', crdDir, '-o', 'name']);
       if (applied.code !== 0) throw new Error(`kubectl apply -f ${crdDir} failed:\n${applied.stderr}`);
@@ -314,7 +326,7 @@ export async function startKube(opts: KubeOptions = {}, binDirGiven?: string): P
       const waited = await kubectl(['wait', '--for=condition=Established', '--timeout=60s', ...crds]);
       if (waited.code !== 0) throw new Error(`CRDs not established:\n${waited.stderr}`);
     };
-    return { kubeconfigPath, server, binDir, env, kubectl, applyCrds, dir, launch: launchMore, clientKubeconfig, stopApiserver, startApiserver, stop };
+    return { kubeconfigPath, server, binDir, env, kubectl, helm, applyCrds, dir, launch: launchMore, clientKubeconfig, stopApiserver, startApiserver, stop };
   } catch (err) {
     await stop();
     throw err;

@@ -3,12 +3,11 @@
 // admin token across `helm upgrade`, and its RBAC grants the operator and receiver exactly what they
 // need — checked by the apiserver's own authorizer (`kubectl auth can-i --as`).
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { startKube, type Kube } from '../harness/kube.ts';
+import { startKube, succeeded, type Kube } from '../harness/kube.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const CHART = path.join(ROOT, 'charts/hookbridge');
@@ -51,21 +50,8 @@ after(async () => {
   if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
 });
 
-async function must(p: Promise<{ code: number; stdout: string; stderr: string }>): Promise<string> {
-  const r = await p;
-  assert.equal(r.code, 0, r.stderr);
-  return r.stdout;
-}
-
-function helm(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const env = { ...process.env, ...kube.env, HELM_CACHE_HOME: path.join(tmp, 'cache'), HELM_CONFIG_HOME: path.join(tmp, 'config'), HELM_DATA_HOME: path.join(tmp, 'data') };
-  return new Promise((resolve, reject) => {
-    execFile(path.join(kube.binDir, 'helm'), args, { env, cwd: ROOT, maxBuffer: 32 << 20 }, (err, stdout, stderr) => {
-      if (err && typeof err.code !== 'number') return reject(err);
-      resolve({ code: err ? Number(err.code) : 0, stdout, stderr });
-    });
-  });
-}
+const must = succeeded;
+const helm = (args: string[]) => kube.helm(args);
 
 const TOGGLES = ['metrics.serviceMonitor.enabled=true', 'prometheusRule.enabled=true', 'dashboard.enabled=true',
   'ingress.enabled=true', 'receiver.autoscaling.enabled=true'].flatMap((s) => ['--set', s]);

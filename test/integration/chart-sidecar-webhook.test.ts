@@ -5,14 +5,11 @@
 // else (the admission policy, enforced by the apiserver); `helm upgrade` leaves the caBundle the operator
 // wrote (the chart renders none).
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { caBundle, caBundlePatch, mintCa } from '../../operator/injection/cert.ts';
 import { INJECT_ANNOTATION } from '../../operator/injection/mutation.ts';
-import { startKube, type Kube } from '../harness/kube.ts';
+import { startKube, succeeded, type Kube } from '../harness/kube.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const CHART = path.join(ROOT, 'charts/hookbridge');
@@ -22,23 +19,9 @@ const CONFIG = 'hookbridge-operator-sidecar-injector';
 const VALUES = ['--set', 'operator.sidecarInjection.enabled=true'];
 
 let kube: Kube;
-let tmp: string;
 
-async function must(p: Promise<{ code: number; stdout: string; stderr: string }>): Promise<string> {
-  const r = await p;
-  assert.equal(r.code, 0, r.stderr);
-  return r.stdout;
-}
-
-function helm(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const env = { ...process.env, ...kube.env, HELM_CACHE_HOME: path.join(tmp, 'cache'), HELM_CONFIG_HOME: path.join(tmp, 'config'), HELM_DATA_HOME: path.join(tmp, 'data') };
-  return new Promise((resolve, reject) => {
-    execFile(path.join(kube.binDir, 'helm'), args, { env, cwd: ROOT, maxBuffer: 32 << 20 }, (err, stdout, stderr) => {
-      if (err && typeof err.code !== 'number') return reject(err);
-      resolve({ code: err ? Number(err.code) : 0, stdout, stderr });
-    });
-  });
-}
+const must = succeeded;
+const helm = (args: string[]) => kube.helm(args);
 
 type Config = { metadata: { name: string }; webhooks: { name: string; failurePolicy: string; clientConfig: { caBundle?: string } }[] };
 const getConfig = async (): Promise<Config> => JSON.parse(await must(kube.kubectl(['get', 'mutatingwebhookconfiguration', CONFIG, '-o', 'json']))) as Config;
@@ -48,7 +31,6 @@ const bundleOf = (cn: string): string => caBundle([mintCa(cn, { now: new Date(),
 
 before(async () => {
   kube = await startKube();
-  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'hookbridge-chart-sidecar-'));
   await must(kube.kubectl(['create', 'namespace', NS]));
   await must(kube.kubectl(['create', 'namespace', 'shop']));
   await must(kube.kubectl(['-n', NS, 'create', 'secret', 'generic', 'hookbridge-rabbitmq', '--from-literal=url=amqp://u:p@rabbitmq:5672/']));
@@ -57,7 +39,6 @@ before(async () => {
 
 after(async () => {
   await kube?.stop();
-  if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
 });
 
 test('the installed webhook has no caBundle, failurePolicy Ignore, and the operator may patch it', async () => {
