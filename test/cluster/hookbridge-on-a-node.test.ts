@@ -20,6 +20,7 @@ import { sampleWebhooks, postAll } from '../e2e/lib/samples.ts';
 import { Steps } from '../e2e/lib/steps.ts';
 import { eventually, within } from '../harness/eventually.ts';
 import { recorderManifest } from './lib/recorder.ts';
+import { channelPairManifest } from './lib/channel.ts';
 
 const NS = 'demo';
 const CHANNEL = 'orders';
@@ -116,17 +117,7 @@ step('the chart runs every pod from the image built from our Dockerfile, pulled 
 });
 
 step('kubectl apply a channel and a subscription to a Service → Ready; the connector Deployment becomes Available', async () => {
-  await kubectl(['apply', '-f', '-'], JSON.stringify({
-    apiVersion: 'hookbridge.io/v1alpha1', kind: 'WebhookChannel', metadata: { name: CHANNEL, namespace: NS },
-    spec: { eventType: { jsonPointer: '/type' }, tokenRotation: { interval: '720h', gracePeriod: `${GRACE_S}s` } },
-  }) + '\n---\n' + JSON.stringify({
-    apiVersion: 'hookbridge.io/v1alpha1', kind: 'Subscription', metadata: { name: SUB, namespace: NS },
-    spec: {
-      channelRef: { name: CHANNEL },
-      destination: { service: { name: 'recorder', port: 9000, path: '/hooks' } },
-      delivery: { retry: { maxAttempts: 100, schedule: ['1s', '2s', '4s'], jitter: 0.2 } },
-    },
-  }));
+  await kubectl(['apply', '-f', '-'], channelPairManifest({ namespace: NS, channel: CHANNEL, subscription: SUB, graceSeconds: GRACE_S, destination: { service: { name: 'recorder', port: 9000, path: '/hooks' } } }));
   await kubectl(['-n', NS, 'wait', '--for=condition=Ready', `whc/${CHANNEL}`, `whsub/${SUB}`, '--timeout=180s']);
   connector = (await getJson(['-n', NS, 'whsub', SUB])).status.connector;
   assert.ok(connector, 'status.connector names the Deployment');

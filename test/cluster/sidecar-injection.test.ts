@@ -20,6 +20,7 @@ import { sampleWebhooks, postAll } from '../e2e/lib/samples.ts';
 import { Steps } from '../e2e/lib/steps.ts';
 import { eventually, within } from '../harness/eventually.ts';
 import { PROXY } from './lib/recorder.ts';
+import { channelPairManifest } from './lib/channel.ts';
 
 const NS = 'shop';
 const CHANNEL = 'payments';
@@ -167,17 +168,7 @@ step('the operator stores the webhook certificate in a Secret and publishes its 
 });
 
 step('a sidecar Subscription binds; the hookbridge-sidecar ConfigMap lists it; with no pod it is not Ready (NoSidecars)', async () => {
-  await kubectl(['apply', '-f', '-'], JSON.stringify({
-    apiVersion: 'hookbridge.io/v1alpha1', kind: 'WebhookChannel', metadata: { name: CHANNEL, namespace: NS },
-    spec: { eventType: { jsonPointer: '/type' }, tokenRotation: { interval: '720h', gracePeriod: `${GRACE_S}s` } },
-  }) + '\n---\n' + JSON.stringify({
-    apiVersion: 'hookbridge.io/v1alpha1', kind: 'Subscription', metadata: { name: SUB, namespace: NS },
-    spec: {
-      channelRef: { name: CHANNEL },
-      destination: { sidecar: { port: 9000, path: '/hooks' } },
-      delivery: { retry: { maxAttempts: 100, schedule: ['1s', '2s', '4s'], jitter: 0.2 } },
-    },
-  }));
+  await kubectl(['apply', '-f', '-'], channelPairManifest({ namespace: NS, channel: CHANNEL, subscription: SUB, graceSeconds: GRACE_S, destination: { sidecar: { port: 9000, path: '/hooks' } } }));
   await kubectl(['-n', NS, 'wait', '--for=condition=Ready', `whc/${CHANNEL}`, '--timeout=180s']);
   await kubectl(['-n', NS, 'wait', '--for=condition=SecretsReady', `whsub/${SUB}`, '--timeout=180s']);
   const cm = await until('the hookbridge-sidecar ConfigMap', async () => (await cluster.kubectl(['-n', NS, 'get', 'configmap', 'hookbridge-sidecar', '-o', 'json'])).stdout || undefined);
