@@ -2,11 +2,11 @@
 // method, path, headers and body, verifies signatures when given the secret, and can fail on purpose
 // (--fail-rate), be slow (--delay-ms) or always answer one status (--status).
 import { createServer, type IncomingMessage } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { parseFlags, usage, UsageError, type FlagSpec } from '../shared/process/flags.ts';
 import { untilSignal } from '../shared/process/signals.ts';
 import { hmacSignature } from '../shared/signing.ts';
 import { verifyWithSecrets } from '../shared/standard-webhooks.ts';
+import { closeNow, listen } from '../shared/process/listen.ts';
 
 const FLAGS = {
   port: { type: 'number', default: 9000, help: 'port to listen on' },
@@ -66,13 +66,12 @@ export async function startEcho(o: EchoOptions): Promise<{ url: string; port: nu
       if (o.delayMs) setTimeout(answer, o.delayMs); else answer();
     });
   });
-  await new Promise<void>((resolve, reject) => { server.once('error', reject); server.listen(o.port, o.host ?? '127.0.0.1', () => resolve()); });
-  const port = (server.address() as AddressInfo).port;
+  const port = await listen(server, o.port, o.host ?? '127.0.0.1');
   const host = o.host && o.host !== '0.0.0.0' ? o.host : '127.0.0.1';
   return {
     url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
     port,
-    close: () => new Promise((r) => { server.closeAllConnections(); server.close(() => r()); }),
+    close: () => closeNow(server),
   };
 }
 

@@ -3,7 +3,6 @@
 // and left open by close() so the caller decides when it goes.
 import type { ConfigSourceStatus } from './health.ts';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
 import type { ReceiverConfig } from '../shared/config.ts';
 import type { Logger } from '../shared/logger.ts';
@@ -11,6 +10,7 @@ import { createApp } from './app.ts';
 import type { MessageBuffer } from './buffer/types.ts';
 import { ConfigStore } from './config/store.ts';
 import type { FailureLimiterOptions } from './ratelimit.ts';
+import { listen } from '../shared/process/listen.ts';
 
 export interface ReceiverOptions {
   buffer: MessageBuffer;
@@ -55,11 +55,7 @@ export async function startReceiver(opts: ReceiverOptions): Promise<RunningRecei
   server.keepAliveTimeout = 65_000; // longer than common load balancer idle timeouts
   server.on('upgrade', r.handleUpgrade);
   server.on('clientError', (_err, socket) => { if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n'); else socket.destroy(); });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(opts.port, opts.host, () => { server.off('error', reject); resolve(); });
-  });
-  const port = (server.address() as AddressInfo).port;
+  const port = await listen(server, opts.port, opts.host);
   const url = `http://${urlHost(opts.host)}:${port}`;
   opts.logger.info({ url, buffer: opts.buffer.kind }, 'receiver listening');
 

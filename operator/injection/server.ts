@@ -3,8 +3,8 @@
 // connections keep the one they negotiated, new ones get the new one, and no port is ever closed.
 import { createServer, type Server } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { BadReview, review, type AdmissionContext, type AdmissionOutcome } from './admission.ts';
+import { closeNow, listen } from '../../shared/process/listen.ts';
 
 /** The apiserver sends at most a pod (etcd's 1.5 MiB object limit) plus its old version on updates: 6 MiB is ample. */
 export const MAX_BODY_BYTES = 6 * 1024 * 1024;
@@ -80,14 +80,11 @@ export async function startWebhookServer(o: WebhookServerOptions): Promise<Webho
   // The apiserver's default webhook timeout is 10 s; a client that has not sent its request by then is gone.
   server.requestTimeout = 15_000;
   server.headersTimeout = 10_000;
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(o.port, o.host ?? '0.0.0.0', () => { server.off('error', reject); resolve(); });
-  });
+  const port = await listen(server, o.port, o.host ?? '0.0.0.0');
   return {
-    port: (server.address() as AddressInfo).port,
+    port,
     server,
     setCertificate(cert: string, key: string): void { server.setSecureContext({ cert, key, minVersion: 'TLSv1.2' }); },
-    close: () => new Promise<void>((resolve) => { server.close(() => resolve()); server.closeAllConnections(); }),
+    close: () => closeNow(server),
   };
 }

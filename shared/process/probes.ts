@@ -5,8 +5,8 @@
 // Kubernetes probes look only at the status code; the JSON body is for people and scripts, and is the
 // same everywhere: {"status":"ok"}, {"status":"ready"}, {"status":"not_ready","reasons":[...]}.
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
+import { closeNow, listen } from './listen.ts';
 
 /** Why the process is not ready; an empty list means ready. Called on every /readyz, so keep it cheap. */
 export type Readiness = () => readonly string[];
@@ -48,13 +48,6 @@ export async function startProbeServer(o: ProbeServerOptions): Promise<ProbeServ
     if (!answer) { res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n'); return; }
     res.writeHead(answer.status, { 'content-type': 'application/json' }).end(JSON.stringify(answer.body));
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(o.port, o.host ?? '0.0.0.0', () => { server.off('error', reject); resolve(); });
-  });
-  return {
-    port: (server.address() as AddressInfo).port,
-    server,
-    close: () => new Promise((resolve) => { server.close(() => resolve()); server.closeAllConnections(); }),
-  };
+  const port = await listen(server, o.port, o.host ?? '0.0.0.0');
+  return { port, server, close: () => closeNow(server) };
 }
