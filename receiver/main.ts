@@ -77,7 +77,8 @@ export async function run(argv: string[]): Promise<void> {
   let files: ManifestSource | undefined;
   if (f['kube-namespace']) {
     kube = new KubeConfigSource({ namespace: f['kube-namespace'], kubeconfig: f.kubeconfig, apply: rx.applyConfig, logger });
-    kube.start().catch((err: Error) => logger.error({ err: err.message }, 'kubernetes config not loaded yet; retrying'));
+    // start() itself waits through a failing apiserver (the informer retries); a rejection is a bug, not an outage.
+    kube.start().catch((err: Error) => logger.error({ err: err.message }, 'kubernetes config source failed'));
   } else {
     files = new ManifestSource({ paths: f.file, apply: rx.applyConfig, logger, onMinted: (t) => printMinted(t, rx.url, f.file) });
     try {
