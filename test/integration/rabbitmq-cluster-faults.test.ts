@@ -101,6 +101,8 @@ test('a delivery count and a parked retry survive the death of their quorum queu
     assert.equal(back.message.id, sent.id);
     assert.equal(back.attempt, parked.attempt + 1, 'the parked retry comes back as the next attempt');
     await back.ack();
+    // The killed leader may have been the buffer's own node, whose loss it may notice only now: stats need a connection.
+    await eventually(async () => { assert.ok(buffer.isConnected()); return true; }, { message: 'buffer connected', timeoutMs: 60_000 });
     assert.equal((await buffer.stats(queue)).messagesInFlight, 0, 'nothing left counted as in flight (deliveries of a dead channel are forgotten)');
     await delayLeader.start();
     // That leader may have been the buffer's node too: it reconnects (to another node) before the cleanup.
