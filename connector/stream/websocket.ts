@@ -1,6 +1,7 @@
 // WebSocket transport: frames are JSON text messages both ways; the token goes in the Authorization
 // header of the upgrade request (never in the URL, where proxies log it).
 import { WebSocket } from 'ws';
+import { coalesceWrites } from '../../shared/coalesce-writes.ts';
 import { closeCodeForStatus, describeDialError, parseServerFrame, type Dial } from './transport.ts';
 
 export const dialWebSocket: Dial = ({ url, token, handlers, logger, connectTimeoutMs }) => {
@@ -16,6 +17,9 @@ export const dialWebSocket: Dial = ({ url, token, handlers, logger, connectTimeo
     perMessageDeflate: false,
     followRedirects: false,
   });
+  // The acks of one turn (deliveries that finished together) leave in one write.
+  let hold = (): void => {};
+  ws.on('upgrade', (res) => { hold = coalesceWrites(res.socket); });
   ws.on('message', (data, isBinary) => {
     const frame = parseServerFrame(isBinary ? Buffer.from(data as Buffer).toString('utf8') : String(data));
     if (frame) handlers.onFrame(frame);
@@ -43,7 +47,7 @@ export const dialWebSocket: Dial = ({ url, token, handlers, logger, connectTimeo
   });
   ws.on('close', (code, reason) => end(code, reason.toString('utf8') || failure || ''));
   return {
-    send(frame) { if (ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify(frame)); },
+    send(frame) { if (ws.readyState === WebSocket.OPEN) { hold(); ws.send(JSON.stringify(frame)); } },
     close(code, reason) {
       if (ws.readyState === WebSocket.CONNECTING) ws.once('open', () => ws.close(code, reason));
       else ws.close(code, reason);

@@ -2,6 +2,7 @@
 // `event: <type>` + `data: <json>`; refusals are HTTP errors whose JSON carries the close code as `code`
 // (401 → 4001, 404 → 4002, 429 → 4003, 403 → 4004). Client frames arrive on POST /connect/ack (ack.ts).
 import type { Request, Response } from 'express';
+import { coalesceWrites } from '../../shared/coalesce-writes.ts';
 import { sendError } from '../errors.ts';
 import { clientAddress } from '../client-address.ts';
 import { authorizeStream, requestTarget, windowFrom } from './auth.ts';
@@ -34,9 +35,10 @@ export function sseHandler(deps: WebSocketDeps): (req: Request, res: Response) =
 }
 
 function sseTransport(res: Response): StreamTransport {
+  const hold = coalesceWrites(res);
   return {
     kind: 'sse',
-    send: (type, json) => { if (!res.writableEnded) res.write(`event: ${type}\ndata: ${json}\n\n`); },
+    send: (type, json) => { if (!res.writableEnded) { hold(); res.write(`event: ${type}\ndata: ${json}\n\n`); } },
     buffered: () => res.writableLength,
     destroy: () => { res.destroy(); },
     close: (code, reason) => {

@@ -4,6 +4,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
+import { coalesceWrites } from '../../shared/coalesce-writes.ts';
 import { CloseCode, parseClientFrame } from '../../shared/protocol.ts';
 import { ERRORS, rawHttpError } from '../errors.ts';
 import { clientAddress, type TrustedProxies } from '../client-address.ts';
@@ -60,7 +61,7 @@ export function createUpgradeHandler(deps: WebSocketDeps): UpgradeHandler {
         return;
       }
       const session = new StreamSession(
-        { channel: auth.channel, subscription: auth.subscription, tokenHash: auth.tokenHash, window: windowFrom(url), transport: wsTransport(ws) },
+        { channel: auth.channel, subscription: auth.subscription, tokenHash: auth.tokenHash, window: windowFrom(url), transport: wsTransport(ws, socket) },
         deps,
       );
       deps.registry.add(session);
@@ -79,10 +80,11 @@ export function createUpgradeHandler(deps: WebSocketDeps): UpgradeHandler {
   return { handle, close: () => wss.close() };
 }
 
-function wsTransport(ws: WebSocket): StreamTransport {
+function wsTransport(ws: WebSocket, socket: Duplex): StreamTransport {
+  const hold = coalesceWrites(socket); // the frames of one turn (a batch of deliveries) in one write
   return {
     kind: 'websocket',
-    send: (_type, json) => { if (ws.readyState === ws.OPEN) ws.send(json); },
+    send: (_type, json) => { if (ws.readyState === ws.OPEN) { hold(); ws.send(json); } },
     close: (code, reason) => { if (ws.readyState === ws.OPEN || ws.readyState === ws.CONNECTING) ws.close(code, reason); },
     probe: () => { if (ws.readyState === ws.OPEN) ws.ping(); },
     buffered: () => ws.bufferedAmount,
