@@ -316,6 +316,34 @@ export function runConformance(name: string, getBuffer: () => MessageBuffer): vo
       await inbox.close();
     });
 
+    test('acks settled out of order, in one turn and across turns, settle exactly those: what was not acked comes back, nothing else', async () => {
+      const { b, ch, s1, q1 } = await setup();
+      const sent = Array.from({ length: 8 }, () => message(ch));
+      for (const m of sent) await b.publish(m, [s1]);
+      const inbox = await Inbox.open(b, q1, 8, { readAhead: 4 });
+      const ds: Delivery[] = [];
+      for (let i = 0; i < 8; i++) ds.push(await inbox.next());
+      // One turn: 3, 1, 0 (a run from the bottom) and 6 (above the unsettled 2, 4 and 5).
+      await Promise.all([ds[3].ack(), ds[1].ack(), ds[0].ack(), ds[6].ack()]);
+      await sleep(20);
+      await ds[2].release(); // between settled ones: it alone comes back
+      const back = await inbox.next();
+      assert.equal(back.message.id, sent[2].id);
+      assert.equal(back.deliveryCount, 1);
+      await Promise.all([ds[7].ack(), ds[5].ack(), back.ack()]); // a later turn, with 4 still unsettled below them
+      await sleep(20);
+      await inbox.close(); // 4 was never settled: it goes back to the queue
+      const again = await Inbox.open(b, q1, 10);
+      const last = await again.next();
+      assert.equal(last.message.id, sent[4].id);
+      assert.equal(last.deliveryCount, 1);
+      await sleep(200); // proves a negative: nothing that was acked comes back
+      assert.equal(again.received, 1);
+      await last.ack();
+      await eventually(async () => { assert.equal((await b.stats(q1)).messagesQueued, 0); return true; });
+      await again.close();
+    });
+
     test('read-ahead: still at most `prefetch` handed out, in order; queued, not in flight; all back when the consumer ends', async () => {
       const { b, ch, s1, q1 } = await setup();
       const sent = Array.from({ length: 6 }, () => message(ch));

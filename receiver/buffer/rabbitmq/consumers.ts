@@ -12,6 +12,7 @@ import type { Logger } from '../../../shared/logger.ts';
 import type { AttemptResult } from '../../../shared/protocol.ts';
 import { pickTier } from '../filter.ts';
 import { BufferError, notAttemptedReason, type Consumer, type Delivery, type MessageEvent, type QueueRef } from '../types.ts';
+import { AckBatch } from './ack-batch.ts';
 import { attemptOf, decodeMessage, deliveryCountOf, notBeforeOf, receivedAtOf, reencodeOptions } from './codec.ts';
 import type { Publisher } from './publisher.ts';
 import { deadLetterQueueName, delayQueueName, routingKey } from './topology.ts';
@@ -30,11 +31,13 @@ interface Registration {
   prefetch: number;
   onDelivery: (d: Delivery) => void;
   ch?: Channel;
+  /** The acks of the live channel, sent once per turn. */
+  acks?: AckBatch;
   cancelled: boolean;
   readAhead: number;
   inflight: Map<number, number>; // deliveryTag -> receivedAt
   waiting: ConsumeMessage[]; // read ahead, not handed out yet (arrival order)
-  parking: number; // back from a delay tier too early, being parked again (still queued, not in flight)
+  parking: Set<number>; // delivery tags back from a delay tier too early, being parked again (still queued, not in flight)
 }
 
 export class Consumers {
@@ -48,7 +51,7 @@ export class Consumers {
     if (!model) throw new BufferError('buffer_error', 'not connected to RabbitMQ');
     const reg: Registration = {
       queue, prefetch: Math.max(1, prefetch), readAhead: Math.max(0, Math.floor(readAhead)), onDelivery, cancelled: false,
-      inflight: new Map(), waiting: [], parking: 0,
+      inflight: new Map(), waiting: [], parking: new Set(),
     };
     await this.#open(reg, model);
     this.#regs.add(reg);
@@ -83,7 +86,7 @@ export class Consumers {
       if (queueName(reg.queue.channel, reg.queue.subscription) !== name) continue;
       count += reg.inflight.size;
       readAhead += reg.waiting.length;
-      parking += reg.parking;
+      parking += reg.parking.size;
       for (const at of reg.inflight.values()) if (oldest === undefined || at < oldest) oldest = at;
       const head = reg.waiting[0]; // arrival order: the first waiting one is the oldest of them
       if (head) { const at = receivedAtOf(head.properties); if (oldest === undefined || at < oldest) oldest = at; }
@@ -118,6 +121,7 @@ export class Consumers {
     // deliveries, kept as in flight, would have filled the window of the new channel for good.
     forget(reg);
     reg.ch = ch;
+    reg.acks = new AckBatch(ch, () => lowestOutstanding(reg));
     await ch.consume(queueName(reg.queue.channel, reg.queue.subscription), (msg) => {
       if (msg === null) { this.#deps.logger.warn({ queue: queueName(reg.queue.channel, reg.queue.subscription) }, 'rabbitmq cancelled the consumer'); return; }
       if (reg.ch !== ch || reg.cancelled) return;
@@ -155,8 +159,9 @@ export class Consumers {
 
   /** Back from a delay tier before its not-before time: parked again for the rest, never handed out, nothing recorded. */
   #repark(reg: Registration, ch: Channel, msg: ConsumeMessage, notBefore: number): void {
-    reg.parking++;
-    const done = (): boolean => { if (reg.ch !== ch) return false; reg.parking--; return true; };
+    const tag = msg.fields.deliveryTag;
+    reg.parking.add(tag);
+    const done = (): boolean => { if (reg.ch !== ch) return false; reg.parking.delete(tag); return true; };
     this.#park(reg, msg, attemptOf(msg.properties), notBefore).then(
       () => { if (done()) ch.ack(msg); },
       (err: Error) => {
@@ -172,6 +177,7 @@ export class Consumers {
     const attempt = attemptOf(msg.properties);
     const sub = routingKey(reg.queue.subscription);
     const tag = msg.fields.deliveryTag;
+    const acks = reg.acks as AckBatch; // set with reg.ch, before the first delivery
     let settled = false;
 
     /** Runs `fn` once, while this delivery's channel is still the live one. */
@@ -198,18 +204,18 @@ export class Consumers {
       queue: reg.queue,
       attempt,
       deliveryCount: deliveryCountOf(msg.properties),
-      ack: (result) => settle(async () => { ch.ack(msg); attemptEvent('delivered', result); }),
+      ack: (result) => settle(async () => { acks.add(msg); attemptEvent('delivered', result); }),
       retry: (delayMs, result, opts) => settle(async () => {
         const tried = opts?.attempted !== false;
         await this.#park(reg, msg, tried ? attempt + 1 : attempt, clock() + delayMs);
-        ch.ack(msg);
+        acks.add(msg);
         if (tried) attemptEvent('retrying', result);
         else record({ id: message.id, at: clock(), kind: 'state', subscription: sub, attempt, state: 'retrying', reason: notAttemptedReason(opts) });
       }),
       dead: (reason, result) => settle(async () => {
         const q = deadLetterQueueName(reg.queue.channel, reg.queue.subscription);
         await publisher.publish('', q, msg.content, { ...reencodeOptions(msg.properties, { attempt, deadReason: reason, deadAt: clock(), ...(result && { lastResult: result }) }), mandatory: true });
-        ch.ack(msg);
+        acks.add(msg);
         attemptEvent('dead_lettered', result, reason);
       }),
       release: async () => {
@@ -225,5 +231,13 @@ export class Consumers {
 function forget(reg: Registration): void {
   reg.inflight.clear();
   reg.waiting = [];
-  reg.parking = 0;
+  reg.parking.clear();
+}
+
+/** The smallest delivery tag the channel has given this consumer and it has not settled (Infinity: none). */
+function lowestOutstanding(reg: Registration): number {
+  let low = reg.waiting[0]?.fields.deliveryTag ?? Infinity; // arrival order: the first waiting one is the lowest of them
+  for (const tag of reg.inflight.keys()) if (tag < low) low = tag;
+  for (const tag of reg.parking) if (tag < low) low = tag;
+  return low;
 }
