@@ -17,7 +17,18 @@ const queue = { channel: msg.channel, subscription: { namespace: 'team', name: '
 test('encode → decode is the identity, ms receivedAt included', () => {
   const o = encodeOptions(msg, { attempt: 1 });
   assert.equal(o.persistent, true);
-  assert.deepEqual(decodeMessage(msg.body, props(o)), msg);
+  assert.deepEqual(decodeMessage(msg.body, props(o), msg.channel), msg);
+});
+
+test('the headers table carries only what the queue does not say: no channel, no attempt 1', () => {
+  assert.deepEqual(Object.keys(encodeOptions(msg, { attempt: 1 }).headers as object).sort(), ['hb-headers', 'hb-received-at', 'traceparent']);
+  assert.equal((encodeOptions(msg, { attempt: 2 }).headers as Record<string, unknown>)['hb-attempt'], 2);
+});
+
+test('a message queued by an older receiver (hb-channel, hb-attempt 1) decodes the same', () => {
+  const o = encodeOptions(msg, { attempt: 1 });
+  const old = props(o, { 'hb-channel': 'team/github', 'hb-attempt': 1 });
+  assert.deepEqual(decodeMessage(msg.body, old, msg.channel), msg);
 });
 
 test('a dead letter written by dead() carries reason, time, attempts and last result', () => {
@@ -44,5 +55,5 @@ test('hb-not-before rides along a re-park and is dropped by the next re-encode w
   assert.equal(notBeforeOf(props(encodeOptions(msg, { attempt: 1 }))), undefined);
   const again = reencodeOptions(props(parked), { attempt: 2 });
   assert.equal(notBeforeOf(props(again)), undefined);
-  assert.deepEqual(decodeMessage(msg.body, props(parked)), msg, 'the stored message is untouched');
+  assert.deepEqual(decodeMessage(msg.body, props(parked), msg.channel), msg, 'the stored message is untouched');
 });

@@ -173,7 +173,7 @@ export class Consumers {
 
   #delivery(reg: Registration, ch: Channel, msg: ConsumeMessage): Delivery {
     const { publisher, clock, record } = this.#deps;
-    const message = decodeMessage(msg.content, msg.properties);
+    const message = decodeMessage(msg.content, msg.properties, reg.queue.channel);
     const attempt = attemptOf(msg.properties);
     const sub = routingKey(reg.queue.subscription);
     const tag = msg.fields.deliveryTag;
