@@ -128,4 +128,5 @@ test('render prints every section with the figures and verdicts', () => {
 
 test('tables align columns and right-align numbers', () => {
   assert.equal(table(['name', 'n'], [['a', '5'], ['bbb', '100']]), 'name    n\n----  ---\na       5\nbbb   100');
+  assert.equal(table(['name', 'n'], [['a', '5'], ['bbb', '100']], true), 'name  n\n----  ---\na     5\nbbb   100');
 });

@@ -127,10 +127,10 @@ export function verdicts(r: BenchResults): Verdict[] {
   return out;
 }
 
-/** Fixed-width text table; numeric cells (and the headers of all-numeric columns) right-aligned. */
-export function table(header: string[], rows: string[][]): string {
+/** Fixed-width text table; numeric cells (and the headers of all-numeric columns) right-aligned, unless `left`. */
+export function table(header: string[], rows: string[][], left = false): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const isNum = (s: string): boolean => /^[-+]?[\d.,]+(x| ms)?$|^—$/.test(s);
+  const isNum = (s: string): boolean => !left && /^[-+]?[\d.,]+(x| ms)?$|^—$/.test(s);
   const numericColumn = header.map((_, i) => i > 0 && rows.length > 0 && rows.every((r) => isNum(r[i] ?? '')));
   const cell = (c: string, i: number, head: boolean): string =>
     (i > 0 && (head ? numericColumn[i] : isNum(c)) ? c.padStart(widths[i]) : c.padEnd(widths[i]));
@@ -241,7 +241,7 @@ export function render(r: BenchResults): string {
   out.push(table(['system', 'process', 'ingest', 'fixed rate', 'backlog fill', 'backlog drain'], cpuRows));
 
   out.push('', 'Issue 12 figures (information only; a MISS never fails the run; MiB = 2^20 bytes)');
-  out.push(table(['figure', 'measured', 'target', 'result'], verdicts(r).map((v) => [v.figure, v.value, v.target, v.pass === undefined ? 'n/a' : v.pass ? 'PASS' : 'MISS'])));
+  out.push(table(['figure', 'measured', 'target', 'result'], verdicts(r).map((v) => [v.figure, v.value, v.target, v.pass === undefined ? 'n/a' : v.pass ? 'PASS' : 'MISS']), true));
   if (r.notes.length) out.push('', ...r.notes.map((n) => `note: ${n}`));
   return out.join('\n');
 }
