@@ -1,12 +1,14 @@
 // The measurements, each the same for every system: ingest alone (closed loop, nobody consuming),
 // end-to-end at saturation (closed loop while delivering), and end-to-end at a fixed offered rate
 // (open loop; latency from the scheduled send time to receipt at the destination). Each records the
-// CPU its processes used over the measured window.
+// CPU its processes used over the measured window. The backlog phase fills a queue of N messages with
+// delivery stopped, then drains it, and reports each half's CPU per message and the memory left behind.
 import { request } from 'undici';
 import { closedLoop, type ClosedLoopResult } from './load/closed.ts';
 import { openLoop, type OpenLoopResult } from './load/open.ts';
 import { snapshot, usage, type CpuSnapshot, type CpuUse } from './lib/cpu.ts';
 import { makeBody } from './lib/payload.ts';
+import { treeMemory, type Memory } from './lib/proc.ts';
 import { nowMs, perSecond, type LatencySummary } from './lib/stats.ts';
 import type { Destination } from './systems/destination.ts';
 import type { System } from './systems/types.ts';
@@ -100,5 +102,69 @@ export async function measureFixedRate(sys: System, dest: Destination, rate: num
     achievedRate: perSecond(rep.measuredDelivered, span),
     latencyMs: rep.latencyMs,
     cpu,
+  };
+}
+
+export interface BacklogResult {
+  /** Messages asked for. */
+  messages: number;
+  /** The fill: closed loop into the e2e channel with delivery stopped, until `messages` were accepted. */
+  fill: ClosedLoopResult;
+  /** CPU over the fill (the connector is not running). */
+  fillCpu: CpuUse;
+  /** Distinct accepted messages that reached the destination. */
+  delivered: number;
+  /** Accepted but never delivered (no progress for the stall time). */
+  lost: number;
+  duplicates: number;
+  badSignature: number;
+  /** From starting delivery to the last first receipt. */
+  drainMs: number;
+  /** delivered / drainMs. */
+  drainRate: number;
+  /** CPU from starting delivery until every message was seen at the destination. */
+  drainCpu: CpuUse;
+  /** RSS of each of the system's processes right after the drain (now = VmRSS, peak = VmHWM). */
+  memory: Record<string, Memory>;
+}
+
+/** Waits for `expected` distinct messages in [seqFrom, seqTo); gives up after `stallMs` without progress. */
+async function drained(dest: Destination, seqFrom: number, seqTo: number, expected: number, stallMs: number): Promise<number> {
+  let last = -1;
+  for (;;) {
+    const n = await dest.waitFor(seqFrom, seqTo, expected, stallMs);
+    if (n >= expected || n === last) return n;
+    last = n;
+  }
+}
+
+/**
+ * Fills the e2e channel with `messages` accepted messages while nothing consumes it, then starts
+ * delivery and waits until the destination has every one. CPU is measured over each half separately, so
+ * ingest and delivery are each charged once per message (at saturation ingest outruns delivery).
+ */
+export async function measureBacklog(sys: System, dest: Destination, messages: number, clients: number, stallMs = 60_000): Promise<BacklogResult> {
+  await sys.stopDelivery();
+  await sys.purge('e2e');
+  await dest.quiesce(500, 15_000);
+  await dest.reset();
+  const seqFrom = nextSeq;
+  const before = snapshot(sys.pids());
+  const fill = await closedLoop({ url: sys.ingestUrl('e2e'), clients, warmupMs: 0, durationMs: 60_000 + messages, seqStart: seqFrom, stopAfterOk: messages });
+  const fillCpu = usage(before, snapshot(sys.pids()));
+  nextSeq = fill.seqEnd;
+
+  const started = nowMs();
+  await sys.startDelivery();
+  const from = snapshot(withDest(sys, dest)());
+  const delivered = await drained(dest, seqFrom, fill.seqEnd, fill.ok, stallMs);
+  const drainCpu = usage(from, snapshot(withDest(sys, dest)()));
+  const rep = await dest.report({ seqFrom, seqTo: fill.seqEnd });
+  const memory: Record<string, Memory> = {};
+  for (const [name, pid] of Object.entries(sys.pids())) if (pid !== undefined) memory[name] = treeMemory(pid);
+  const drainMs = Math.max(0, rep.lastAt - started);
+  return {
+    messages, fill, fillCpu, delivered, lost: Math.max(0, fill.ok - delivered), duplicates: rep.duplicates, badSignature: rep.badSignature,
+    drainMs, drainRate: perSecond(delivered, drainMs), drainCpu, memory,
   };
 }

@@ -1,23 +1,35 @@
 // Runs every phase as interleaved rounds — A B, then B A, … — so both systems see the same share of
-// whatever else the machine is doing, then keeps the median round of each phase for the report.
+// whatever else the machine is doing, then keeps the median round of each phase for the report. The
+// backlog phase runs once, last, for the contenders that take part in it (Hookbridge).
 import { medianBy, rangeOf } from './lib/aggregate.ts';
 import type { SystemResults } from './lib/report.ts';
-import { measureFixedRate, measureIngest, measureSaturation, type Timing } from './phases.ts';
+import { measureBacklog, measureFixedRate, measureIngest, measureSaturation, type Timing } from './phases.ts';
 import type { Destination } from './systems/destination.ts';
 import type { System } from './systems/types.ts';
 
-export interface Contender { results: SystemResults; sys: System; dest: Destination }
+export interface Contender {
+  results: SystemResults; sys: System; dest: Destination;
+  /** Takes part in the backlog phase. */
+  backlog?: boolean;
+}
 
 export interface RoundPlan {
   rounds: number;
   timing: Timing;
   rate: number;
   drainMs: number;
+  /** Messages the backlog phase fills and drains. */
+  backlog: number;
   phases: ReadonlySet<string>;
   log(msg: string): void;
 }
 
 type Phase = 'ingest' | 'saturation' | 'fixed';
+
+const failed = (c: Contender, plan: RoundPlan, err: unknown): void => {
+  c.results.error = String(err instanceof Error ? err.message : err).split('\n')[0];
+  plan.log(`${c.sys.name} failed: ${String(err instanceof Error ? err.stack : err)}`);
+};
 
 async function runOne(c: Contender, phase: Phase, plan: RoundPlan): Promise<void> {
   const rounds = (c.results.rounds ??= { ingest: [], saturation: [], fixedRate: [] });
@@ -50,12 +62,18 @@ export async function runRounds(contenders: Contender[], plan: RoundPlan): Promi
         plan.log(`${c.sys.name}: ${phase} round ${round + 1}/${plan.rounds}`);
         try {
           await runOne(c, phase, plan);
-        } catch (err) {
-          c.results.error = String(err instanceof Error ? err.message : err).split('\n')[0];
-          plan.log(`${c.sys.name} failed: ${String(err instanceof Error ? err.stack : err)}`);
-        }
+        } catch (err) { failed(c, plan, err); }
       }
     }
   }
   for (const c of contenders) summarizeRounds(c.results);
+  if (!plan.phases.has('backlog')) return;
+  // Last, so the receiver's memory afterwards reflects the whole run, as a long-lived receiver's would.
+  for (const c of contenders) {
+    if (!c.backlog || c.results.error) continue;
+    plan.log(`${c.sys.name}: backlog of ${plan.backlog} messages (fill with delivery stopped, then drain)`);
+    try {
+      c.results.backlog = await measureBacklog(c.sys, c.dest, plan.backlog, plan.timing.clients);
+    } catch (err) { failed(c, plan, err); }
+  }
 }

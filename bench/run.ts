@@ -30,7 +30,8 @@ const spec = {
   'bench-concurrency': { type: 'number', default: 10, help: 'delivery concurrency of both systems (BullMQ Worker concurrency; Subscription delivery.concurrency = stream window)' },
   'bench-window': { type: 'number', default: 1000, help: 'unconfirmed publishes in flight for the raw RabbitMQ ceiling' },
   'bench-only': { type: 'list', help: 'systems to run: hookbridge, bullmq (default both)' },
-  'bench-phases': { type: 'list', help: 'phases to run: ingest, saturation, fixed (default all)' },
+  'bench-phases': { type: 'list', help: 'phases to run: ingest, saturation, fixed, backlog (default all; backlog is Hookbridge only and runs last)' },
+  'bench-backlog': { type: 'number', default: 250_000, help: 'messages the backlog phase queues with delivery stopped, then drains' },
   'bench-node-args': { type: 'string', default: '', help: 'extra node flags for the Hookbridge receiver and connector, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"' },
   'bench-out': { type: 'string', default: path.join(import.meta.dirname, 'results', 'latest.json'), help: 'where to write the JSON results' },
   help: { type: 'boolean', short: 'h', help: 'show this help' },
@@ -44,7 +45,7 @@ const listOf = (values: string[], all: string[]): Set<string> => {
   return new Set(picked.length ? picked : all);
 };
 const only = listOf(flags['bench-only'], ['hookbridge', 'bullmq']);
-const phases = listOf(flags['bench-phases'], ['ingest', 'saturation', 'fixed']);
+const phases = listOf(flags['bench-phases'], ['ingest', 'saturation', 'fixed', 'backlog']);
 const drainMs = 15_000;
 const runDir = fs.mkdtempSync(path.join(os.tmpdir(), 'hookbridge-bench-'));
 const log = (msg: string): void => { process.stderr.write(`bench: ${msg}\n`); };
@@ -64,7 +65,7 @@ const results: BenchResults = {
 
 function phaseCpu(r: BenchResults): CpuUse[] {
   const all = [r.generator?.cpu, r.rabbitCeiling?.cpu, r.rabbitAtClients?.cpu, r.rabbitLatency?.cpu];
-  for (const x of [r.hookbridge, r.bullmq]) all.push(x.ingest?.cpu, x.saturation?.cpu, x.fixedRate?.cpu);
+  for (const x of [r.hookbridge, r.bullmq]) all.push(x.ingest?.cpu, x.saturation?.cpu, x.fixedRate?.cpu, x.backlog?.fillCpu, x.backlog?.drainCpu);
   return all.filter((c): c is CpuUse => c !== undefined);
 }
 
@@ -105,7 +106,7 @@ async function main(): Promise<void> {
       const dest = await startDestination(runDir, 'destination-hookbridge', 'standard-webhooks', secret);
       dests.push(dest);
       try {
-        contenders.push({ results: results.hookbridge, sys: await startHookbridge(runDir, rabbit, { url: dest.url, secret }, { concurrency, nodeArgs: flags['bench-node-args'].split(' ').filter(Boolean) }), dest });
+        contenders.push({ results: results.hookbridge, sys: await startHookbridge(runDir, rabbit, { url: dest.url, secret }, { concurrency, nodeArgs: flags['bench-node-args'].split(' ').filter(Boolean) }), dest, backlog: true });
       } catch (err) { results.hookbridge.error = String(err instanceof Error ? err.message : err).split('\n')[0]; }
     }
     if (only.has('bullmq')) {
@@ -118,7 +119,7 @@ async function main(): Promise<void> {
       } catch (err) { results.bullmq.error = String(err instanceof Error ? err.message : err).split('\n')[0]; }
     }
 
-    await runRounds(contenders, { rounds: flags['bench-rounds'], timing, rate: flags['bench-rate'], drainMs, phases, log });
+    await runRounds(contenders, { rounds: flags['bench-rounds'], timing, rate: flags['bench-rate'], drainMs, backlog: flags['bench-backlog'], phases, log });
 
     for (const c of contenders) c.results.memory = memoryOf({ ...c.sys.pids(), destination: c.dest.pid });
     if (rabbit.pid !== undefined) results.notes.push('RabbitMQ memory is in the Hookbridge rows (rabbitmq-server); it also served the raw ceilings.');

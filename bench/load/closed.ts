@@ -1,6 +1,7 @@
 // Closed-loop load: `clients` concurrent loops, each POSTing the next body as soon as its previous
 // request answered. Measures the highest rate a server sustains; only answers that complete inside the
-// measurement window (after the warm-up) count.
+// measurement window (after the warm-up) count. With `stopAfterOk` it instead runs until exactly that
+// many requests were accepted (durationMs is then only a cap), e.g. to fill a backlog of N messages.
 import { Pool } from 'undici';
 import { makeBody } from '../lib/payload.ts';
 import { post } from './post.ts';
@@ -15,11 +16,18 @@ export interface ClosedLoopOptions {
   headers?: Record<string, string>;
   /** First sequence number (so phases sharing a destination never reuse one). */
   seqStart?: number;
+  /**
+   * Stop once this many answers had expectStatus: a client claims a slot before each request and gives it
+   * back when the answer is anything else, so exactly this many are accepted (unless durationMs runs out).
+   * The window is then the time it took, not durationMs. Answers during a warm-up use the quota too:
+   * use warmupMs 0 with it.
+   */
+  stopAfterOk?: number;
 }
 
 export interface ClosedLoopResult {
   clients: number;
-  windowMs: number;
+  windowMs: number; // durationMs, or with stopAfterOk the time until the last answer
   ok: number; // answers with expectStatus inside the window
   rate: number; // ok per second
   rejected: Record<string, number>; // other status codes inside the window
@@ -43,9 +51,13 @@ export async function closedLoop(o: ClosedLoopOptions): Promise<ClosedLoopResult
   let sent = 0;
   const rejected: Record<string, number> = {};
   const latencies: number[] = [];
+  const quota = o.stopAfterOk ?? Number.POSITIVE_INFINITY;
+  let claimed = 0;
+  let lastDone = from;
 
   const client = async (): Promise<void> => {
-    while (nowMs() < until) {
+    while (nowMs() < until && claimed < quota) {
+      claimed++;
       const t = nowMs();
       sent++;
       let status = 0;
@@ -56,7 +68,9 @@ export async function closedLoop(o: ClosedLoopOptions): Promise<ClosedLoopResult
         await new Promise((r) => setImmediate(r)); // a failing target must not starve the event loop
       }
       const done = nowMs();
+      if (status !== expect) claimed--;
       if (done < from || done > until) continue;
+      lastDone = done;
       if (status === expect) { ok++; latencies.push(done - t); }
       else if (status === -1) errors++;
       else rejected[status] = (rejected[status] ?? 0) + 1;
@@ -64,5 +78,6 @@ export async function closedLoop(o: ClosedLoopOptions): Promise<ClosedLoopResult
   };
   await Promise.all(Array.from({ length: o.clients }, client));
   await pool.close();
-  return { clients: o.clients, windowMs: o.durationMs, ok, rate: perSecond(ok, o.durationMs), rejected, errors, latencyMs: summarize(latencies), sent, seqEnd: seq };
+  const windowMs = o.stopAfterOk === undefined ? o.durationMs : lastDone - from;
+  return { clients: o.clients, windowMs, ok, rate: perSecond(ok, windowMs), rejected, errors, latencyMs: summarize(latencies), sent, seqEnd: seq };
 }

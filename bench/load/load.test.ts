@@ -41,6 +41,17 @@ test('closed loop sends 1 KiB bodies with fresh sequence numbers and classifies 
   assert.equal(r.latencyMs.count, r.ok);
 });
 
+test('closed loop with stopAfterOk stops at exactly that many accepted answers, rejected ones not counted', async () => {
+  seen.length = 0;
+  const r = await closedLoop({ url, clients: 4, warmupMs: 0, durationMs: 30_000, seqStart: 2000, stopAfterOk: 50 });
+  assert.equal(r.ok, 50);
+  assert.equal(seen.filter((seq) => seq % 5 !== 0).length, 50, 'the server accepted exactly 50');
+  assert.ok(r.rejected['503'] > 0, JSON.stringify(r));
+  assert.equal(r.sent, seen.length);
+  assert.ok(r.windowMs > 0 && r.windowMs < 30_000);
+  assert.equal(r.rate, (r.ok * 1000) / r.windowMs);
+});
+
 test('open loop sends exactly rate × time requests, each stamped with its schedule', async () => {
   seen.length = 0;
   const r = await openLoop({ url, rate: 500, warmupMs: 100, durationMs: 400, connections: 8, seqStart: 0 });

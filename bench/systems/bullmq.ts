@@ -21,6 +21,11 @@ export async function startBullmq(runDir: string, redis: Redis, dest: { url: str
       });
       await worker.next('ready');
     },
+    async stopDelivery() {
+      const running = worker;
+      worker = undefined;
+      await running?.stop();
+    },
     async purge(channel) { await ingest.request({ type: 'drain', queue: queueOf(channel) }, 'drain:ok'); },
     pids: () => ({ 'express+bullmq ingest': ingest.pid, 'bullmq worker': worker?.pid, 'redis-server': redis.child.pid }),
     async stop() { await worker?.stop(); await ingest.stop(); },

@@ -12,7 +12,7 @@ import { queueName } from '../../shared/config.ts';
 import { freePort, start, waitUntil, type Child } from '../lib/proc.ts';
 import type { BenchRabbit } from '../lib/rabbit.ts';
 import { benchManifests, NAMESPACE, subscriptionOf } from './hookbridge-manifests.ts';
-import type { BenchChannel, System } from './types.ts';
+import { HOOKBRIDGE_RECEIVER, type BenchChannel, type System } from './types.ts';
 
 const CLI = path.join(import.meta.dirname, '../../cli/main.ts');
 
@@ -58,11 +58,16 @@ export async function startHookbridge(runDir: string, rabbit: BenchRabbit, dest:
         args: ['connector', '--config', path.join(dir, 'connector.json'), '--secrets-dir', dir, '--metrics-port', '0', '--metrics-host', '127.0.0.1'],
       });
     },
+    async stopDelivery() {
+      const running = connector;
+      connector = undefined;
+      await running?.stop();
+    },
     async purge(channel: BenchChannel) {
       const sub = { namespace: NAMESPACE, name: subscriptionOf(channel) };
       await ch.purgeQueue(queueName({ namespace: NAMESPACE, name: channel }, sub));
     },
-    pids: () => ({ 'hookbridge receiver': receiver.pid, 'hookbridge connector': connector?.pid, 'rabbitmq-server': rabbit.pid }),
+    pids: () => ({ [HOOKBRIDGE_RECEIVER]: receiver.pid, 'hookbridge connector': connector?.pid, 'rabbitmq-server': rabbit.pid }),
     async stop() {
       await amqp.close().catch(() => {});
       await connector?.stop();

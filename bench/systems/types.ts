@@ -9,9 +9,14 @@ export interface System {
   ingestUrl(channel: BenchChannel): string;
   /** Starts delivering the e2e channel to the destination (idempotent). */
   startDelivery(): Promise<void>;
+  /** Stops delivering the e2e channel (idempotent); what is queued stays queued for the next startDelivery(). */
+  stopDelivery(): Promise<void>;
   /** Removes every message still queued on a channel. */
   purge(channel: BenchChannel): Promise<void>;
   /** The root pid of each server process of this system (for memory and CPU accounting). */
   pids(): Record<string, number | undefined>;
   stop(): Promise<void>;
 }
+
+/** The pids() name of Hookbridge's receiver, whose memory the backlog phase reports. */
+export const HOOKBRIDGE_RECEIVER = 'hookbridge receiver';
