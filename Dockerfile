@@ -35,5 +35,6 @@ COPY examples ./examples
 # distroless "nonroot" (65532), numeric so Kubernetes can verify runAsNonRoot.
 USER 65532:65532
 EXPOSE 8080 8081
-ENTRYPOINT ["/nodejs/bin/node", "cli/main.ts"]
+# Node flags: release/runtime-flags.ts says why (the bench runs the same ones).
+ENTRYPOINT ["/nodejs/bin/node", "--max-semi-space-size=8", "cli/main.ts"]
 CMD ["--help"]

@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { connect } from 'amqplib';
 import { parseAllDocuments } from 'yaml';
+import { NODE_RUNTIME_FLAGS } from '../../release/runtime-flags.ts';
 import { compileConnector, secretFilePath } from '../../shared/api/compile.ts';
 import { Subscription } from '../../shared/api/v1alpha1.ts';
 import { queueName } from '../../shared/config.ts';
@@ -25,7 +26,7 @@ export interface HookbridgeOptions {
 
 export async function startHookbridge(runDir: string, rabbit: BenchRabbit, dest: { url: string; secret: string }, o: HookbridgeOptions): Promise<System> {
   const { concurrency } = o;
-  const nodeArgs = (): string[] => o.nodeArgs ?? [];
+  const nodeArgs = (): string[] => [...NODE_RUNTIME_FLAGS, ...(o.nodeArgs ?? [])]; // as the image runs them
   const dir = path.join(runDir, 'hookbridge');
   fs.mkdirSync(path.join(dir, 'manifests'), { recursive: true });
   const token = (): string => `hbt_${randomBytes(32).toString('base64url')}`;

@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import { builtinModules } from 'node:module';
 import path from 'node:path';
 import { test } from 'node:test';
+import { NODE_RUNTIME_FLAGS } from '../../release/runtime-flags.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const dockerfile = fs.readFileSync(path.join(ROOT, 'Dockerfile'), 'utf8');
@@ -52,11 +53,12 @@ function importGraph(): { files: Set<string>; packages: Set<string> } {
   return { files, packages };
 }
 
-test('the Dockerfile installs from the lockfile, production only, and runs the CLI as non-root', () => {
+test('the Dockerfile installs from the lockfile, production only, and runs the CLI as non-root with the runtime flags', () => {
   assert.match(dockerfile, /COPY package\.json package-lock\.json \.\//);
   assert.match(dockerfile, /RUN npm ci --omit=dev /);
   assert.match(dockerfile, /^USER 65532:65532$/m);
-  assert.match(dockerfile, /^ENTRYPOINT \["\/nodejs\/bin\/node", "cli\/main\.ts"\]$/m);
+  const entrypoint = JSON.parse(/^ENTRYPOINT (\[.*\])$/m.exec(dockerfile)?.[1] ?? '[]') as string[];
+  assert.deepEqual(entrypoint, ['/nodejs/bin/node', ...NODE_RUNTIME_FLAGS, 'cli/main.ts'], 'the image runs node with release/runtime-flags.ts, as the bench does');
   assert.ok((dockerfile.match(/^FROM /gm) ?? []).length >= 2, 'multi-stage');
 });
 

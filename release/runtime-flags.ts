@@ -1,0 +1,8 @@
+// Node flags the image runs every subcommand with (Dockerfile ENTRYPOINT), and the bench runs the
+// receiver and connector with, so it measures what is deployed (test: test/integration/chart-image.test.ts).
+//
+// --max-semi-space-size: V8 sizes the young generation from the heap limit, and on a machine or node with
+// gigabytes free it grows to tens of MiB per semi-space; a relay allocates a little per message, steadily,
+// so that space filled with short-lived garbage and stayed resident. With 8 MiB the receiver's RSS after
+// the bench's backlog phase dropped by about a quarter (bench/RESULTS.md, issue 12) at no measurable CPU cost.
+export const NODE_RUNTIME_FLAGS: readonly string[] = ['--max-semi-space-size=8'];
