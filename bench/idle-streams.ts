@@ -24,6 +24,8 @@ export interface IdleStreamsOptions {
   window?: number;
   /** Extra `hookbridge receiver` flags. */
   receiverArgs?: string[];
+  /** Extra node flags for the receiver, e.g. `--heapsnapshot-signal=SIGUSR2`. */
+  receiverNodeArgs?: string[];
   log?: (msg: string) => void;
 }
 
@@ -44,7 +46,7 @@ export async function measureIdleStreams(runDir: string, rabbit: BenchRabbit, op
   fs.writeFileSync(path.join(dir, 'manifests', 'idle.yaml'), idleStreamManifests({ tokens, maxConnections: per }));
 
   log(`receiver with ${subscriptions} channels × 1 subscription, maxConnections ${per}`);
-  const receiver = await startReceiver(runDir, rabbit, { dir, extraArgs: opts.receiverArgs });
+  const receiver = await startReceiver(runDir, rabbit, { dir, extraArgs: opts.receiverArgs, nodeArgs: opts.receiverNodeArgs });
   const client = start('idle-streams-client', CLIENT, runDir, { ipc: true });
   const result: IdleStreamsResult = { streams: opts.streams, open: 0, receiverRssBeforeMiB: 0, receiverRssMiB: 0 };
   try {
@@ -109,6 +111,7 @@ if (import.meta.main) {
     'per-subscription': { type: 'number', default: 100, help: 'streams per subscription (its channel\'s maxConnections, at most 1000)' },
     window: { type: 'number', default: 10, help: 'window each stream asks for' },
     'receiver-args': { type: 'string', default: '', help: 'extra hookbridge receiver flags, space-separated' },
+    'receiver-node-args': { type: 'string', default: '', help: 'extra node flags for the receiver, e.g. "--heapsnapshot-signal=SIGUSR2"' },
     help: { type: 'boolean', short: 'h', help: 'show this help' },
   } as const;
   const flags = parseFlags(spec, process.argv.slice(2));
@@ -120,7 +123,7 @@ if (import.meta.main) {
   try {
     const r = await measureIdleStreams(runDir, rabbit, {
       streams: flags.streams, perSubscription: flags['per-subscription'], window: flags.window,
-      receiverArgs: flags['receiver-args'].split(' ').filter(Boolean), log,
+      receiverArgs: flags['receiver-args'].split(' ').filter(Boolean), receiverNodeArgs: flags['receiver-node-args'].split(' ').filter(Boolean), log,
     });
     process.stdout.write(`${JSON.stringify(r, null, 2)}\n`);
     const perStream = r.open > 0 ? ((r.receiverRssMiB - r.receiverRssBeforeMiB) * 1024 / r.open).toFixed(1) : '-';
