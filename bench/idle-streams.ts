@@ -53,7 +53,7 @@ export async function measureIdleStreams(runDir: string, rabbit: BenchRabbit, op
     await client.next('ready');
     await sleep(2_000); // past start-up allocations
     result.receiverRssBeforeMiB = mib(treeMemory(receiver.child.pid).rssMiB);
-    log(`receiver RSS before: ${result.receiverRssBeforeMiB} MiB; opening ${opts.streams} streams`);
+    log(`receiver RSS before: ${result.receiverRssBeforeMiB} MiB (${await heapOf(receiver.url)}); opening ${opts.streams} streams`);
 
     const targets = tokens.map((token, i) => ({ channel: idleChannelOf(i), token, count: Math.min(per, opts.streams - i * per) }));
     const t0 = performance.now();
@@ -68,6 +68,7 @@ export async function measureIdleStreams(runDir: string, rabbit: BenchRabbit, op
     if (!receiver.child.alive()) throw new Error(`the receiver exited:\n${tail(receiver.child.log)}`);
     result.open = status.open;
     result.receiverRssMiB = mib(treeMemory(receiver.child.pid).rssMiB);
+    log(`receiver RSS with the streams: ${result.receiverRssMiB} MiB (${await heapOf(receiver.url)})`);
     if (rabbit.pid !== undefined) result.brokerRssMiB = mib(treeMemory(rabbit.pid).rssMiB);
     if (result.open < opts.streams) result.error = explain(opened, status, receiver.child.log);
   } catch (err) {
@@ -78,6 +79,15 @@ export async function measureIdleStreams(runDir: string, rabbit: BenchRabbit, op
     await receiver.child.stop();
   }
   return result;
+}
+
+/** The receiver's V8 heap and external memory, from its own /metrics (prom-client's nodejs_* gauges). */
+async function heapOf(url: string): Promise<string> {
+  try {
+    const text = await (await fetch(`${url}/metrics`)).text();
+    const gauge = (name: string): number => Number(/^(\S+) (\S+)$/m.exec(text.split('\n').find((l) => l.startsWith(`hookbridge_nodejs_${name} `)) ?? '')?.[2] ?? NaN) / 2 ** 20;
+    return `heap used ${gauge('heap_size_used_bytes').toFixed(1)} of ${gauge('heap_size_total_bytes').toFixed(1)} MiB, external ${gauge('external_memory_bytes').toFixed(1)} MiB`;
+  } catch (err) { return `no heap figures: ${(err as Error).message}`; }
 }
 
 /** Why streams are missing: how they failed or ended, and the receiver's first reason for it. */

@@ -9,7 +9,7 @@ import { untilSignal } from '../shared/process/signals.ts';
 import { parseBrokerUrls } from './buffer/rabbitmq/urls.ts';
 import type { MessageBuffer } from './buffer/types.ts';
 import { ManifestSource } from './config/file-source.ts';
-import { KubeConfigSource } from './config/kube.ts';
+import type { KubeConfigSource } from './config/kube.ts';
 import type { SubscriptionToken } from './config/manifests.ts';
 import { parseTrustedProxies } from './client-address.ts';
 import { startReceiver } from './server.ts';
@@ -82,6 +82,9 @@ export async function run(argv: string[]): Promise<void> {
 
   let files: ManifestSource | undefined;
   if (f['kube-namespace']) {
+    // Loaded only in operator mode: @kubernetes/client-node (its generated API, all of it) costs tens of MiB
+    // of heap that a receiver reading manifest files never uses.
+    const { KubeConfigSource } = await import('./config/kube.ts');
     kube = new KubeConfigSource({ namespace: f['kube-namespace'], kubeconfig: f.kubeconfig, apply: rx.applyConfig, logger });
     // start() itself waits through a failing apiserver (the informer retries); a rejection is a bug, not an outage.
     kube.start().catch((err: Error) => logger.error({ err: err.message }, 'kubernetes config source failed'));
