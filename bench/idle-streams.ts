@@ -24,6 +24,8 @@ export interface IdleStreamsOptions {
   window?: number;
   /** Extra `hookbridge receiver` flags. */
   receiverArgs?: string[];
+  /** How long the streams stay idle before the measurement (default two heartbeats + 2 s). */
+  idleMs?: number;
   /** Extra node flags for the receiver, e.g. `--heapsnapshot-signal=SIGUSR2`. */
   receiverNodeArgs?: string[];
   log?: (msg: string) => void;
@@ -61,8 +63,8 @@ export async function measureIdleStreams(runDir: string, rabbit: BenchRabbit, op
     if (opened.error) throw new Error(`stream client: ${opened.error}`);
     log(`${opened.hello} hello frames, ${opened.failed} failed, in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
 
-    const idleMs = 2 * (opened.heartbeatMs ?? 15_000) + 2_000;
-    log(`idle for ${idleMs / 1000} s (2 heartbeats)`);
+    const idleMs = opts.idleMs ?? 2 * (opened.heartbeatMs ?? 15_000) + 2_000;
+    log(`idle for ${idleMs / 1000} s (heartbeat ${(opened.heartbeatMs ?? 15_000) / 1000} s)`);
     await sleep(idleMs);
     const status = await client.request<StatusReply>({ type: 'status' }, 'status:ok');
     if (!receiver.child.alive()) throw new Error(`the receiver exited:\n${tail(receiver.child.log)}`);
@@ -120,6 +122,7 @@ if (import.meta.main) {
     streams: { type: 'number', default: 10_000, help: 'WebSocket streams to open' },
     'per-subscription': { type: 'number', default: 100, help: 'streams per subscription (its channel\'s maxConnections, at most 1000)' },
     window: { type: 'number', default: 10, help: 'window each stream asks for' },
+    'idle-seconds': { type: 'number', help: 'seconds idle before the measurement (default two heartbeats + 2)' },
     'receiver-args': { type: 'string', default: '', help: 'extra hookbridge receiver flags, space-separated' },
     'receiver-node-args': { type: 'string', default: '', help: 'extra node flags for the receiver, e.g. "--heapsnapshot-signal=SIGUSR2"' },
     help: { type: 'boolean', short: 'h', help: 'show this help' },
@@ -133,6 +136,7 @@ if (import.meta.main) {
   try {
     const r = await measureIdleStreams(runDir, rabbit, {
       streams: flags.streams, perSubscription: flags['per-subscription'], window: flags.window,
+      ...(flags['idle-seconds'] !== undefined && { idleMs: flags['idle-seconds'] * 1000 }),
       receiverArgs: flags['receiver-args'].split(' ').filter(Boolean), receiverNodeArgs: flags['receiver-node-args'].split(' ').filter(Boolean), log,
     });
     process.stdout.write(`${JSON.stringify(r, null, 2)}\n`);
