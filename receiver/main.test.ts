@@ -95,6 +95,9 @@ test('usage errors exit 2 with a message', async () => {
   const tiny = await run(['-f', '/nonexistent-dir-for-hookbridge', '--history-max-bytes', '1000']);
   assert.equal(tiny.code, 2);
   assert.match(tiny.stderr, /--history-max-bytes must be .* at least 1048576/);
+  const noChannels = await run(['-f', '/nonexistent-dir-for-hookbridge', '--rabbitmq-channels-per-connection', '0']);
+  assert.equal(noChannels.code, 2);
+  assert.match(noChannels.stderr, /--rabbitmq-channels-per-connection must be a whole number from 1 to 65535, got 0/);
   const url = await run(['-f', '/nonexistent-dir-for-hookbridge', '--rabbitmq-url', 'amqp://u:p@a:5672/x,http://u:secret@b:5672']);
   assert.equal(url.code, 2);
   assert.match(url.stderr, /--rabbitmq-url: not an amqp:\/\/ or amqps:\/\/ URL/);

@@ -9,11 +9,12 @@ import { untilSignal } from '../shared/process/signals.ts';
 import { parseBrokerUrls } from './buffer/rabbitmq/urls.ts';
 import type { MessageBuffer } from './buffer/types.ts';
 import { ManifestSource } from './config/file-source.ts';
-import { KubeConfigSource } from './config/kube.ts';
+import type { KubeConfigSource } from './config/kube.ts';
 import type { SubscriptionToken } from './config/manifests.ts';
 import { parseTrustedProxies } from './client-address.ts';
 import { startReceiver } from './server.ts';
 import { DEFAULT_HISTORY_MAX_BYTES } from './buffer/history.ts';
+import { DEFAULT_CHANNELS_PER_CONNECTION } from './buffer/rabbitmq/consumer-connections.ts';
 
 const FLAGS = {
   port: { type: 'number', default: 8080, help: 'HTTP port for ingest, streams, admin, probes and metrics' },
@@ -21,6 +22,11 @@ const FLAGS = {
   file: { type: 'list', short: 'f', help: 'Manifest file or folder (WebhookChannel, Subscription, Secret YAML); repeatable' },
   buffer: { type: 'string', help: 'rabbitmq or memory (default rabbitmq when --rabbitmq-url is given, else memory)' },
   'rabbitmq-url': { type: 'string', help: 'amqp(s)://user:pass@host:5672/vhost; for a cluster, each node\'s URL, comma-separated (the receiver moves to the next when one goes)' },
+  'rabbitmq-channels-per-connection': {
+    type: 'number',
+    default: DEFAULT_CHANNELS_PER_CONNECTION,
+    help: 'Most stream consumers (one AMQP channel each) on one RabbitMQ connection; more streams open more connections, and the broker\'s channel_max (2047 by default) caps it too',
+  },
   'admin-token': { type: 'string', help: 'Bearer token for /admin/webhook-connect (admin API disabled without one)' },
   'admin-token-file': { type: 'string', help: 'File holding the admin token' },
   'kube-namespace': { type: 'string', help: 'Read channel configs from labelled Secrets in this namespace (operator mode)' },
@@ -64,7 +70,7 @@ export async function run(argv: string[]): Promise<void> {
   const trustedProxies = trustedCidrs(f['trusted-proxies']);
 
   const logger = createLogger({ name: 'receiver', level: f['log-level'] });
-  const buffer = await createBuffer(kind, f['rabbitmq-url'], historyMaxBytes(f['history-max-bytes']), logger);
+  const buffer = await createBuffer(kind, f['rabbitmq-url'], { historyMaxBytes: historyMaxBytes(f['history-max-bytes']), channelsPerConnection: channelsPerConnection(f['rabbitmq-channels-per-connection']) }, logger);
   if (kind === 'memory') logger.warn('memory buffer: messages do not survive a restart (use --rabbitmq-url for production)');
   let kube: KubeConfigSource | undefined;
   const rx = await startReceiver({
@@ -76,6 +82,9 @@ export async function run(argv: string[]): Promise<void> {
 
   let files: ManifestSource | undefined;
   if (f['kube-namespace']) {
+    // Loaded only in operator mode: @kubernetes/client-node (its generated API, all of it) costs tens of MiB
+    // of heap that a receiver reading manifest files never uses.
+    const { KubeConfigSource } = await import('./config/kube.ts');
     kube = new KubeConfigSource({ namespace: f['kube-namespace'], kubeconfig: f.kubeconfig, apply: rx.applyConfig, logger });
     // start() itself waits through a failing apiserver (the informer retries); a rejection is a bug, not an outage.
     kube.start().catch((err: Error) => logger.error({ err: err.message }, 'kubernetes config source failed'));
@@ -99,17 +108,22 @@ export async function run(argv: string[]): Promise<void> {
   }, { secondSignalExitCode: 1, onSecondSignal: (signal) => logger.warn({ signal }, 'second signal: exiting now') });
 }
 
-async function createBuffer(kind: 'rabbitmq' | 'memory', url: string | undefined, historyMaxBytes: number, logger: Logger): Promise<MessageBuffer> {
+async function createBuffer(kind: 'rabbitmq' | 'memory', url: string | undefined, o: { historyMaxBytes: number; channelsPerConnection: number }, logger: Logger): Promise<MessageBuffer> {
   if (kind === 'memory') {
     const { MemoryBuffer } = await import('./buffer/memory/index.ts');
-    return new MemoryBuffer({ history: { maxBytes: historyMaxBytes } });
+    return new MemoryBuffer({ history: { maxBytes: o.historyMaxBytes } });
   }
   const { RabbitBuffer } = await import('./buffer/rabbitmq/index.ts');
-  return new RabbitBuffer({ url: url as string, logger, history: { maxBytes: historyMaxBytes } });
+  return new RabbitBuffer({ url: url as string, logger, history: { maxBytes: o.historyMaxBytes }, channelsPerConnection: o.channelsPerConnection });
 }
 
 function historyMaxBytes(n: number): number {
   if (!Number.isSafeInteger(n) || n < 1024 * 1024) throw new UsageError(`--history-max-bytes must be a whole number of bytes, at least 1048576 (1 MiB), got ${n}`);
+  return n;
+}
+
+function channelsPerConnection(n: number): number {
+  if (!Number.isInteger(n) || n < 1 || n > 65_535) throw new UsageError(`--rabbitmq-channels-per-connection must be a whole number from 1 to 65535, got ${n}`);
   return n;
 }
 

@@ -60,7 +60,7 @@ export function createReceiverMetrics(registry: Registry, sources: ScrapeSources
     });
 
   new Gauge({
-    name: 'hookbridge_buffer_connected', help: '1 when the buffer (RabbitMQ) connection is up', registers,
+    name: 'hookbridge_buffer_connected', help: '1 when every buffer (RabbitMQ) connection is up: main, publishing and each consumer connection', registers,
     collect() { this.set(sources.bufferConnected() ? 1 : 0); },
   });
   new Gauge({

@@ -43,3 +43,31 @@ export function benchManifests(o: BenchManifestInput): string {
   }
   return docs.map((d) => stringify(d)).join('---\n');
 }
+
+export interface IdleStreamManifestInput {
+  /** One token (hbt_...) per subscription; one WebhookChannel + one Subscription each. */
+  tokens: string[];
+  /** The channels' maxConnections: streams each subscription may hold (1..1000). */
+  maxConnections: number;
+}
+
+export const idleChannelOf = (i: number): string => `idle-${i}`;
+
+/**
+ * Many subscriptions with many streams each, nothing ever published: channel idle-<i> with Subscription
+ * idle-<i>-sink, defaults everywhere except maxConnections. The destination is never called.
+ */
+export function idleStreamManifests(o: IdleStreamManifestInput): string {
+  const docs: unknown[] = [];
+  o.tokens.forEach((token, i) => {
+    const channel = idleChannelOf(i);
+    const sub = `${channel}-sink`;
+    docs.push({ apiVersion: API_VERSION, kind: 'WebhookChannel', metadata: { name: channel, namespace: NAMESPACE }, spec: { maxConnections: o.maxConnections } });
+    docs.push({
+      apiVersion: API_VERSION, kind: 'Subscription', metadata: { name: sub, namespace: NAMESPACE },
+      spec: { channelRef: { name: channel }, destination: { url: 'http://127.0.0.1:9/never' } },
+    });
+    docs.push(secret(tokenSecretName(sub), { token }));
+  });
+  return docs.map((d) => stringify(d)).join('---\n');
+}

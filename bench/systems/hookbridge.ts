@@ -32,15 +32,8 @@ export async function startHookbridge(runDir: string, rabbit: BenchRabbit, dest:
   const token = (): string => `hbt_${randomBytes(32).toString('base64url')}`;
   const manifests = benchManifests({ destinationUrl: dest.url, signingSecret: dest.secret, tokens: { ingest: token(), e2e: token() }, concurrency });
   fs.writeFileSync(path.join(dir, 'manifests', 'bench.yaml'), manifests);
-  const port = await freePort();
-  const receiverUrl = `http://127.0.0.1:${port}`;
   const env = { HOOKBRIDGE_LOG_LEVEL: 'warn' };
-
-  const receiver: Child = start('hookbridge-receiver', CLI, runDir, {
-    execArgv: nodeArgs(), cwd: dir, env,
-    args: ['receiver', '-f', path.join(dir, 'manifests'), '--rabbitmq-url', rabbit.url, '--port', String(port), '--host', '127.0.0.1', '--log-level', 'warn'],
-  });
-  await waitUntil('receiver /readyz', async () => (await fetch(`${receiverUrl}/readyz`)).ok, 60_000, receiver);
+  const { child: receiver, url: receiverUrl } = await startReceiver(runDir, rabbit, { dir, nodeArgs: nodeArgs() });
 
   const amqp = await connect(rabbit.url.split(',')[0]); // a cluster's URL lists every node; any one purges
   amqp.on('error', () => {});
@@ -75,6 +68,23 @@ export async function startHookbridge(runDir: string, rabbit: BenchRabbit, dest:
       await receiver.stop();
     },
   };
+}
+
+export interface ReceiverProcess { child: Child; url: string }
+
+/**
+ * `hookbridge receiver -f <dir>/manifests --rabbitmq-url …` as its own process on a free local port, its
+ * log in runDir; resolves once /readyz answers (the buffer is connected and the manifests are applied).
+ */
+export async function startReceiver(runDir: string, rabbit: BenchRabbit, o: { dir: string; nodeArgs?: string[]; extraArgs?: string[] }): Promise<ReceiverProcess> {
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const child = start('hookbridge-receiver', CLI, runDir, {
+    execArgv: o.nodeArgs ?? [], cwd: o.dir, env: { HOOKBRIDGE_LOG_LEVEL: 'warn' },
+    args: ['receiver', '-f', path.join(o.dir, 'manifests'), '--rabbitmq-url', rabbit.url, '--port', String(port), '--host', '127.0.0.1', '--log-level', 'warn', ...(o.extraArgs ?? [])],
+  });
+  await waitUntil('receiver /readyz', async () => (await fetch(`${url}/readyz`)).ok, 60_000, child);
+  return { child, url };
 }
 
 /** The connector's config and its mounted Secrets, exactly as the operator would write them. */

@@ -81,13 +81,15 @@ function external(url: string): Rabbit {
 export interface RabbitOptions {
   /** Address AMQP listens on (default 127.0.0.1; the cluster test bed uses its node's bridge address so pods reach it). */
   listen?: string;
+  /** More rabbitmq.conf lines, e.g. `channel_max = 16`. */
+  conf?: string[];
 }
 
 export async function startRabbit(opts: RabbitOptions = {}): Promise<Rabbit> {
   if (process.env.RABBITMQ_URL) return external(process.env.RABBITMQ_URL);
   if (!SERVER) throw new Error('rabbitmq-server not installed (run test/harness/setup.sh)');
   for (let attempt = 1; ; attempt++) {
-    try { return await startNode(opts.listen ?? '127.0.0.1'); } catch (err) { if (attempt >= 3 || !portTaken(err)) throw err; }
+    try { return await startNode(opts.listen ?? '127.0.0.1', opts.conf); } catch (err) { if (attempt >= 3 || !portTaken(err)) throw err; }
   }
 }
 
@@ -117,9 +119,9 @@ export interface NodeHandle extends Rabbit {
   running(): boolean;
 }
 
-async function startNode(listen: string): Promise<Rabbit> {
+async function startNode(listen: string, conf?: string[]): Promise<Rabbit> {
   const [amqpPort, distPort, epmdPort] = await freePorts(3);
-  return launchNode({ listen, nodename: `rabbit-${randomBytes(4).toString('hex')}@localhost`, amqpPort, distPort, epmdPort });
+  return launchNode({ listen, nodename: `rabbit-${randomBytes(4).toString('hex')}@localhost`, amqpPort, distPort, epmdPort, conf });
 }
 
 /** Creates the node's temp dir and starts it; on failure everything is cleaned up and the error thrown. */

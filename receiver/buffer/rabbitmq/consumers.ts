@@ -1,12 +1,14 @@
 // Consumers: one AMQP channel per consumer (its own prefetch window; closing it returns the unsettled
-// messages, which is what cancel() and a lost connection mean). Registrations outlive the connection and
-// are re-established on reconnect.
+// messages, which is what cancel() and a lost connection mean), on one of several connections
+// (consumer-connections.ts: one connection carries at most channel_max channels). Registrations outlive
+// their connection and are re-established when it reconnects.
 //
 // Read-ahead: the broker's prefetch is prefetch + readAhead; what arrives while `prefetch` deliveries are
 // unsettled waits here and is handed out the moment one settles. On a quorum queue an ack is a Raft
 // command (committed with an fsync) and the broker sends the next message only once it is applied; with
 // prefetch alone every slot waited for that round trip, and it, not the consumer, set the pace.
 import type { Channel, ChannelModel, ConsumeMessage } from 'amqplib';
+import type { ConsumerHost } from './consumer-connections.ts';
 import { queueName } from '../../../shared/config.ts';
 import type { Logger } from '../../../shared/logger.ts';
 import type { AttemptResult } from '../../../shared/protocol.ts';
@@ -23,13 +25,16 @@ export interface ConsumerDeps {
   clock: () => number;
   record(e: MessageEvent): void;
   tiers(queue: QueueRef): number[];
-  model(): ChannelModel | undefined;
+  /** Where consumer channels go: a connection with a free channel, given back on cancel. */
+  hosts: { acquire(): Promise<ConsumerHost>; release(host: ConsumerHost): void };
 }
 
 interface Registration {
   queue: QueueRef;
   prefetch: number;
   onDelivery: (d: Delivery) => void;
+  /** The connection this consumer's channel lives on, for its whole life. */
+  host: ConsumerHost;
   ch?: Channel;
   /** The acks of the live channel, sent once per turn. */
   acks?: AckBatch;
@@ -47,25 +52,50 @@ export class Consumers {
   constructor(deps: ConsumerDeps) { this.#deps = deps; }
 
   async add(queue: QueueRef, prefetch: number, onDelivery: (d: Delivery) => void, readAhead = 0): Promise<Consumer> {
-    const model = this.#deps.model();
-    if (!model) throw new BufferError('buffer_error', 'not connected to RabbitMQ');
+    let host: ConsumerHost;
+    try {
+      host = await this.#deps.hosts.acquire();
+    } catch (err) {
+      throw new BufferError('buffer_error', `not connected to RabbitMQ: ${(err as Error).message}`);
+    }
     const reg: Registration = {
-      queue, prefetch: Math.max(1, prefetch), readAhead: Math.max(0, Math.floor(readAhead)), onDelivery, cancelled: false,
+      queue, prefetch: Math.max(1, prefetch), readAhead: Math.max(0, Math.floor(readAhead)), onDelivery, host, cancelled: false,
       inflight: new Map(), waiting: [], parking: new Set(),
     };
-    await this.#open(reg, model);
+    try {
+      const model = host.model;
+      if (!model) throw new BufferError('buffer_error', 'not connected to RabbitMQ');
+      await this.#open(reg, model);
+    } catch (err) {
+      // Never registered: no retry may bring this consumer back, and its channel (if any) goes.
+      reg.cancelled = true;
+      const ch = reg.ch;
+      reg.ch = undefined;
+      if (ch) await ch.close().catch(() => {});
+      this.#deps.hosts.release(host);
+      throw err;
+    }
     this.#regs.add(reg);
     return { cancel: () => this.#cancel(reg) };
   }
 
-  /** After a reconnect: every live registration consumes again on a fresh channel. */
-  async reattach(model: ChannelModel): Promise<void> {
-    for (const reg of this.#regs) await this.#open(reg, model);
+  /** After `host` (re)connected: each of its live registrations consumes again on a fresh channel. */
+  async reattach(host: ConsumerHost, model: ChannelModel): Promise<void> {
+    for (const reg of this.#regs) {
+      if (reg.host !== host) continue;
+      try {
+        await this.#open(reg, model);
+      } catch (err) {
+        // The broker closed this one channel (e.g. its queue is not there yet): its close handler tries
+        // again shortly. Anything else is the connection's: its setup starts over.
+        if (!channelLevel(err)) throw err;
+      }
+    }
   }
 
-  /** The connection is gone; the broker has returned every unsettled message. */
-  detachAll(): void {
-    for (const reg of this.#regs) { reg.ch = undefined; forget(reg); }
+  /** `host`'s connection is gone; the broker has returned every unsettled message of its consumers. */
+  detach(host: ConsumerHost): void {
+    for (const reg of this.#regs) if (reg.host === host) { reg.ch = undefined; forget(reg); }
   }
 
   async cancelWhere(pred: (q: QueueRef) => boolean): Promise<void> {
@@ -100,9 +130,13 @@ export class Consumers {
     reg.cancelled = true;
     this.#regs.delete(reg);
     const ch = reg.ch;
+    // This turn's acks go before the channel closes (and while what is still unsettled is known), or
+    // the broker would hand those messages out again.
+    reg.acks?.flush();
     reg.ch = undefined;
     forget(reg);
     if (ch) await ch.close().catch(() => {});
+    this.#deps.hosts.release(reg.host);
   }
 
   async #open(reg: Registration, model: ChannelModel): Promise<void> {
@@ -113,7 +147,7 @@ export class Consumers {
       reg.ch = undefined;
       forget(reg);
       // Closed by the broker while the connection stays up (e.g. queue deleted): try again shortly.
-      if (!reg.cancelled) setTimeout(() => { const m = this.#deps.model(); if (m && !reg.cancelled && !reg.ch) this.#open(reg, m).catch(() => {}); }, 1_000).unref();
+      if (!reg.cancelled) setTimeout(() => { const m = reg.host.model; if (m && !reg.cancelled && !reg.ch) this.#open(reg, m).catch(() => {}); }, 1_000).unref();
     });
     await ch.prefetch(reg.prefetch + reg.readAhead, false);
     // Whatever an earlier channel handed out is the broker's again. Usually detachAll() or the close handler
@@ -225,6 +259,12 @@ export class Consumers {
       },
     };
   }
+}
+
+/** AMQP channel exceptions (access-refused, not-found, resource-locked, precondition-failed) close one channel, not the connection. */
+function channelLevel(err: unknown): boolean {
+  const code = (err as { code?: unknown })?.code;
+  return code === 403 || code === 404 || code === 405 || code === 406;
 }
 
 /** The channel is gone (closed, cancelled, connection lost): the broker has taken back everything it held. */

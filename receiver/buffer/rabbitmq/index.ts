@@ -1,6 +1,8 @@
 // The production buffer: RabbitMQ quorum queues (topology.ts), confirms pipelined on one channel,
 // consumers on channels of their own, all re-established after a reconnect — to the next node of a
-// cluster when the URL lists several. Publishing has a connection of its own: during a memory or disk
+// cluster when the URL lists several. Consumer channels live on connections of their own, as many as
+// they need (consumer-connections.ts: one connection carries at most channel_max channels, 2047 by
+// default, and a receiver can hold more streams than that); each reconnects and re-attaches on its own. Publishing has a connection of its own: during a memory or disk
 // alarm RabbitMQ stops reading a publishing connection's socket, and the consumers' acks (which drain the
 // queues and so end the alarm) must not wait behind it. A publish resolves only on the broker's confirm,
 // which a quorum queue sends once a majority of its replicas has the message; one in flight when the
@@ -17,6 +19,7 @@ import { encodeOptions } from './codec.ts';
 import { AmqpConnection } from './connection.ts';
 import { parseBrokerUrls } from './urls.ts';
 import { Consumers } from './consumers.ts';
+import { ConsumerConnections } from './consumer-connections.ts';
 import { DeadLetters } from './dead-letters.ts';
 import type { MessagePage, MessageQuery } from '../history-query.ts';
 import { HistoryLog } from './history-log.ts';
@@ -51,6 +54,11 @@ export interface RabbitBufferOptions {
   fullRecheckMs?: number;
   /** How often an empty, unroutable publish checks for a resource alarm (default 1000; 0 = off). */
   alarmProbeMs?: number;
+  /**
+   * Most consumer channels (one per stream) on one AMQP connection; more streams open more connections.
+   * Default DEFAULT_CHANNELS_PER_CONNECTION; the broker's negotiated channel_max caps it too.
+   */
+  channelsPerConnection?: number;
 }
 
 export class RabbitBuffer implements MessageBuffer {
@@ -61,6 +69,7 @@ export class RabbitBuffer implements MessageBuffer {
   readonly #pubConn: AmqpConnection;
   readonly #publisher: Publisher;
   readonly #consumers: Consumers;
+  readonly #consumerConns: ConsumerConnections;
   readonly #deadLetters: DeadLetters;
   readonly #history: HistoryLog;
   readonly #journal = new AgeJournal();
@@ -80,7 +89,14 @@ export class RabbitBuffer implements MessageBuffer {
     this.#conn = new AmqpConnection(connOpts);
     this.#pubConn = new AmqpConnection({ ...connOpts, name: 'hookbridge-publish' });
     this.#publisher = new Publisher({ logger, confirmTimeoutMs: opts.confirmTimeoutMs, highWaterMark: opts.publishHighWaterMark, blocked: () => this.blocked() });
-    this.#consumers = new Consumers({ logger, publisher: this.#publisher, clock: this.#clock, record, model, tiers: (q) => this.#tiers(q) });
+    this.#consumerConns = new ConsumerConnections({
+      perConnection: opts.channelsPerConnection, logger, connectTimeoutMs: opts.connectTimeoutMs ?? 30_000,
+      connect: (id) => new AmqpConnection({ ...connOpts, name: `hookbridge-consume-${id}` }),
+      // Settling a delivery can publish (retry, dead letter): the publishing connection comes up first.
+      onSetup: async (host, m) => { await this.#pubConn.start(this.#o.connectTimeoutMs ?? 30_000); await this.#consumers.reattach(host, m); },
+      onDown: (host) => this.#consumers.detach(host),
+    });
+    this.#consumers = new Consumers({ logger, publisher: this.#publisher, clock: this.#clock, record, tiers: (q) => this.#tiers(q), hosts: this.#consumerConns });
     this.#deadLetters = new DeadLetters({ logger, publisher: this.#publisher, clock: this.#clock, record, model, scanLimit: opts.deadLetterScanLimit ?? 10_000 });
     const h = opts.history ?? {};
     this.#history = new HistoryLog({ logger, publisher: this.#publisher, clock: this.#clock, retentionMs: h.retentionMs, maxBytes: h.maxBytes, maxMessages: h.maxMessages, flushMs: h.flushMs });
@@ -93,18 +109,14 @@ export class RabbitBuffer implements MessageBuffer {
       await declareEventsStream(m, h.retentionMs, h.streamMaxBytes, logger);
       for (const ch of this.#channels.values()) await declareChannelTopology(m, ch, logger);
     });
-    this.#conn.onSetup((m) => this.#consumers.reattach(m));
     this.#conn.onSetup((m) => this.#history.attach(m));
-    this.#conn.onDown(() => {
-      this.#consumers.detachAll();
-      this.#history.detach();
-    });
+    this.#conn.onDown(() => this.#history.detach());
   }
 
   async connect(): Promise<void> {
     const probeMs = this.#o.alarmProbeMs ?? 1000;
     if (probeMs > 0 && !this.#probeTimer) {
-      this.#probeTimer = setInterval(() => { if (this.isConnected() && !this.blocked()) this.#publisher.probe(); }, probeMs);
+      this.#probeTimer = setInterval(() => { if (this.#canPublish() && !this.blocked()) this.#publisher.probe(); }, probeMs);
       this.#probeTimer.unref();
     }
     try {
@@ -121,11 +133,16 @@ export class RabbitBuffer implements MessageBuffer {
     this.#probeTimer = undefined;
     await this.#history.close().catch(() => {});
     await this.#consumers.cancelWhere(() => true);
+    await this.#consumerConns.close();
     await this.#conn.close();
     await this.#pubConn.close();
   }
 
-  isConnected(): boolean { return this.#conn.isUp() && this.#pubConn.isUp() && this.#publisher.ready; }
+  /** Every connection is up: the main one, the publishing one and each consumer connection that has been up. */
+  isConnected(): boolean { return this.#canPublish() && this.#consumerConns.allUp(); }
+
+  /** A consumer connection reconnecting holds up its own streams' deliveries, never ingest. */
+  #canPublish(): boolean { return this.#conn.isUp() && this.#pubConn.isUp() && this.#publisher.ready; }
 
   blocked(): string | undefined { return this.#pubConn.isUp() ? this.#pubConn.blocked : undefined; }
 
@@ -152,7 +169,7 @@ export class RabbitBuffer implements MessageBuffer {
   }
 
   async publish(message: StoredMessage, routes: ObjectKey[]): Promise<void> {
-    if (!this.isConnected()) throw new BufferError('buffer_error', 'not connected to RabbitMQ');
+    if (!this.#canPublish()) throw new BufferError('buffer_error', 'not connected to RabbitMQ');
     this.#unblocked();
     const cfg = this.#channels.get(keyOf(message.channel));
     if (!cfg) throw new BufferError('buffer_error', `channel ${keyOf(message.channel)} is not declared`);
@@ -173,6 +190,7 @@ export class RabbitBuffer implements MessageBuffer {
   }
 
   async consume(queue: QueueRef, prefetch: number, onDelivery: (d: Delivery) => void, opts?: ConsumeOptions): Promise<Consumer> {
+    if (!this.#conn.isUp()) throw new BufferError('buffer_error', 'not connected to RabbitMQ');
     return this.#consumers.add(queue, prefetch, onDelivery, opts?.readAhead ?? 0);
   }
 
