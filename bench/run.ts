@@ -16,6 +16,7 @@ import { startBenchRabbit, type BenchRabbit } from './lib/rabbit.ts';
 import { REDIS_DURABILITY, startRedis, type Redis } from './lib/redis.ts';
 import { render, type BenchResults } from './lib/report.ts';
 import type { Timing } from './phases.ts';
+import { measureIdleStreams } from './idle-streams.ts';
 import { runRounds, type Contender } from './rounds.ts';
 import { startBullmq } from './systems/bullmq.ts';
 import { startDestination, type Destination } from './systems/destination.ts';
@@ -30,7 +31,8 @@ const spec = {
   'bench-concurrency': { type: 'number', default: 10, help: 'delivery concurrency of both systems (BullMQ Worker concurrency; Subscription delivery.concurrency = stream window)' },
   'bench-window': { type: 'number', default: 1000, help: 'unconfirmed publishes in flight for the raw RabbitMQ ceiling' },
   'bench-only': { type: 'list', help: 'systems to run: hookbridge, bullmq (default both)' },
-  'bench-phases': { type: 'list', help: 'phases to run: ingest, saturation, fixed, backlog (default all; backlog is Hookbridge only and runs last)' },
+  'bench-phases': { type: 'list', help: 'phases to run: ingest, saturation, fixed, backlog, idle-streams (default all; backlog and idle-streams are Hookbridge only and run last)' },
+  'bench-idle-streams': { type: 'number', default: 10_000, help: 'idle WebSocket streams the idle-streams phase opens on one receiver' },
   'bench-backlog': { type: 'number', default: 250_000, help: 'messages the backlog phase queues with delivery stopped, then drains' },
   'bench-node-args': { type: 'string', default: '', help: 'extra node flags for the Hookbridge receiver and connector, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"' },
   'bench-out': { type: 'string', default: path.join(import.meta.dirname, 'results', 'latest.json'), help: 'where to write the JSON results' },
@@ -45,7 +47,7 @@ const listOf = (values: string[], all: string[]): Set<string> => {
   return new Set(picked.length ? picked : all);
 };
 const only = listOf(flags['bench-only'], ['hookbridge', 'bullmq']);
-const phases = listOf(flags['bench-phases'], ['ingest', 'saturation', 'fixed', 'backlog']);
+const phases = listOf(flags['bench-phases'], ['ingest', 'saturation', 'fixed', 'backlog', 'idle-streams']);
 const drainMs = 15_000;
 const runDir = fs.mkdtempSync(path.join(os.tmpdir(), 'hookbridge-bench-'));
 const log = (msg: string): void => { process.stderr.write(`bench: ${msg}\n`); };
@@ -122,6 +124,16 @@ async function main(): Promise<void> {
     await runRounds(contenders, { rounds: flags['bench-rounds'], timing, rate: flags['bench-rate'], drainMs, backlog: flags['bench-backlog'], phases, log });
 
     for (const c of contenders) c.results.memory = memoryOf({ ...c.sys.pids(), destination: c.dest.pid });
+    if (only.has('hookbridge') && phases.has('idle-streams')) {
+      // A receiver of its own with nothing else running: the other systems stop first.
+      for (const c of contenders.splice(0)) await c.sys.stop().catch(() => {});
+      log(`${flags['bench-idle-streams']} idle streams on one receiver`);
+      try {
+        results.idleStreams = await measureIdleStreams(runDir, rabbit, { streams: flags['bench-idle-streams'], log: (m) => log(`idle streams: ${m}`) });
+      } catch (err) {
+        results.idleStreams = { streams: flags['bench-idle-streams'], open: 0, receiverRssBeforeMiB: 0, receiverRssMiB: 0, error: String(err instanceof Error ? err.message : err).split('\n')[0] };
+      }
+    }
     if (rabbit.pid !== undefined) results.notes.push('RabbitMQ memory is in the Hookbridge rows (rabbitmq-server); it also served the raw ceilings.');
     const noisy = Math.max(0, ...phaseCpu(results).map((c) => c.otherCores));
     if (noisy > 0.25) {

@@ -61,6 +61,12 @@ export interface RabbitBufferOptions {
   channelsPerConnection?: number;
 }
 
+/**
+ * A nack counts as "queue full" only when a routed queue holds at least this share of its limit (ready,
+ * as the broker counts it, plus this receiver's unsettled deliveries); below it the nack has another cause.
+ */
+const NACK_FULL_RATIO = 0.99;
+
 export class RabbitBuffer implements MessageBuffer {
   readonly kind = 'rabbitmq' as const;
   readonly #o: RabbitBufferOptions;
@@ -77,6 +83,8 @@ export class RabbitBuffer implements MessageBuffer {
   /** Queues known to be full: publishes routed to them fail fast, without a partial store elsewhere. */
   readonly #full = new Map<string, { queue: string; max: number; ref: QueueRef }>();
   #fullTimer: NodeJS.Timeout | undefined;
+  #renewing = false;
+  #renewedAt = 0;
   #probeTimer: NodeJS.Timeout | undefined;
 
   constructor(opts: RabbitBufferOptions) {
@@ -256,11 +264,30 @@ export class RabbitBuffer implements MessageBuffer {
         return out.sort((a, b) => b.ratio - a.ratio);
       });
       const fullest = fill[0];
+      if (fullest.ratio < NACK_FULL_RATIO) {
+        // No routed queue is at its limit: the broker rejected it for another reason (a queue without a
+        // leader for a moment, or this channel's stale view of one). A new channel for the next publishes.
+        this.#renewPublisher();
+        return new BufferError('buffer_error', 'RabbitMQ rejected the message though no queue it goes to is full; try again');
+      }
       this.#markFull(fullest.queue, cfg.maxQueueSize, { channel: { namespace: cfg.namespace, name: cfg.name }, subscription: fullest.route });
       return new BufferError('queue_full', `queue for subscription ${keyOf(fullest.route)} is full (${cfg.maxQueueSize})`);
     } catch (err) {
       return new BufferError('buffer_error', `RabbitMQ rejected the message: ${(err as Error).message}`);
     }
+  }
+
+  /** At most one renewal at a time, and not more often than once a second. */
+  #renewPublisher(): void {
+    const model = this.#pubConn.model;
+    const now = Date.now();
+    if (!model || this.#renewing || now - this.#renewedAt < 1_000) return;
+    this.#renewing = true;
+    this.#renewedAt = now;
+    this.#o.logger.warn('rabbitmq nacked a publish to queues below their limit: publishing on a new channel');
+    this.#publisher.renew(model)
+      .catch((err: Error) => this.#o.logger.warn({ err: err.message }, 'renewing the publishing channel failed'))
+      .finally(() => { this.#renewing = false; });
   }
 
   #markFull(queue: string, max: number, ref: QueueRef): void {

@@ -50,6 +50,19 @@ export class Publisher {
 
   get ready(): boolean { return this.#ch !== undefined; }
 
+  /**
+   * A fresh confirm channel on `model` takes over from the current one, which then closes (its unconfirmed
+   * publishes fail as 'unavailable': not stored as far as anyone can tell). For a channel whose view of a
+   * queue went stale: after a quorum queue's leader moved, RabbitMQ 3.10 was seen to nack every publish on a
+   * channel that had published before, for minutes, while the same queue took publishes on a new channel.
+   */
+  async renew(model: ChannelModel): Promise<void> {
+    const old = this.#ch;
+    if (!old) return;
+    await this.attach(model);
+    await old.close().catch(() => {});
+  }
+
   async attach(model: ChannelModel): Promise<void> {
     const ch = await model.createConfirmChannel(this.#highWaterMark ? { highWaterMark: this.#highWaterMark } : undefined);
     ch.on('error', (err: Error) => this.#logger.warn({ err: err.message }, 'rabbitmq publish channel error'));
