@@ -89,6 +89,16 @@ async function main(): Promise<void> {
 
     log('starting RabbitMQ');
     rabbit = await startBenchRabbit();
+    if (only.has('hookbridge') && phases.has('idle-streams')) {
+      // First, on a broker nothing has used yet: a receiver started later replays the run's message
+      // history from the events stream (measured: 551 MiB before any stream, after a full run).
+      log(`${flags['bench-idle-streams']} idle streams on one receiver`);
+      try {
+        results.idleStreams = await measureIdleStreams(runDir, rabbit, { streams: flags['bench-idle-streams'], log: (m) => log(`idle streams: ${m}`) });
+      } catch (err) {
+        results.idleStreams = { streams: flags['bench-idle-streams'], open: 0, receiverRssBeforeMiB: 0, receiverRssMiB: 0, error: String(err instanceof Error ? err.message : err).split('\n')[0] };
+      }
+    }
     log('raw RabbitMQ publish-confirm ceiling');
     try {
       results.rabbitCeiling = await measureRabbitCeiling(runDir, rabbit, flags['bench-window'], timing.warmupMs, timing.durationMs);
@@ -124,16 +134,6 @@ async function main(): Promise<void> {
     await runRounds(contenders, { rounds: flags['bench-rounds'], timing, rate: flags['bench-rate'], drainMs, backlog: flags['bench-backlog'], phases, log });
 
     for (const c of contenders) c.results.memory = memoryOf({ ...c.sys.pids(), destination: c.dest.pid });
-    if (only.has('hookbridge') && phases.has('idle-streams')) {
-      // A receiver of its own with nothing else running: the other systems stop first.
-      for (const c of contenders.splice(0)) await c.sys.stop().catch(() => {});
-      log(`${flags['bench-idle-streams']} idle streams on one receiver`);
-      try {
-        results.idleStreams = await measureIdleStreams(runDir, rabbit, { streams: flags['bench-idle-streams'], log: (m) => log(`idle streams: ${m}`) });
-      } catch (err) {
-        results.idleStreams = { streams: flags['bench-idle-streams'], open: 0, receiverRssBeforeMiB: 0, receiverRssMiB: 0, error: String(err instanceof Error ? err.message : err).split('\n')[0] };
-      }
-    }
     if (rabbit.pid !== undefined) results.notes.push('RabbitMQ memory is in the Hookbridge rows (rabbitmq-server); it also served the raw ceilings.');
     const noisy = Math.max(0, ...phaseCpu(results).map((c) => c.otherCores));
     if (noisy > 0.25) {
