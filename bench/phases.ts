@@ -8,7 +8,7 @@ import { closedLoop, type ClosedLoopResult } from './load/closed.ts';
 import { openLoop, type OpenLoopResult } from './load/open.ts';
 import { snapshot, usage, type CpuSnapshot, type CpuUse } from './lib/cpu.ts';
 import { makeBody } from './lib/payload.ts';
-import { treeMemory, type Memory } from './lib/proc.ts';
+import { memoryOf, type Memory } from './lib/proc.ts';
 import { nowMs, perSecond, type LatencySummary } from './lib/stats.ts';
 import type { Destination } from './systems/destination.ts';
 import type { System } from './systems/types.ts';
@@ -160,8 +160,7 @@ export async function measureBacklog(sys: System, dest: Destination, messages: n
   const delivered = await drained(dest, seqFrom, fill.seqEnd, fill.ok, stallMs);
   const drainCpu = usage(from, snapshot(withDest(sys, dest)()));
   const rep = await dest.report({ seqFrom, seqTo: fill.seqEnd });
-  const memory: Record<string, Memory> = {};
-  for (const [name, pid] of Object.entries(sys.pids())) if (pid !== undefined) memory[name] = treeMemory(pid);
+  const memory = memoryOf(sys.pids());
   const drainMs = Math.max(0, rep.lastAt - started);
   return {
     messages, fill, fillCpu, delivered, lost: Math.max(0, fill.ok - delivered), duplicates: rep.duplicates, badSignature: rep.badSignature,

@@ -11,7 +11,7 @@ import { mintSigningSecret } from '../shared/standard-webhooks.ts';
 import { measureGenerator, measureRabbitCeiling, measureRabbitLatency } from './ceilings.ts';
 import { BODY_BYTES } from './lib/payload.ts';
 import type { CpuUse } from './lib/cpu.ts';
-import { treeMemory, type Memory } from './lib/proc.ts';
+import { memoryOf } from './lib/proc.ts';
 import { startBenchRabbit, type BenchRabbit } from './lib/rabbit.ts';
 import { REDIS_DURABILITY, startRedis, type Redis } from './lib/redis.ts';
 import { render, type BenchResults } from './lib/report.ts';
@@ -69,12 +69,6 @@ function phaseCpu(r: BenchResults): CpuUse[] {
   const all = [r.generator?.cpu, r.rabbitCeiling?.cpu, r.rabbitAtClients?.cpu, r.rabbitLatency?.cpu];
   for (const x of [r.hookbridge, r.bullmq]) all.push(x.ingest?.cpu, x.saturation?.cpu, x.fixedRate?.cpu, x.backlog?.fillCpu, x.backlog?.drainCpu);
   return all.filter((c): c is CpuUse => c !== undefined);
-}
-
-function memoryOf(pids: Record<string, number | undefined>): Record<string, Memory> {
-  const out: Record<string, Memory> = {};
-  for (const [name, pid] of Object.entries(pids)) if (pid !== undefined) out[name] = treeMemory(pid);
-  return out;
 }
 
 async function main(): Promise<void> {

@@ -175,3 +175,10 @@ export function pidListeningOn(port: number): number | undefined {
   }
   return undefined;
 }
+
+/** treeMemory of each named process that is running. */
+export function memoryOf(pids: Record<string, number | undefined>): Record<string, Memory> {
+  const out: Record<string, Memory> = {};
+  for (const [name, pid] of Object.entries(pids)) if (pid !== undefined) out[name] = treeMemory(pid);
+  return out;
+}

@@ -83,7 +83,6 @@ export class RabbitBuffer implements MessageBuffer {
   /** Queues known to be full: publishes routed to them fail fast, without a partial store elsewhere. */
   readonly #full = new Map<string, { queue: string; max: number; ref: QueueRef }>();
   #fullTimer: NodeJS.Timeout | undefined;
-  #renewing = false;
   #renewedAt = 0;
   #probeTimer: NodeJS.Timeout | undefined;
 
@@ -277,17 +276,14 @@ export class RabbitBuffer implements MessageBuffer {
     }
   }
 
-  /** At most one renewal at a time, and not more often than once a second. */
+  /** Not more often than once a second (a burst of nacks renews once). */
   #renewPublisher(): void {
     const model = this.#pubConn.model;
     const now = Date.now();
-    if (!model || this.#renewing || now - this.#renewedAt < 1_000) return;
-    this.#renewing = true;
+    if (!model || now - this.#renewedAt < 1_000) return;
     this.#renewedAt = now;
     this.#o.logger.warn('rabbitmq nacked a publish to queues below their limit: publishing on a new channel');
-    this.#publisher.renew(model)
-      .catch((err: Error) => this.#o.logger.warn({ err: err.message }, 'renewing the publishing channel failed'))
-      .finally(() => { this.#renewing = false; });
+    this.#publisher.renew(model).catch((err: Error) => this.#o.logger.warn({ err: err.message }, 'renewing the publishing channel failed'));
   }
 
   #markFull(queue: string, max: number, ref: QueueRef): void {

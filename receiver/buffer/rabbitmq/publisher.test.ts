@@ -10,11 +10,13 @@ class FakeChannel extends EventEmitter {
   readonly pending: ((err: unknown) => void)[] = [];
   published = 0;
   closed = false;
+  /** publish() reports a full buffer (amqplib's backpressure) while this is set. */
+  full = false;
   publish(_ex: string, _rk: string, _body: Buffer, _opts: unknown, cb: (err: unknown) => void): boolean {
     if (this.closed) throw new Error('Channel closed');
     this.published++;
     this.pending.push(cb);
-    return true;
+    return !this.full;
   }
   async close(): Promise<void> {
     this.closed = true;
@@ -55,4 +57,22 @@ test('renew without a channel does nothing (the connection is down; its setup at
   await p.renew(model);
   assert.equal(channels.length, 0);
   assert.equal(p.ready, false);
+});
+
+test('renew while the old channel\'s buffer is full: publishes waiting for its drain go out on the new channel', async () => {
+  const { model, channels } = fakeModel();
+  const p = new Publisher({ logger });
+  await p.attach(model);
+  channels[0].full = true;
+  const first = p.publish('x', 'k', Buffer.from('a'), {}).catch((err: unknown) => err);
+  const waiting = p.publish('x', 'k', Buffer.from('b'), {});
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.equal(channels[0].published, 1, 'the second waits for the drain');
+  await p.renew(model);
+  assert.ok((await first) instanceof PublishError);
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.equal(channels[1].published, 1, 'the waiting publish went out on the new channel');
+  channels[1].pending[0](null);
+  await waiting;
+  channels[0].emit('drain'); // late, from the closed channel: changes nothing
 });

@@ -67,9 +67,10 @@ export class Publisher {
     const ch = await model.createConfirmChannel(this.#highWaterMark ? { highWaterMark: this.#highWaterMark } : undefined);
     ch.on('error', (err: Error) => this.#logger.warn({ err: err.message }, 'rabbitmq publish channel error'));
     ch.on('close', () => { if (this.#ch === ch) this.detach(); });
-    ch.on('drain', () => this.#drain());
+    ch.on('drain', () => { if (this.#ch === ch) this.#drain(); });
     ch.on('return', (msg: Message) => { if (msg.properties.messageId) this.#returned.add(String(msg.properties.messageId)); });
     this.#ch = ch;
+    this.#drain(); // publishes waiting for an earlier channel's buffer to drain go out on this empty one
   }
 
   /** The connection is gone: new publishes fail fast; amqplib fails the pending callbacks. */
