@@ -35,6 +35,7 @@ const spec = {
   'bench-idle-streams': { type: 'number', default: 10_000, help: 'idle WebSocket streams the idle-streams phase opens on one receiver' },
   'bench-backlog': { type: 'number', default: 250_000, help: 'messages the backlog phase queues with delivery stopped, then drains' },
   'bench-node-args': { type: 'string', default: '', help: 'extra node flags for the Hookbridge receiver and connector, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"' },
+  'bench-keep-logs': { type: 'boolean', default: false, help: 'keep the run directory (every process log) even when the run had no error' },
   'bench-out': { type: 'string', default: path.join(import.meta.dirname, 'results', 'latest.json'), help: 'where to write the JSON results' },
   help: { type: 'boolean', short: 'h', help: 'show this help' },
 } as const;
@@ -143,7 +144,7 @@ async function main(): Promise<void> {
     fs.writeFileSync(flags['bench-out'], `${JSON.stringify(results, null, 2)}\n`);
     console.log(render(results));
     log(`results written to ${flags['bench-out']}`);
-    if (results.hookbridge.error || results.bullmq.error || results.rabbitCeiling?.error) log(`logs kept in ${runDir}`);
+    if (flags['bench-keep-logs'] || results.hookbridge.error || results.bullmq.error || results.rabbitCeiling?.error) log(`logs kept in ${runDir}`);
     else fs.rmSync(runDir, { recursive: true, force: true });
   }
 }

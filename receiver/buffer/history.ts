@@ -8,9 +8,10 @@ export const DEFAULT_HISTORY_RETENTION_MS = 7 * 24 * 3600_000;
 /**
  * The index's memory budget. It is what bounds the receiver's heap under sustained traffic, so it is set
  * in bytes (a message with a long retry history costs more than one delivered at once) and the chart
- * derives the receiver's memory limit from it. 64 MiB holds about 60,000 messages of three events.
+ * derives the receiver's memory limit from it. 24 MiB holds about 56,000 delivered messages (received
+ * and one attempt): as many as 64 MiB did before a message cost 412 B of heap instead of 1,230.
  */
-export const DEFAULT_HISTORY_MAX_BYTES = 64 * 1024 * 1024;
+export const DEFAULT_HISTORY_MAX_BYTES = 24 * 1024 * 1024;
 
 export interface HistoryOptions {
   retentionMs?: number;
@@ -22,12 +23,13 @@ export interface HistoryOptions {
 }
 
 /**
- * Heap an indexed message costs beyond its events (Map entry, event array, id string), and each event's
- * fixed part (object, number fields), in bytes. Measured on Node 24 (`node --expose-gc`, heapUsed over
- * 100,000 messages of received + attempt + state events): 1,045 B a message; the estimate gives 1,060.
+ * Heap an indexed message costs beyond its events and id (Map entry, event array), and each event's fixed
+ * part (object, number fields), in bytes. Measured on Node 24 (`node --expose-gc`, heapUsed over 20,000
+ * messages, ids from newMessageId, strings as JSON.parse makes them): received only 250 B a message
+ * (estimate 267), received + delivered attempt 412 (444), received + 20 attempts 4,364 (4,187).
  */
-const MESSAGE_OVERHEAD = 250;
-const EVENT_OVERHEAD = 250;
+const MESSAGE_OVERHEAD = 80;
+const EVENT_OVERHEAD = 100;
 
 /** The estimated heap cost of one event: its fixed part plus the strings it carries (one byte a char). */
 export function eventBytes(e: MessageEvent): number {
@@ -37,12 +39,30 @@ export function eventBytes(e: MessageEvent): number {
   return n;
 }
 
+/** Distinct strings (and subscription lists) the index shares before it starts its table again. */
+const INTERNED_MAX = 4096;
+const INTERNED_MAX_LENGTH = 256;
+
+/**
+ * Where in a message's events an `in_flight` state of `e`'s subscription stands that `e` supersedes (it is
+ * not later than `e`, and `e` sets the state), or -1.
+ */
+function supersededAt(list: readonly MessageEvent[], e: MessageEvent): number {
+  for (let i = list.length - 1; i >= 0; i--) {
+    const p = list[i];
+    if (p.kind === 'state' && p.state === 'in_flight' && p.subscription === e.subscription && p.at <= e.at) return i;
+  }
+  return -1;
+}
+
 export class HistoryIndex {
   readonly #events = new Map<string, MessageEvent[]>(); // insertion order = first seen
   readonly #retentionMs: number;
   readonly #maxBytes: number;
   readonly #maxMessages: number;
   readonly #clock: () => number;
+  readonly #strings = new Map<string, string>();
+  readonly #lists = new Map<string, string[]>();
   #bytes = 0;
 
   constructor(opts: HistoryOptions = {}) {
@@ -57,14 +77,65 @@ export class HistoryIndex {
   /** The index's estimated heap use (eventBytes), which prune keeps within maxBytes. */
   get bytes(): number { return this.#bytes; }
 
-  add(event: MessageEvent): void {
+  /**
+   * Indexes one event. Returns the event it superseded, if any: an `in_flight` state says nothing once a
+   * later event of the same subscription sets its state, so that later event takes its place (the folded
+   * history is the same; the index holds one event less per delivered message).
+   *
+   * The event is kept as given, with its strings shared: its id becomes the message's first event's id and
+   * its channel, subscription, event type and routed subscriptions the index's interned copies, so a
+   * message costs one copy of each (bench/RESULTS.md, issue 12: 1,230 -> about 400 B a message).
+   */
+  add(event: MessageEvent): MessageEvent | undefined {
+    this.#share(event);
     const list = this.#events.get(event.id);
-    if (list) list.push(event);
-    else this.#events.set(event.id, [event]);
-    this.#bytes += eventBytes(event) + (list ? 0 : MESSAGE_OVERHEAD + event.id.length);
+    let replaced: MessageEvent | undefined;
+    if (list) {
+      event.id = list[0].id;
+      const i = event.subscription !== undefined && event.state !== undefined ? supersededAt(list, event) : -1;
+      if (i >= 0) {
+        replaced = list[i];
+        list[i] = event;
+        this.#bytes += eventBytes(event) - eventBytes(replaced);
+      } else {
+        // concat: an array of exactly n+1 (push would grow the store to 17 slots, 136 B more per message).
+        this.#events.set(event.id, list.concat(event));
+        this.#bytes += eventBytes(event);
+      }
+    } else {
+      this.#events.set(event.id, [event]);
+      this.#bytes += eventBytes(event) + MESSAGE_OVERHEAD + event.id.length;
+    }
     // Pruned in steps of 1%: deleting one entry per add from the front of a Map makes every prune walk
     // the holes left by the earlier deletes (13 us per add at 100k entries, 1 us this way).
     if (this.#bytes > this.#maxBytes * 1.01 || this.#events.size > this.#maxMessages * 1.01) this.prune();
+    return replaced;
+  }
+
+  /** Points the event's repeated strings at one shared copy each (a bounded table: event types are the sender's). */
+  #share(e: MessageEvent): void {
+    if (e.channel !== undefined) e.channel = this.#intern(e.channel);
+    if (e.subscription !== undefined) e.subscription = this.#intern(e.subscription);
+    if (e.eventType !== undefined) e.eventType = this.#intern(e.eventType);
+    if (e.subscriptions !== undefined) {
+      const key = e.subscriptions.join('\n');
+      let shared = this.#lists.get(key);
+      if (shared === undefined) {
+        if (this.#lists.size >= INTERNED_MAX) this.#lists.clear();
+        shared = e.subscriptions.map((s) => this.#intern(s));
+        this.#lists.set(key, shared);
+      }
+      e.subscriptions = shared;
+    }
+  }
+
+  #intern(s: string): string {
+    const shared = this.#strings.get(s);
+    if (shared !== undefined) return shared;
+    if (s.length > INTERNED_MAX_LENGTH) return s;
+    if (this.#strings.size >= INTERNED_MAX) this.#strings.clear(); // what the index holds keeps its copies
+    this.#strings.set(s, s);
+    return s;
   }
 
   /** Drops messages first seen before the retention window, then the oldest beyond the budget. */

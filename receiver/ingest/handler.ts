@@ -5,7 +5,6 @@
 // A message that matches no subscription is answered 202 too and recorded in its history with no routed
 // subscriptions ("unrouted"): the provider did nothing wrong and would only retry a 4xx/5xx forever, and an
 // error would tell the public internet how subscriptions filter. The history makes the drop visible.
-import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '../../shared/logger.ts';
 import { BufferError, type MessageBuffer, type StoredMessage } from '../buffer/types.ts';
@@ -16,6 +15,7 @@ import { clientAddress, type TrustedProxies } from '../client-address.ts';
 import type { FailureLimiter } from '../ratelimit.ts';
 import { readBody } from './body.ts';
 import { relayHeaders, traceparentOf } from './headers.ts';
+import { newMessageId } from './message-id.ts';
 
 export interface IngestDeps {
   snapshot(): ChannelSnapshot;
@@ -114,7 +114,7 @@ export function ingestHandler(deps: IngestDeps): IngestHandler {
     const routes = ch.routesFor(eventType);
     const contentType = req.headers['content-type'];
     const message: StoredMessage = {
-      id: randomUUID(),
+      id: newMessageId(),
       channel: ch.ref,
       receivedAt: now,
       ...(eventType !== undefined && { eventType }),

@@ -126,7 +126,7 @@ test('the connector Deployments get the chart\'s image pull policy unless the op
 test('the receiver gets RabbitMQ from the existing Secret, never on its command line', async () => {
   const objs = await render('--set', 'rabbitmq.existingSecret=mq', '--set', 'rabbitmq.urlKey=amqp-url');
   const c = one(objs, 'Deployment', 'hookbridge-receiver').spec.template.spec.containers[0];
-  assert.deepEqual(c.args, ['receiver', '--port=8080', '--kube-namespace=hb', '--admin-token-file=/var/run/hookbridge/admin/token', '--history-max-bytes=67108864']);
+  assert.deepEqual(c.args, ['receiver', '--port=8080', '--kube-namespace=hb', '--admin-token-file=/var/run/hookbridge/admin/token', '--history-max-bytes=25165824']);
   const env = c.env.find((e: Any) => e.name === 'HOOKBRIDGE_RABBITMQ_URL');
   assert.deepEqual(env.valueFrom, { secretKeyRef: { name: 'mq', key: 'amqp-url' } });
 });
@@ -279,8 +279,8 @@ test('receiver.trustedProxies becomes one --trusted-proxies flag; none by defaul
 test('the receiver\'s memory limit follows its history budget unless limits.memory is set', async () => {
   const receiver = async (...args: string[]) => one(await render(...args), 'Deployment', 'hookbridge-receiver').spec.template.spec.containers[0];
   const plain = await receiver();
-  assert.ok((plain.args as string[]).includes('--history-max-bytes=67108864'), plain.args.join(' '));
-  assert.equal(plain.resources.limits.memory, '512Mi', '320Mi + 3 x 64Mi');
+  assert.ok((plain.args as string[]).includes('--history-max-bytes=25165824'), plain.args.join(' '));
+  assert.equal(plain.resources.limits.memory, '392Mi', '320Mi + 3 x 24Mi');
   assert.equal(plain.resources.requests.memory, '128Mi');
   const big = await receiver('--set', 'receiver.history.maxBytes=268435456');
   assert.ok((big.args as string[]).includes('--history-max-bytes=268435456'), big.args.join(' '));

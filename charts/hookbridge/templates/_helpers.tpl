@@ -103,7 +103,7 @@ app.kubernetes.io/component: {{ index . 1 }}
 {{/*
 The receiver's resources. Without an explicit limits.memory, the limit is derived from the message history
 budget, which is what grows with traffic: 320 MiB for the process, its sockets and read-ahead, plus three
-times the budget (the index's heap, and the garbage collector's room to copy it). 64 MiB gives 512Mi.
+times the budget (the index's heap, and the garbage collector's room to copy it). 24 MiB gives 392Mi.
 */}}
 {{- define "hookbridge.receiverResources" -}}
 {{- $r := .Values.receiver -}}

@@ -97,3 +97,18 @@ test('close() while the broker is away leaves no retry behind (a retry timer kep
   assert.equal(h.logs().split('\n').filter((l) => l.includes('not written before close')).length, 1, h.logs());
   assert.deepEqual(h.published, []);
 });
+
+test('an in_flight state its outcome supersedes before it is written never reaches the stream; one already written stays', async () => {
+  const h = harness();
+  const at = Date.now();
+  h.log.record({ id: 'early', at, kind: 'state', subscription: 'ns/s', attempt: 1, state: 'in_flight' });
+  await h.log.flush(); // written before its outcome
+  h.log.record({ id: 'early', at: at + 1, kind: 'attempt', subscription: 'ns/s', attempt: 1, state: 'delivered', result: { statusCode: 200, latencyMs: 1 } });
+  h.log.record({ id: 'quick', at, kind: 'received', channel: 'ns/ch', subscriptions: ['ns/s'] });
+  h.log.record({ id: 'quick', at: at + 1, kind: 'state', subscription: 'ns/s', attempt: 1, state: 'in_flight' });
+  h.log.record({ id: 'quick', at: at + 2, kind: 'attempt', subscription: 'ns/s', attempt: 1, state: 'delivered', result: { statusCode: 200, latencyMs: 1 } });
+  await h.log.close();
+  assert.deepEqual(h.published, ['early', 'early', 'quick', 'quick'], 'quick: received and its attempt; its in_flight was superseded while pending');
+  assert.equal(h.log.index.get('quick')?.subscriptions['ns/s'].state, 'delivered');
+  assert.equal(h.log.index.get('early')?.subscriptions['ns/s'].attempts.length, 1);
+});

@@ -40,6 +40,8 @@ export class HistoryLog {
   readonly #writer = randomUUID();
   readonly #retentionMs: number;
   #pending: MessageEvent[] = [];
+  /** Pending events the index has replaced (an `in_flight` state followed by its outcome): left out of the stream. */
+  readonly #superseded = new WeakSet<MessageEvent>();
   #acks: { ch: Channel; msg: ConsumeMessage }[] = []; // dead-letter copies whose events are pending
   #timer: NodeJS.Timeout | undefined;
   #flushing: Promise<void> | undefined;
@@ -58,7 +60,8 @@ export class HistoryLog {
   }
 
   record(e: MessageEvent): void {
-    this.index.add(e);
+    const replaced = this.index.add(e);
+    if (replaced) this.#superseded.add(replaced); // not written to the stream if it is still pending
     this.#pending.push(e);
     if (this.#pending.length > MAX_PENDING) {
       this.#dropped += this.#pending.splice(0, this.#pending.length - MAX_PENDING + MAX_PENDING / 10).length;
@@ -93,7 +96,7 @@ export class HistoryLog {
         while (failed === undefined && this.#pending.length > 0 && inFlight.size < BATCHES_IN_FLIGHT) {
           if (!this.#o.publisher.ready) { failed = new Error('not connected'); break; }
           const batch = this.#pending.splice(0, this.#o.batchSize ?? 500);
-          const sent: Promise<void> = deflate(Buffer.from(JSON.stringify(batch)))
+          const sent: Promise<void> = deflate(Buffer.from(JSON.stringify(batch.filter((e) => !this.#superseded.has(e)))))
             .then((body) => this.#publish(body, {}))
             .catch((err: Error) => { this.#pending.unshift(...batch); failed ??= err; })
             .finally(() => inFlight.delete(sent));
@@ -120,7 +123,9 @@ export class HistoryLog {
     this.#closed = false;
     const tail = await model.createChannel();
     tail.on('error', (err: Error) => this.#o.logger.warn({ err: err.message }, 'rabbitmq history channel error'));
-    await tail.prefetch(1000);
+    // Small: every batch this receiver writes comes back here too (skipped unread), and a tail that fell
+    // behind under load catches up with at most this many entries (up to 500 events each) in memory.
+    await tail.prefetch(64);
     const from = this.#offset === undefined
       ? { '!': 'timestamp', value: Math.floor((this.#o.clock() - this.#retentionMs) / 1000) }
       : this.#offset + 1;
