@@ -36,5 +36,5 @@ COPY examples ./examples
 USER 65532:65532
 EXPOSE 8080 8081
 # Node flags: release/runtime-flags.ts says why (the bench runs the same ones).
-ENTRYPOINT ["/nodejs/bin/node", "--max-semi-space-size=8", "--heap-growing-percent=50", "cli/main.ts"]
+ENTRYPOINT ["/nodejs/bin/node", "--max-semi-space-size=8", "--heap-growing-percent=100", "cli/main.ts"]
 CMD ["--help"]

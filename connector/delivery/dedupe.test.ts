@@ -31,3 +31,18 @@ test('a running delivery is shared until it settles', async () => {
   await new Promise((r) => setImmediate(r));
   assert.equal(d.inProgress('m'), undefined);
 });
+
+test('pruned in steps: never more than 1% over the bound, the newest kept, expired ids dropped within a tenth of the window', () => {
+  const clock = new FakeTimers(1_700_000_000_000);
+  const d = new Dedupe<string>(clock, 60_000, 1000);
+  for (let i = 0; i < 5000; i++) {
+    d.markDelivered(`m${i}`);
+    assert.ok(d.size <= 1010 && d.size >= Math.min(i + 1, 1000), `${d.size} ids held after ${i + 1}`);
+  }
+  assert.equal(d.wasDelivered('m4999'), true);
+  assert.equal(d.wasDelivered('m3999'), true, 'the newest thousand are all kept');
+  assert.equal(d.wasDelivered('m3000'), false);
+  clock.advance(61_000);
+  d.markDelivered('late');
+  assert.equal(d.size, 1, 'everything older than the window went at the next delivery');
+});
