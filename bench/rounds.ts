@@ -17,6 +17,13 @@ export interface RoundPlan {
   rounds: number;
   timing: Timing;
   rate: number;
+  /**
+   * How long each system runs at the fixed rate, unmeasured, before its first fixed-rate round. A
+   * Hookbridge that has just started had one 150-500 ms stall (202s and deliveries alike) about 10 s into
+   * its first 1,000 msg/s, in every run, and rounds that improved for a minute after it (bench/RESULTS.md);
+   * the rounds measure a system that has settled, as a long-running one has.
+   */
+  fixedWarmupMs?: number;
   drainMs: number;
   /** Messages the backlog phase fills and drains. */
   backlog: number;
@@ -55,6 +62,15 @@ export function summarizeRounds(r: SystemResults): void {
 export async function runRounds(contenders: Contender[], plan: RoundPlan): Promise<void> {
   for (const phase of ['ingest', 'saturation', 'fixed'] as const) {
     if (!plan.phases.has(phase)) continue;
+    if (phase === 'fixed' && (plan.fixedWarmupMs ?? 0) > 0) {
+      for (const c of contenders) {
+        if (c.results.error) continue;
+        plan.log(`${c.sys.name}: ${plan.fixedWarmupMs! / 1000} s at ${plan.rate} msg/s, unmeasured, before the fixed-rate rounds`);
+        try {
+          await measureFixedRate(c.sys, c.dest, plan.rate, { ...plan.timing, warmupMs: 0, durationMs: plan.fixedWarmupMs! }, plan.drainMs);
+        } catch (err) { failed(c, plan, err); }
+      }
+    }
     for (let round = 0; round < plan.rounds; round++) {
       const order = round % 2 === 0 ? contenders : [...contenders].reverse();
       for (const c of order) {

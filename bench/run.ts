@@ -25,6 +25,7 @@ import { startHookbridge } from './systems/hookbridge.ts';
 const spec = {
   'bench-seconds': { type: 'number', default: 6, help: 'measured seconds per round' },
   'bench-warmup': { type: 'number', default: 1, help: 'warm-up seconds before each round' },
+  'bench-fixed-warmup': { type: 'number', default: 30, help: 'seconds each system runs at the fixed rate, unmeasured, before its first fixed-rate round (0: none)' },
   'bench-rounds': { type: 'number', default: 3, help: 'interleaved rounds per phase and system (the median is reported)' },
   'bench-clients': { type: 'number', default: 64, help: 'concurrent HTTP clients in closed-loop phases' },
   'bench-rate': { type: 'number', default: 1000, help: 'offered rate (msg/s) of the fixed-rate phase' },
@@ -57,7 +58,7 @@ const results: BenchResults = {
   startedAt: new Date().toISOString(),
   machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model ?? 'unknown', node: process.version, memoryGiB: os.totalmem() / 2 ** 30, loadavgAtStart: os.loadavg() },
   settings: {
-    clients: timing.clients, concurrency: flags['bench-concurrency'], rounds: flags['bench-rounds'], warmupMs: timing.warmupMs, durationMs: timing.durationMs, rate: flags['bench-rate'], bodyBytes: BODY_BYTES,
+    clients: timing.clients, concurrency: flags['bench-concurrency'], rounds: flags['bench-rounds'], warmupMs: timing.warmupMs, durationMs: timing.durationMs, rate: flags['bench-rate'], fixedWarmupMs: flags['bench-fixed-warmup'] * 1000, bodyBytes: BODY_BYTES,
     rabbitmq: 'Debian rabbitmq-server via test/harness/rabbitmq.ts; quorum queues, persistent messages, publisher confirms',
     redis: `redis-server ${REDIS_DURABILITY} (AOF fsync once per second: up to ~1 s of acknowledged jobs can be lost on a crash)`,
   },
@@ -126,7 +127,7 @@ async function main(): Promise<void> {
       } catch (err) { results.bullmq.error = String(err instanceof Error ? err.message : err).split('\n')[0]; }
     }
 
-    await runRounds(contenders, { rounds: flags['bench-rounds'], timing, rate: flags['bench-rate'], drainMs, backlog: flags['bench-backlog'], phases, log });
+    await runRounds(contenders, { rounds: flags['bench-rounds'], timing, rate: flags['bench-rate'], fixedWarmupMs: flags['bench-fixed-warmup'] * 1000, drainMs, backlog: flags['bench-backlog'], phases, log });
 
     for (const c of contenders) c.results.memory = memoryOf({ ...c.sys.pids(), destination: c.dest.pid });
     if (rabbit.pid !== undefined) results.notes.push('RabbitMQ memory is in the Hookbridge rows (rabbitmq-server); it also served the raw ceilings.');

@@ -27,7 +27,7 @@ export interface BenchResults {
   startedAt: string;
   finishedAt?: string;
   machine: { cpus: number; model: string; node: string; memoryGiB: number; loadavgAtStart: number[] };
-  settings: { clients: number; concurrency: number; rounds: number; warmupMs: number; durationMs: number; rate: number; bodyBytes: number; rabbitmq: string; redis: string };
+  settings: { clients: number; concurrency: number; rounds: number; warmupMs: number; durationMs: number; rate: number; fixedWarmupMs?: number; bodyBytes: number; rabbitmq: string; redis: string };
   generator?: GeneratorCeiling;
   rabbitCeiling?: RabbitCeiling;
   /** The same raw publisher with only as many confirms in flight as the closed loop has clients. */
@@ -165,7 +165,7 @@ export function render(r: BenchResults): string {
   out.push(`machine: ${r.machine.cpus} × ${r.machine.model}, ${r.machine.memoryGiB.toFixed(0)} GiB, node ${r.machine.node}, load average at start ${r.machine.loadavgAtStart.map((l) => l.toFixed(2)).join(' ')}`);
   out.push(`RabbitMQ: ${s.rabbitmq}`);
   out.push(`Redis: ${s.redis}`);
-  out.push(`load: ${s.bodyBytes} B JSON bodies; closed loop = ${s.clients} concurrent keep-alive clients; ${s.rounds} interleaved rounds per phase (A B, B A, …), each warm-up ${s.warmupMs / 1000} s + measured ${s.durationMs / 1000} s; the median round is shown with the range over rounds; delivery concurrency ${s.concurrency} (BullMQ Worker concurrency = Hookbridge Subscription concurrency = stream window)`);
+  out.push(`load: ${s.bodyBytes} B JSON bodies; closed loop = ${s.clients} concurrent keep-alive clients; ${s.rounds} interleaved rounds per phase (A B, B A, …), each warm-up ${s.warmupMs / 1000} s + measured ${s.durationMs / 1000} s${s.fixedWarmupMs ? ` (before its first fixed-rate round each system runs ${s.fixedWarmupMs / 1000} s at that rate, unmeasured)` : ''}; the median round is shown with the range over rounds; delivery concurrency ${s.concurrency} (BullMQ Worker concurrency = Hookbridge Subscription concurrency = stream window)`);
   out.push('CPU: "cores" = the system\'s own processes (broker included, destination excluded); "gen" = the load generator; "other" = the rest of the machine (noise from outside the bench)');
 
   out.push('', '(a) Ingest throughput — POST /webhook/{ns}/{channel} answered 202 only once durably stored, nothing consuming');
