@@ -59,18 +59,21 @@ export function summarizeRounds(r: SystemResults): void {
   };
 }
 
+/** Each system runs `ms` at the fixed rate, unmeasured (RoundPlan.fixedWarmupMs). */
+async function settleAtRate(contenders: Contender[], plan: RoundPlan, ms: number): Promise<void> {
+  for (const c of contenders) {
+    if (c.results.error) continue;
+    plan.log(`${c.sys.name}: ${ms / 1000} s at ${plan.rate} msg/s, unmeasured, before the fixed-rate rounds`);
+    try {
+      await measureFixedRate(c.sys, c.dest, plan.rate, { ...plan.timing, warmupMs: 0, durationMs: ms }, plan.drainMs);
+    } catch (err) { failed(c, plan, err); }
+  }
+}
+
 export async function runRounds(contenders: Contender[], plan: RoundPlan): Promise<void> {
   for (const phase of ['ingest', 'saturation', 'fixed'] as const) {
     if (!plan.phases.has(phase)) continue;
-    if (phase === 'fixed' && (plan.fixedWarmupMs ?? 0) > 0) {
-      for (const c of contenders) {
-        if (c.results.error) continue;
-        plan.log(`${c.sys.name}: ${plan.fixedWarmupMs! / 1000} s at ${plan.rate} msg/s, unmeasured, before the fixed-rate rounds`);
-        try {
-          await measureFixedRate(c.sys, c.dest, plan.rate, { ...plan.timing, warmupMs: 0, durationMs: plan.fixedWarmupMs! }, plan.drainMs);
-        } catch (err) { failed(c, plan, err); }
-      }
-    }
+    if (phase === 'fixed' && (plan.fixedWarmupMs ?? 0) > 0) await settleAtRate(contenders, plan, plan.fixedWarmupMs ?? 0);
     for (let round = 0; round < plan.rounds; round++) {
       const order = round % 2 === 0 ? contenders : [...contenders].reverse();
       for (const c of order) {
